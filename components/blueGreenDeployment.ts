@@ -1,0 +1,214 @@
+/**
+ * Both colors of one app: per color a Deployment, a preview Service (so the idle color can be
+ * tested before it gets traffic) and a PodDisruptionBudget. The colors never share a selector.
+ * Which color is live is decided by LiveService, not here.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { COLORS, Color, ColorConfig, effectiveReplicas } from "../config";
+
+export interface ResourceQuantities {
+  readonly cpu: string;
+  readonly memory: string;
+}
+
+export interface BlueGreenDeploymentArgs {
+  /** App name: the `app` label and the prefix of every Kubernetes object name. */
+  readonly app: string;
+  /** Namespace the objects live in; it must exist. */
+  readonly namespace: string;
+  /** The color the live Service selects; it must have an image and replicas. */
+  readonly activeColor: Color;
+  /** Image and replicas per color. A color without an image is not deployed. */
+  readonly colors: Readonly<Record<Color, ColorConfig>>;
+  /** Container port the app listens on (named `http`). */
+  readonly port: number;
+  /** Port the preview Services expose. @default 80 */
+  readonly servicePort?: number;
+  /** Liveness probe path. */
+  readonly healthPath: string;
+  /** Readiness probe path. */
+  readonly readinessPath: string;
+  /** Container resource requests and limits. */
+  readonly resources: { readonly requests: ResourceQuantities; readonly limits: ResourceQuantities };
+  /** Plain environment variables. @default {} */
+  readonly env?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Secret environment variables, stored in a Kubernetes Secret and read with `secretKeyRef`. @default {} */
+  readonly secretEnv?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Resources each color's Deployment waits for (the migration Job of a release). @default [] */
+  readonly dependsOn?: Readonly<Partial<Record<Color, readonly pulumi.Resource[]>>>;
+}
+
+/** UID the app runs as; any non-root UID works with `runAsNonRoot`. */
+const APP_UID = 10001;
+
+export class BlueGreenDeployment extends pulumi.ComponentResource {
+  /** Deployments of the colors that have an image. */
+  public readonly deployments: Readonly<Partial<Record<Color, k8s.apps.v1.Deployment>>>;
+  /** Preview Service per deployed color: `<app>-<color>-preview`. */
+  public readonly previewServices: Readonly<Partial<Record<Color, k8s.core.v1.Service>>>;
+  /** PodDisruptionBudget per deployed color. */
+  public readonly disruptionBudgets: Readonly<Partial<Record<Color, k8s.policy.v1.PodDisruptionBudget>>>;
+  /** The Secret holding `secretEnv`, when there is any. */
+  public readonly envSecret?: k8s.core.v1.Secret;
+
+  constructor(name: string, args: BlueGreenDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+    const active = args.colors[args.activeColor];
+    if (!active.image || active.replicas < 1) {
+      throw new Error(
+        `BlueGreenDeployment ${name}: active color \`${args.activeColor}\` needs an image and at least 1 replica (image ${active.image ?? "not set"}, replicas ${active.replicas})`,
+      );
+    }
+    super("bluegreen:k8s:BlueGreenDeployment", name, {}, opts);
+
+    const servicePort = args.servicePort ?? 80;
+    const secretEnv = args.secretEnv ?? {};
+    const secretNames = Object.keys(secretEnv).sort();
+
+    let envSecret: k8s.core.v1.Secret | undefined;
+    if (secretNames.length > 0) {
+      envSecret = new k8s.core.v1.Secret(
+        `${name}-env`,
+        {
+          metadata: { name: `${args.app}-env`, namespace: args.namespace, labels: { app: args.app } },
+          type: "Opaque",
+          stringData: Object.fromEntries(secretNames.map((key) => [key, pulumi.secret(secretEnv[key])])),
+        },
+        { parent: this },
+      );
+    }
+    const envSecretName = envSecret?.metadata.name;
+
+    const plainEnv = Object.entries(args.env ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([envName, value]) => ({ name: envName, value }));
+    const secretEnvRefs = secretNames.map((envName) => ({
+      name: envName,
+      valueFrom: { secretKeyRef: { name: envSecretName!, key: envName } },
+    }));
+
+    const deployments: Partial<Record<Color, k8s.apps.v1.Deployment>> = {};
+    const previewServices: Partial<Record<Color, k8s.core.v1.Service>> = {};
+    const disruptionBudgets: Partial<Record<Color, k8s.policy.v1.PodDisruptionBudget>> = {};
+
+    for (const color of COLORS) {
+      const spec = args.colors[color];
+      if (!spec.image) continue;
+      const labels = { app: args.app, color };
+      const objectName = `${args.app}-${color}`;
+
+      deployments[color] = new k8s.apps.v1.Deployment(
+        `${name}-${color}`,
+        {
+          metadata: { name: objectName, namespace: args.namespace, labels },
+          spec: {
+            replicas: effectiveReplicas(color, args.activeColor, spec),
+            revisionHistoryLimit: 5,
+            selector: { matchLabels: labels },
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+            template: {
+              metadata: { labels },
+              spec: {
+                automountServiceAccountToken: false,
+                securityContext: {
+                  runAsNonRoot: true,
+                  runAsUser: APP_UID,
+                  runAsGroup: APP_UID,
+                  fsGroup: APP_UID,
+                  seccompProfile: { type: "RuntimeDefault" },
+                },
+                topologySpreadConstraints: [
+                  {
+                    maxSkew: 1,
+                    topologyKey: "kubernetes.io/hostname",
+                    whenUnsatisfiable: "ScheduleAnyway",
+                    labelSelector: { matchLabels: labels },
+                  },
+                  {
+                    maxSkew: 1,
+                    topologyKey: "topology.kubernetes.io/zone",
+                    whenUnsatisfiable: "ScheduleAnyway",
+                    labelSelector: { matchLabels: labels },
+                  },
+                ],
+                containers: [
+                  {
+                    name: args.app,
+                    image: spec.image,
+                    imagePullPolicy: "IfNotPresent",
+                    ports: [{ name: "http", containerPort: args.port, protocol: "TCP" }],
+                    env: [...plainEnv, ...secretEnvRefs],
+                    resources: {
+                      requests: { cpu: args.resources.requests.cpu, memory: args.resources.requests.memory },
+                      limits: { cpu: args.resources.limits.cpu, memory: args.resources.limits.memory },
+                    },
+                    livenessProbe: {
+                      httpGet: { path: args.healthPath, port: "http" },
+                      initialDelaySeconds: 10,
+                      periodSeconds: 10,
+                      timeoutSeconds: 2,
+                      failureThreshold: 3,
+                    },
+                    readinessProbe: {
+                      httpGet: { path: args.readinessPath, port: "http" },
+                      periodSeconds: 5,
+                      timeoutSeconds: 2,
+                      failureThreshold: 3,
+                    },
+                    securityContext: {
+                      allowPrivilegeEscalation: false,
+                      readOnlyRootFilesystem: true,
+                      runAsNonRoot: true,
+                      capabilities: { drop: ["ALL"] },
+                    },
+                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                  },
+                ],
+                volumes: [{ name: "tmp", emptyDir: {} }],
+              },
+            },
+          },
+        },
+        { parent: this, dependsOn: [...(args.dependsOn?.[color] ?? [])] },
+      );
+
+      previewServices[color] = new k8s.core.v1.Service(
+        `${name}-${color}-preview`,
+        {
+          metadata: {
+            name: `${objectName}-preview`,
+            namespace: args.namespace,
+            labels: { ...labels, role: "preview" },
+            // An idle color may be scaled to 0, and a Service with no Pods fails pulumi-kubernetes'
+            // await. The preview Service gates nothing itself: the smoke Job that calls it does.
+            annotations: { "pulumi.com/skipAwait": "true" },
+          },
+          spec: {
+            type: "ClusterIP",
+            selector: labels,
+            ports: [{ name: "http", port: servicePort, targetPort: "http", protocol: "TCP" }],
+          },
+        },
+        { parent: this },
+      );
+
+      disruptionBudgets[color] = new k8s.policy.v1.PodDisruptionBudget(
+        `${name}-${color}`,
+        {
+          metadata: { name: objectName, namespace: args.namespace, labels },
+          spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
+        },
+        { parent: this },
+      );
+    }
+
+    this.deployments = deployments;
+    this.previewServices = previewServices;
+    this.disruptionBudgets = disruptionBudgets;
+    this.envSecret = envSecret;
+    this.registerOutputs({
+      deploymentNames: Object.fromEntries(Object.entries(deployments).map(([c, d]) => [c, d.metadata.name])),
+      previewServiceNames: Object.fromEntries(Object.entries(previewServices).map(([c, s]) => [c, s.metadata.name])),
+    });
+  }
+}

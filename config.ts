@@ -1,0 +1,387 @@
+/**
+ * The single typed stack config. This is the only file that reads `pulumi.Config`; every rule about
+ * what a stack may declare lives here and runs before any resource is created.
+ *
+ * Errors name the key in backticks, show the bad value and say how to fix it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { parseImageRef, unpinnedReason } from "./lib/imageRef";
+import { parseQuantity } from "./lib/quantity";
+
+// Exported by the SDK at runtime but missing from its type declarations.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
+
+export const COLORS = ["blue", "green"] as const;
+export type Color = (typeof COLORS)[number];
+
+export function otherColor(color: Color): Color {
+  return color === "blue" ? "green" : "blue";
+}
+
+/** Thrown when the stack config is invalid; `problems` holds one line per problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid stack config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema. Each field says what it expects; `{key}` in a message becomes the offending key's path.
+// ---------------------------------------------------------------------------------------------
+
+const expect = (message: string) => ({ error: () => message });
+
+/** Pulumi hands scalars over as text; a YAML `1.5` meant as a string arrives as a number. */
+const text = (message: string) =>
+  z.preprocess((v) => (typeof v === "number" ? String(v) : v), z.string(expect(message)).min(1, expect(message)));
+
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const CONFIG_KEY = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+
+const replicas = (example: number) =>
+  z
+    .number(expect(`must be a whole number ≥ 0; set it with \`pulumi config set --path {key} ${example}\``))
+    .int(expect(`must be a whole number ≥ 0; set it with \`pulumi config set --path {key} ${example}\``))
+    .min(0, expect(`must be a whole number ≥ 0; set it with \`pulumi config set --path {key} ${example}\``));
+
+const colorSchema = z.strictObject(
+  {
+    image: text("must be an image reference such as `ghcr.io/acme/web:1.5.0`").optional(),
+    replicas: replicas(2),
+    previewReplicas: replicas(1).optional(),
+  },
+  expect("must be an object with `image`, `replicas` and optionally `previewReplicas`"),
+);
+
+const quantity = (example: string) =>
+  text(`must be a Kubernetes quantity such as \`${example}\``).refine(
+    (v) => parseQuantity(v) !== undefined,
+    expect(`must be a Kubernetes quantity such as \`${example}\``),
+  );
+
+const cpuAndMemory = z.strictObject(
+  { cpu: quantity("250m"), memory: quantity("256Mi") },
+  expect("must be an object with `cpu` and `memory`"),
+);
+
+const port = (example: number) =>
+  z
+    .number(expect(`must be a whole number from 1 to 65535; set it with \`pulumi config set {key} ${example}\``))
+    .int(expect(`must be a whole number from 1 to 65535; set it with \`pulumi config set {key} ${example}\``))
+    .min(1, expect(`must be a whole number from 1 to 65535; set it with \`pulumi config set {key} ${example}\``))
+    .max(65535, expect(`must be a whole number from 1 to 65535; set it with \`pulumi config set {key} ${example}\``));
+
+const httpPath = text("must be an HTTP path starting with `/`, such as `/healthz`").refine(
+  (v) => v.startsWith("/"),
+  expect("must be an HTTP path starting with `/`, such as `/healthz`"),
+);
+
+const envName = z.string().regex(ENV_NAME, expect("is not a valid environment variable name (letters, digits, `_`)"));
+
+export const stackConfigSchema = z.strictObject({
+  app: text("must be a DNS label (lowercase letters, digits, `-`) of at most 40 characters, such as `web`")
+    .refine((v) => DNS_LABEL.test(v) && v.length <= 40, expect("must be a DNS label (lowercase letters, digits, `-`) of at most 40 characters, such as `web`")),
+  namespace: text("must be a Kubernetes namespace name (lowercase letters, digits, `-`), such as `web-production`")
+    .refine((v) => DNS_LABEL.test(v) && v.length <= 63, expect("must be a Kubernetes namespace name (lowercase letters, digits, `-`), such as `web-production`")),
+  production: z.boolean(expect("must be `true` or `false`")),
+  activeColor: z.enum(COLORS, expect("must be `blue` or `green`; set it with `pulumi config set activeColor blue`")),
+  colors: z.strictObject(
+    { blue: colorSchema, green: colorSchema },
+    expect("must be an object with a `blue` and a `green` entry"),
+  ),
+  port: port(8080),
+  servicePort: port(80),
+  healthPath: httpPath,
+  readinessPath: httpPath,
+  resources: z
+    .strictObject(
+      { requests: cpuAndMemory, limits: cpuAndMemory },
+      expect("must be an object with `requests` and `limits`, each with `cpu` and `memory`"),
+    )
+    .default({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } }),
+  env: z
+    .record(
+      envName,
+      z.preprocess(
+        (v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v),
+        z.string(expect("must be a plain text value; put secrets in `secretEnv`")),
+      ),
+      expect("must be a map of environment variable names to values"),
+    )
+    .default({}),
+  secretEnv: z
+    .record(
+      envName,
+      z.string(expect("must name a secret config key, such as `databaseUrl`")).regex(CONFIG_KEY, expect("must name a secret config key, such as `databaseUrl`")),
+      expect("must be a map of environment variable names to secret config key names"),
+    )
+    .default({}),
+});
+
+type ParsedConfig = z.infer<typeof stackConfigSchema>;
+
+export interface ColorConfig {
+  /** Image to run; a color without one is not deployed. */
+  readonly image?: string;
+  /** Replicas while this color is live. */
+  readonly replicas: number;
+  /** Replicas while this color is idle; defaults to `replicas`, which keeps rollback instant. */
+  readonly previewReplicas?: number;
+}
+
+export interface StackConfig {
+  readonly project: string;
+  readonly stack: string;
+  readonly app: string;
+  readonly namespace: string;
+  readonly production: boolean;
+  readonly activeColor: Color;
+  readonly idleColor: Color;
+  readonly colors: Readonly<Record<Color, ColorConfig>>;
+  readonly port: number;
+  readonly servicePort: number;
+  readonly healthPath: string;
+  readonly readinessPath: string;
+  readonly resources: ParsedConfig["resources"];
+  readonly env: Readonly<Record<string, string>>;
+  /** Environment variable name -> secret value from Pulumi secret config. */
+  readonly secretEnv: Readonly<Record<string, pulumi.Output<string>>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+// ---------------------------------------------------------------------------------------------
+
+function showValue(value: unknown): string {
+  if (value === undefined) return "not set";
+  if (typeof value === "string") return `\`${value}\``;
+  return `\`${JSON.stringify(value)}\``;
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = raw;
+  for (const segment of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<PropertyKey, unknown>)[segment];
+  }
+  return current;
+}
+
+function keyPath(path: readonly PropertyKey[]): string {
+  return path.map(String).join(".");
+}
+
+/** The keys an object schema accepts at `path`, for "did you mean" hints. */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  let schema: unknown = stackConfigSchema;
+  for (const segment of path) {
+    schema = unwrap(schema);
+    const shape = (schema as { shape?: Record<string, unknown> }).shape;
+    if (!shape) return [];
+    schema = shape[String(segment)];
+  }
+  const shape = (unwrap(schema) as { shape?: Record<string, unknown> }).shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+function unwrap(schema: unknown): unknown {
+  let current = schema as { _zod?: { def: { innerType?: unknown; type: string } } };
+  while (current?._zod?.def.innerType) current = current._zod.def.innerType as typeof current;
+  return current;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+function unknownKeyProblem(parent: readonly PropertyKey[], key: string): string {
+  const path = keyPath([...parent, key]);
+  const candidates = knownKeysAt(parent)
+    .map((known) => ({ known, distance: editDistance(key, known) }))
+    .filter((c) => c.distance <= Math.max(2, Math.floor(c.known.length / 3)))
+    .sort((x, y) => x.distance - y.distance);
+  const hint = candidates.length > 0 ? ` (did you mean \`${candidates[0].known}\`?)` : "";
+  const rm = parent.length === 0 ? `pulumi config rm ${key}` : `pulumi config rm --path ${path}`;
+  return `\`${path}\` is not a known key${hint}: remove it with \`${rm}\``;
+}
+
+function formatIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]): string[] {
+  const problems: string[] = [];
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) problems.push(unknownKeyProblem(issue.path, key));
+      continue;
+    }
+    const path = keyPath(issue.path);
+    const message = issue.message.replaceAll("{key}", path);
+    problems.push(`\`${path}\` is ${showValue(valueAt(raw, issue.path))}: ${message}`);
+  }
+  return problems;
+}
+
+/** Replicas a color runs given which color is live. */
+export function effectiveReplicas(color: Color, activeColor: Color, spec: ColorConfig): number {
+  return color === activeColor ? spec.replicas : (spec.previewReplicas ?? spec.replicas);
+}
+
+function ruleProblems(config: ParsedConfig): string[] {
+  const problems: string[] = [];
+  const active = config.activeColor;
+  const live = config.colors[active];
+
+  if (!live.image) {
+    problems.push(
+      `\`activeColor\` is \`${active}\` but \`colors.${active}.image\` is not set: stage an image first with \`pulumi config set --path colors.${active}.image <image>\``,
+    );
+  }
+  if (live.replicas === 0) {
+    problems.push(
+      `\`activeColor\` is \`${active}\` but \`colors.${active}.replicas\` is 0: scale ${active} up before promoting with \`pulumi config set --path colors.${active}.replicas 2\``,
+    );
+  }
+
+  for (const color of COLORS) {
+    const spec = config.colors[color];
+    const running = effectiveReplicas(color, active, spec);
+    if (!spec.image && running > 0 && color !== active) {
+      problems.push(
+        `\`colors.${color}.replicas\` is ${running} but \`colors.${color}.image\` is not set: set an image or scale it to 0 with \`pulumi config set --path colors.${color}.replicas 0\``,
+      );
+    }
+    if (!spec.image) continue;
+    const ref = parseImageRef(spec.image);
+    if (!ref) {
+      problems.push(
+        `\`colors.${color}.image\` is \`${spec.image}\`: not an image reference; use \`registry/repository:tag\` or \`registry/repository@sha256:<digest>\``,
+      );
+      continue;
+    }
+    const reason = config.production ? unpinnedReason(ref) : undefined;
+    if (reason) {
+      problems.push(
+        `\`colors.${color}.image\` is \`${spec.image}\`: production images must be pinned and ${reason}; use a version tag or a digest, such as \`${ref.repository}:1.4.2\` or \`${ref.repository}@sha256:<digest>\``,
+      );
+    }
+  }
+
+  for (const resource of ["cpu", "memory"] as const) {
+    const request = config.resources.requests[resource];
+    const limit = config.resources.limits[resource];
+    if (parseQuantity(request)! > parseQuantity(limit)!) {
+      problems.push(
+        `\`resources.requests.${resource}\` is \`${request}\` but \`resources.limits.${resource}\` is \`${limit}\`: a request cannot exceed its limit; raise the limit or lower the request`,
+      );
+    }
+  }
+
+  for (const name of Object.keys(config.secretEnv)) {
+    if (name in config.env) {
+      problems.push(
+        `\`env.${name}\` is also set in \`secretEnv.${name}\`: a variable comes from one place; remove it from \`env\``,
+      );
+    }
+  }
+  return problems;
+}
+
+/** The parsed config, or the list of problems with it. Pure: no Pulumi runtime needed. */
+export function validateStackConfig(
+  raw: Record<string, unknown>,
+): { ok: true; config: ParsedConfig } | { ok: false; problems: string[] } {
+  const parsed = stackConfigSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, problems: formatIssues(raw, parsed.error.issues) };
+  const problems = ruleProblems(parsed.data);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config: parsed.data };
+}
+
+/**
+ * Decodes one config value. Pulumi hands every value over as text; structured values (objects,
+ * arrays, numbers, booleans) arrive as JSON.
+ */
+export function decodeConfigValue(text: string): unknown {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === "object" || typeof value === "number" || typeof value === "boolean") return value;
+  } catch {
+    // plain text
+  }
+  return text;
+}
+
+/** Secret config keys the program reads besides the ones `secretEnv` names. */
+export const SECRET_CONFIG_KEYS: readonly string[] = [];
+
+/** Reads, validates and returns the stack config, or throws ConfigError listing every problem. */
+export function loadConfig(): StackConfig {
+  const project = pulumi.getProject();
+  const stack = pulumi.getStack();
+  const prefix = `${project}:`;
+  const all = pulumi.runtime.allConfig();
+
+  const declaredSecretEnv = decodeConfigValue(all[`${prefix}secretEnv`] ?? "{}");
+  const secretKeys = new Set<string>(SECRET_CONFIG_KEYS);
+  if (declaredSecretEnv && typeof declaredSecretEnv === "object") {
+    for (const key of Object.values(declaredSecretEnv)) if (typeof key === "string") secretKeys.add(key);
+  }
+
+  const raw: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(all)) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    if (!secretKeys.has(key)) raw[key] = decodeConfigValue(value);
+  }
+
+  const result = validateStackConfig(raw);
+  const problems = result.ok ? [] : [...result.problems];
+  const secretEnv: Record<string, pulumi.Output<string>> = {};
+  if (result.ok) {
+    const config = new pulumi.Config();
+    for (const [name, key] of Object.entries(result.config.secretEnv)) {
+      if (all[`${prefix}${key}`] === undefined) {
+        problems.push(
+          `\`secretEnv.${name}\` names config key \`${key}\`, which is not set: set it with \`pulumi config set --secret ${key} <value> -s ${stack}\``,
+        );
+      } else if (!isConfigSecret(`${prefix}${key}`)) {
+        problems.push(
+          `\`secretEnv.${name}\` names config key \`${key}\`, which is stored in plain text: re-set it with \`pulumi config set --secret ${key} <value> -s ${stack}\``,
+        );
+      } else {
+        secretEnv[name] = config.requireSecret(key);
+      }
+    }
+  }
+  if (!result.ok || problems.length > 0) throw new ConfigError(problems);
+
+  const parsed = result.config;
+  return {
+    project,
+    stack,
+    app: parsed.app,
+    namespace: parsed.namespace,
+    production: parsed.production,
+    activeColor: parsed.activeColor,
+    idleColor: otherColor(parsed.activeColor),
+    colors: parsed.colors,
+    port: parsed.port,
+    servicePort: parsed.servicePort,
+    healthPath: parsed.healthPath,
+    readinessPath: parsed.readinessPath,
+    resources: parsed.resources,
+    env: parsed.env,
+    secretEnv,
+  };
+}

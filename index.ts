@@ -1,0 +1,47 @@
+/**
+ * The stack program: reads the stack config once, then declares both colors and the live Service
+ * whose selector follows `activeColor`. Promotion and rollback are config changes to that key.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { BlueGreenDeployment } from "./components/blueGreenDeployment";
+import { LiveService } from "./components/liveService";
+import { loadConfig } from "./config";
+
+const config = loadConfig();
+const { app, stack, activeColor, idleColor } = config;
+
+const colors = new BlueGreenDeployment(app, {
+  app,
+  namespace: config.namespace,
+  activeColor,
+  colors: config.colors,
+  port: config.port,
+  servicePort: config.servicePort,
+  healthPath: config.healthPath,
+  readinessPath: config.readinessPath,
+  resources: config.resources,
+  env: config.env,
+  secretEnv: config.secretEnv,
+});
+
+const live = new LiveService(`${app}-live`, {
+  app,
+  namespace: config.namespace,
+  activeColor,
+  servicePort: config.servicePort,
+  gates: [colors.deployments[activeColor]!],
+});
+
+const idle = config.colors[idleColor];
+const idleReady = idle.image !== undefined && (idle.previewReplicas ?? idle.replicas) > 0;
+
+export { activeColor, idleColor };
+export const liveImage = config.colors[activeColor].image!;
+export const idleImage = idle.image ?? "none";
+export const liveServiceName = live.service.metadata.name;
+export const previewServiceNames = Object.fromEntries(
+  Object.entries(colors.previewServices).map(([color, service]) => [color, service.metadata.name]),
+) as Record<string, pulumi.Output<string>>;
+export const rollbackHint = idleReady
+  ? `Roll back: git revert <promotion commit> && pulumi up -s ${stack} (or: pulumi config set activeColor ${idleColor} -s ${stack} && pulumi up -s ${stack})`
+  : `No instant rollback: idle color ${idleColor} is not running; stage it with pulumi config set --path colors.${idleColor}.image <image> -s ${stack}`;

@@ -1,0 +1,44 @@
+/**
+ * Entry point of the jobs image: `node dist/jobs/cli.js <command> [flags]`.
+ * Each command lives in its own module under jobs/commands/ and exports `run(argv)`, which resolves
+ * to the process exit code (0 only on full success).
+ */
+import { JobError, logFailure } from "./log";
+
+type Command = { run(argv: string[]): Promise<number> };
+
+/** Command name -> module loader; loaded lazily so one command's dependencies never slow another. */
+const COMMANDS: Record<string, () => Promise<Command>> = {};
+
+function usage(): string {
+  return `usage: cli <command> [flags]\ncommands: ${Object.keys(COMMANDS).sort().join(", ") || "(none)"}`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h") {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    logFailure("cli", new JobError(`unknown command \`${name}\`; ${usage().replace(/\n/g, "; ")}`));
+    return 2;
+  }
+  try {
+    return await (await load()).run(rest);
+  } catch (error) {
+    logFailure(name, error);
+    return error instanceof JobError ? error.exitCode : 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    logFailure("cli", error);
+    process.exitCode = 1;
+  },
+);
