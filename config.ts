@@ -150,6 +150,8 @@ export interface StackConfig {
   readonly env: Readonly<Record<string, string>>;
   /** Environment variable name -> secret value from Pulumi secret config. */
   readonly secretEnv: Readonly<Record<string, pulumi.Output<string>>>;
+  /** Secret config values from SECRET_CONFIG_KEYS that the stack sets (always stored as secrets). */
+  readonly secrets: Readonly<Partial<Record<SecretConfigKey, pulumi.Output<string>>>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,8 +324,12 @@ export function decodeConfigValue(text: string): unknown {
   return text;
 }
 
-/** Secret config keys the program reads besides the ones `secretEnv` names. */
-export const SECRET_CONFIG_KEYS: readonly string[] = [];
+/**
+ * Secret config keys the program reads besides the ones `secretEnv` names. Each is optional here;
+ * the section that needs one (migrations, backups) reports it missing by name.
+ */
+export const SECRET_CONFIG_KEYS = ["databaseUrl"] as const;
+export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
 /** Reads, validates and returns the stack config, or throws ConfigError listing every problem. */
 export function loadConfig(): StackConfig {
@@ -364,6 +370,17 @@ export function loadConfig(): StackConfig {
       }
     }
   }
+  const secrets: Partial<Record<SecretConfigKey, pulumi.Output<string>>> = {};
+  for (const key of SECRET_CONFIG_KEYS) {
+    if (all[`${prefix}${key}`] === undefined) continue;
+    if (!isConfigSecret(`${prefix}${key}`)) {
+      problems.push(
+        `\`${key}\` is stored in plain text: re-set it with \`pulumi config set --secret ${key} <value> -s ${stack}\``,
+      );
+    } else {
+      secrets[key] = new pulumi.Config().requireSecret(key);
+    }
+  }
   if (!result.ok || problems.length > 0) throw new ConfigError(problems);
 
   const parsed = result.config;
@@ -383,5 +400,6 @@ export function loadConfig(): StackConfig {
     resources: parsed.resources,
     env: parsed.env,
     secretEnv,
+    secrets,
   };
 }
