@@ -8,7 +8,11 @@ import { JobError, logFailure } from "./log";
 type Command = { run(argv: string[]): Promise<number> };
 
 /** Command name -> module loader; loaded lazily so one command's dependencies never slow another. */
-const COMMANDS: Record<string, () => Promise<Command>> = {};
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  backup: () => import("./commands/backup"),
+  "restore-check": () => import("./commands/restoreCheck"),
+  restore: () => import("./commands/restore"),
+};
 
 function usage(): string {
   return `usage: cli <command> [flags]\ncommands: ${Object.keys(COMMANDS).sort().join(", ") || "(none)"}`;

@@ -1,0 +1,138 @@
+/**
+ * Streams a dump from S3 while counting and hashing it, either into `pg_restore` (stdin) or nowhere
+ * (integrity check only). The whole object is always read, even when pg_restore gives up early, so
+ * the caller can say whether the dump itself is damaged (size or SHA-256 differ from the manifest).
+ */
+import { spawn } from "node:child_process";
+import { Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { JobError } from "../log";
+import { Manifest } from "./manifest";
+import { Meter } from "./meter";
+import { libpqConnection } from "./postgres";
+import { S3Settings, s3ErrorText } from "./s3";
+
+export interface StreamResult {
+  readonly bytes: number;
+  readonly sha256: string;
+  /** The object's ETag, to pin a second read to the same bytes. */
+  readonly etag?: string;
+  /** pg_restore's failure (last stderr line), when it failed. */
+  readonly restoreError?: string;
+}
+
+export interface RestoreTarget {
+  /** pg_restore executable. */
+  readonly pgRestore: string;
+  readonly databaseUrl: string;
+  /** Extra pg_restore arguments, such as `--single-transaction`. */
+  readonly args: readonly string[];
+}
+
+/** Forwards to `target` honouring backpressure; once the target is gone, drops the rest. */
+class ForwardOrDrop extends Writable {
+  private gone = false;
+
+  constructor(private readonly target: Writable) {
+    super();
+    target.on("error", () => {
+      this.gone = true;
+    });
+    target.on("close", () => {
+      this.gone = true;
+    });
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.gone) return callback();
+    if (this.target.write(chunk)) return callback();
+    const done = () => {
+      this.target.off("drain", done);
+      this.target.off("close", done);
+      callback();
+    };
+    this.target.on("drain", done);
+    this.target.on("close", done);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (!this.gone) this.target.end();
+    callback();
+  }
+}
+
+export async function streamDump(
+  client: S3Client,
+  settings: S3Settings,
+  manifest: Manifest,
+  event: string,
+  target?: RestoreTarget,
+  ifMatch?: string,
+): Promise<StreamResult> {
+  let response;
+  try {
+    response = await client.send(new GetObjectCommand({ Bucket: settings.bucket, Key: manifest.key, IfMatch: ifMatch }));
+  } catch (error) {
+    throw new JobError(`cannot read dump s3://${settings.bucket}/${manifest.key}: ${s3ErrorText(error)}`);
+  }
+  const body = response.Body as Readable;
+  const meter = new Meter({ event });
+  if (!target) {
+    await pipeline(body, meter, new Writable({ write: (_chunk, _encoding, callback) => callback() }));
+    return { bytes: meter.bytes, sha256: meter.digest(), etag: response.ETag };
+  }
+
+  const connection = libpqConnection(target.databaseUrl);
+  const child = spawn(target.pgRestore, [...target.args, "--no-password", `--dbname=${connection.dbname}`], {
+    env: { ...process.env, ...connection.env },
+    stdio: ["pipe", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<{ code: number | null; error?: Error }>((resolve) => {
+    child.once("error", (error) => resolve({ code: null, error }));
+    child.once("close", (code) => resolve({ code }));
+  });
+  try {
+    await pipeline(body, meter, new ForwardOrDrop(child.stdin!));
+  } catch (error) {
+    child.kill("SIGKILL");
+    await exited;
+    throw new JobError(`reading dump s3://${settings.bucket}/${manifest.key} failed after ${meter.bytes} bytes: ${s3ErrorText(error)}`);
+  }
+  const result = await exited;
+  const restoreError = result.error
+    ? `cannot run ${target.pgRestore}: ${result.error.message}`
+    : result.code !== 0
+      ? `pg_restore exit ${result.code}: ${stderr.trim().split("\n").filter(Boolean).pop() ?? "no output"}`
+      : undefined;
+  return { bytes: meter.bytes, sha256: meter.digest(), etag: response.ETag, restoreError };
+}
+
+/** Problems of a streamed dump against its manifest: size first, then checksum. */
+export function integrityProblems(manifest: Manifest, result: StreamResult): string[] {
+  const problems: string[] = [];
+  if (result.bytes !== manifest.bytes) {
+    problems.push(`dump ${manifest.key} is ${result.bytes} bytes but its manifest says ${manifest.bytes} (truncated or replaced)`);
+  }
+  if (result.sha256 !== manifest.sha256) {
+    problems.push(`dump ${manifest.key} has SHA-256 ${result.sha256} but its manifest says ${manifest.sha256} (corrupted or replaced)`);
+  }
+  return problems;
+}
+
+/** Differences between row counts in a restored database and the manifest's. */
+export function rowCountProblems(expected: Readonly<Record<string, number>>, actual: Readonly<Record<string, number>>): string[] {
+  const problems: string[] = [];
+  for (const table of Object.keys(expected).sort()) {
+    if (!(table in actual)) problems.push(`table ${table} is missing after restore (manifest: ${expected[table]} rows)`);
+    else if (actual[table] !== expected[table]) problems.push(`table ${table} has ${actual[table]} rows after restore but ${expected[table]} in the manifest`);
+  }
+  for (const table of Object.keys(actual).sort()) {
+    if (!(table in expected)) problems.push(`table ${table} exists after restore but not in the manifest`);
+  }
+  return problems;
+}

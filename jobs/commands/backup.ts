@@ -1,0 +1,250 @@
+/**
+ * `backup`: streams `pg_dump -Fc` into an S3 multipart upload and writes a manifest last.
+ *
+ * - Refuses when pg_dump's major version is older than the server's (such dumps fail, and peers'
+ *   backups silently stopped for weeks that way).
+ * - No temp file: memory is bounded by part size x (queue size + 1).
+ * - Row counts per table are taken in the same snapshot pg_dump uses: this job opens a REPEATABLE
+ *   READ transaction, exports its snapshot, hands it to `pg_dump --snapshot` and counts rows in that
+ *   transaction while pg_dump runs. restore-check compares a restore against these counts.
+ * - The dump object only completes after pg_dump exited 0 and the counts are in; any failure or
+ *   SIGTERM before that aborts the multipart upload, so no object appears under the final key, and
+ *   the manifest (written last) is absent. A signal after the dump completed lets the manifest write
+ *   finish (it is one small PUT), which is quicker and safer than undoing.
+ */
+import { spawn } from "node:child_process";
+import { pipeline } from "node:stream";
+import { Upload } from "@aws-sdk/lib-storage";
+import { JobError, log } from "../log";
+import { FlagSpecs, parseFlags, required, usageOf, wholeNumber } from "../backup/flags";
+import { Interruption } from "../backup/interruption";
+import { Manifest, MANIFEST_FORMAT, writeManifest } from "../backup/manifest";
+import { Meter, round } from "../backup/meter";
+import { backupMetricData, publishBackupMetrics } from "../backup/metrics";
+import {
+  checkDatabaseUrl,
+  connect,
+  countRows,
+  databaseName,
+  describeUrl,
+  libpqConnection,
+  listTables,
+  serverVersion,
+  toolVersion,
+} from "../backup/postgres";
+import { S3_FLAGS, S3Settings, dumpKey, encryptionParams, manifestKey, s3Client, s3ErrorText, s3SettingsFrom, stampOf } from "../backup/s3";
+
+const COMMAND = "backup";
+
+export const BACKUP_FLAGS = {
+  ...S3_FLAGS,
+  "database-url": { env: "DATABASE_URL", help: "PostgreSQL URL of the database to back up" },
+  name: { env: "BACKUP_NAME", help: "backup name in the object keys, such as `scheduled` or `web-backup-pre-<hash>` (default `scheduled`)" },
+  "pg-dump": { env: "PG_DUMP", help: "pg_dump executable (default `pg_dump` on PATH)" },
+  compress: { env: "BACKUP_COMPRESS", help: "pg_dump compression level 0-9 (default pg_dump's)" },
+  "part-size-mb": { env: "BACKUP_PART_SIZE_MB", help: "multipart part size in MB, 5-512 (default 8); memory use is about part size x (queue size + 2)" },
+  "queue-size": { env: "BACKUP_QUEUE_SIZE", help: "parts uploaded in parallel, 1-16 (default 4)" },
+  "progress-seconds": { env: "BACKUP_PROGRESS_SECONDS", help: "a progress line at least this often (default 10)" },
+  "progress-bytes": { env: "BACKUP_PROGRESS_BYTES", help: "also a progress line after every this many bytes (default off)" },
+  "metrics-namespace": { env: "BACKUP_METRICS_NAMESPACE", help: "CloudWatch namespace to publish backup metrics to (default off)" },
+  "cloudwatch-endpoint": { env: "CLOUDWATCH_ENDPOINT", help: "CloudWatch endpoint URL (default AWS's)" },
+  help: { boolean: true, help: "print this text" },
+} as const satisfies FlagSpecs;
+
+const NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+
+export interface BackupOptions {
+  readonly databaseUrl: string;
+  readonly name: string;
+  readonly s3: S3Settings;
+  readonly pgDump: string;
+  readonly compress?: number;
+  readonly partSize: number;
+  readonly queueSize: number;
+  readonly progressMs: number;
+  readonly progressBytes: number;
+  readonly metricsNamespace?: string;
+  readonly cloudwatchEndpoint?: string;
+}
+
+export function backupOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BackupOptions | undefined {
+  const values = parseFlags(COMMAND, BACKUP_FLAGS, argv, env);
+  if (values.help) return undefined;
+  const databaseUrl = required(COMMAND, BACKUP_FLAGS, values, "database-url", "postgres://user:password@host:5432/app");
+  checkDatabaseUrl(COMMAND, "database-url", databaseUrl);
+  const name = values.name ?? "scheduled";
+  if (!NAME.test(name)) {
+    throw new JobError(`${COMMAND}: \`--name\` is \`${name}\`: use lowercase letters, digits, \`.\`, \`_\`, \`-\` (at most 100), such as \`scheduled\``, 2);
+  }
+  return {
+    databaseUrl,
+    name,
+    s3: s3SettingsFrom(COMMAND, values),
+    pgDump: values["pg-dump"] ?? "pg_dump",
+    compress: values.compress === undefined ? undefined : wholeNumber(COMMAND, "compress", values.compress, 0, 0, 9),
+    partSize: wholeNumber(COMMAND, "part-size-mb", values["part-size-mb"], 8, 5, 512) * 1024 * 1024,
+    queueSize: wholeNumber(COMMAND, "queue-size", values["queue-size"], 4, 1, 16),
+    progressMs: wholeNumber(COMMAND, "progress-seconds", values["progress-seconds"], 10, 1, 3600) * 1000,
+    progressBytes: wholeNumber(COMMAND, "progress-bytes", values["progress-bytes"], 0, 0, Number.MAX_SAFE_INTEGER),
+    metricsNamespace: values["metrics-namespace"],
+    cloudwatchEndpoint: values["cloudwatch-endpoint"],
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const options = backupOptions(argv);
+  if (!options) {
+    process.stdout.write(`${usageOf(COMMAND, BACKUP_FLAGS)}\n`);
+    return 0;
+  }
+  const interruption = new Interruption();
+  try {
+    await backup(options, interruption);
+    return 0;
+  } finally {
+    interruption.dispose();
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split("\n").filter(Boolean).pop() ?? "no output";
+}
+
+async function backup(options: BackupOptions, interruption: Interruption): Promise<Manifest> {
+  const { s3 } = options;
+  const started = new Date();
+  const stamp = stampOf(started);
+  const key = dumpKey(s3.prefix, stamp, options.name);
+  log("backup.started", { name: options.name, database: describeUrl(options.databaseUrl), bucket: s3.bucket, key });
+
+  const pgDump = await toolVersion(options.pgDump);
+  interruption.check("before connecting; nothing was uploaded");
+  const db = await connect(options.databaseUrl, "database to back up");
+  const client = s3Client(s3);
+  try {
+    const server = await serverVersion(db);
+    if (!(pgDump.major >= server.major)) {
+      throw new JobError(
+        `refusing to back up: ${options.pgDump} is \`${pgDump.text}\` (major ${pgDump.major}) but the server is PostgreSQL ${server.text} (major ${server.major}); a pg_dump older than the server cannot dump it: use a jobs image with PostgreSQL ${server.major} client tools or newer`,
+      );
+    }
+    log("backup.versions", { server: server.text, pgDump: pgDump.text });
+
+    // One snapshot for pg_dump and for the row counts.
+    await db.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    const snapshot = (await db.query<{ id: string }>("SELECT pg_export_snapshot() AS id")).rows[0].id;
+    const tables = await listTables(db);
+    log("backup.snapshot", { snapshot, tables: tables.length });
+    interruption.check("before pg_dump started; nothing was uploaded");
+
+    const connection = libpqConnection(options.databaseUrl);
+    const args = ["--format=custom", `--snapshot=${snapshot}`, "--no-password", `--dbname=${connection.dbname}`];
+    if (options.compress !== undefined) args.push(`--compress=${options.compress}`);
+    const child = spawn(options.pgDump, args, { env: { ...process.env, ...connection.env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+      child.once("error", (error) => resolve({ code: null, signal: null, error }));
+      child.once("close", (code, signal) => resolve({ code, signal }));
+    });
+
+    // The first failure wins; it kills pg_dump and errors the upload body so the upload aborts.
+    let cause: Error | undefined;
+    const meter: Meter = new Meter({
+      event: "backup.progress",
+      intervalMs: options.progressMs,
+      everyBytes: options.progressBytes,
+      beforeEnd: async () => {
+        const result = await exited;
+        if (result.error) throw new JobError(`cannot run ${options.pgDump}: ${result.error.message}`);
+        if (result.code !== 0) {
+          throw new JobError(`pg_dump failed (${result.signal ? `signal ${result.signal}` : `exit ${result.code}`}): ${lastLine(stderr)}`);
+        }
+        tableRows = await counting;
+      },
+    });
+    const fail = (error: Error) => {
+      if (cause) return;
+      cause = error;
+      child.kill("SIGTERM");
+      meter.destroy(error);
+    };
+    let tableRows: Record<string, number> = {};
+    const counting = countRows(db, tables);
+    counting.catch((error: Error) => fail(new JobError(`counting rows failed: ${error.message}`)));
+    pipeline(child.stdout!, meter, () => undefined);
+    interruption.whenSignalled(() => fail(interruption.error(`after ${meter.bytes} bytes; the multipart upload was aborted and no manifest was written`)));
+
+    const upload = new Upload({
+      client,
+      params: { Bucket: s3.bucket, Key: key, Body: meter, ContentType: "application/octet-stream", ...encryptionParams(s3) },
+      partSize: options.partSize,
+      queueSize: options.queueSize,
+      leavePartsOnError: false,
+    });
+    try {
+      await upload.done();
+    } catch (error) {
+      child.kill("SIGKILL");
+      if (cause && error === cause) throw cause;
+      if (cause) {
+        throw new JobError(
+          `${cause.message}; aborting the multipart upload also failed (${s3ErrorText(error)}): the bucket's lifecycle rule removes incomplete uploads after 1 day`,
+          cause instanceof JobError ? cause.exitCode : 1,
+        );
+      }
+      throw new JobError(`upload to s3://${s3.bucket}/${key} failed after ${meter.bytes} bytes: ${s3ErrorText(error)}; the multipart upload was aborted and no manifest was written`);
+    } finally {
+      await db.query("COMMIT").catch(() => undefined);
+    }
+
+    // The dump is complete: from here a signal waits for the manifest write.
+    interruption.defer();
+    const finished = new Date();
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      name: options.name,
+      key,
+      bytes: meter.bytes,
+      sha256: meter.digest(),
+      database: databaseName(options.databaseUrl),
+      serverVersion: server.text,
+      pgDumpVersion: pgDump.text,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationSeconds: round((finished.getTime() - started.getTime()) / 1000),
+      tables: tableRows,
+    };
+    const manifestAt = manifestKey(s3.prefix, stamp, options.name);
+    try {
+      await writeManifest(client, s3, manifestAt, manifest);
+    } catch (error) {
+      throw new JobError(`the dump s3://${s3.bucket}/${key} was uploaded but writing its manifest failed: ${s3ErrorText(error)}; without a manifest the dump is ignored, run the backup again`);
+    }
+    log("backup.succeeded", {
+      manifest: manifestAt,
+      key,
+      bytes: manifest.bytes,
+      sha256: manifest.sha256,
+      tables: tables.length,
+      seconds: manifest.durationSeconds,
+      mbPerSecond: round(manifest.bytes / 1e6 / Math.max(manifest.durationSeconds, 0.001)),
+      ...(interruption.signal ? { note: `${interruption.signal} arrived after the dump completed; the manifest was written first` } : {}),
+    });
+
+    if (options.metricsNamespace) {
+      try {
+        await publishBackupMetrics(options.metricsNamespace, s3.region, options.cloudwatchEndpoint, backupMetricData(manifest, s3.prefix));
+      } catch (error) {
+        throw new JobError(`the backup ${manifestAt} is complete, but publishing CloudWatch metrics to \`${options.metricsNamespace}\` failed: ${s3ErrorText(error)}; the backup-age alarm will fire until a later run publishes them`);
+      }
+      log("backup.metrics-published", { namespace: options.metricsNamespace });
+    }
+    return manifest;
+  } finally {
+    client.destroy();
+    await db.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * `restore` (for humans, see the README runbook): restores a chosen backup into a target database.
+ * Refuses a target that already holds tables unless `--allow-non-empty` (then objects in the dump are
+ * dropped and recreated with `--clean --if-exists`). Reads the dump twice: first only to verify size
+ * and SHA-256 against the manifest, so a damaged dump never touches the target; then into
+ * `pg_restore --single-transaction`, pinned to the same object version, so a failed restore leaves
+ * the target as it was.
+ */
+import { JobError, log } from "../log";
+import { FlagSpecs, isTrue, parseFlags, required, usageOf } from "../backup/flags";
+import { chooseManifest } from "../backup/manifest";
+import { round } from "../backup/meter";
+import { checkDatabaseUrl, connect, countRows, describeUrl, listTables, majorOf, toolVersion, userRelationCount } from "../backup/postgres";
+import { integrityProblems, rowCountProblems, streamDump } from "../backup/restoreStream";
+import { S3_FLAGS, s3Client, s3SettingsFrom } from "../backup/s3";
+
+const COMMAND = "restore";
+
+export const RESTORE_FLAGS = {
+  ...S3_FLAGS,
+  "target-database-url": { env: "RESTORE_TARGET_DATABASE_URL", help: "PostgreSQL URL of the database to restore into" },
+  manifest: { help: "manifest key or file name to restore (default the newest; list with `aws s3 ls`)" },
+  "allow-non-empty": {
+    boolean: true,
+    aliases: ["force"],
+    help: "restore into a database that already has tables, replacing the dump's objects (--clean --if-exists)",
+  },
+  "pg-restore": { env: "PG_RESTORE", help: "pg_restore executable (default `pg_restore` on PATH)" },
+  help: { boolean: true, help: "print this text" },
+} as const satisfies FlagSpecs;
+
+export async function run(argv: string[]): Promise<number> {
+  const values = parseFlags(COMMAND, RESTORE_FLAGS, argv);
+  if (values.help) {
+    process.stdout.write(`${usageOf(COMMAND, RESTORE_FLAGS)}\n`);
+    return 0;
+  }
+  const targetUrl = required(COMMAND, RESTORE_FLAGS, values, "target-database-url", "postgres://user:password@host:5432/app_restored");
+  checkDatabaseUrl(COMMAND, "target-database-url", targetUrl);
+  const s3 = s3SettingsFrom(COMMAND, values);
+  const allowNonEmpty = isTrue(values["allow-non-empty"]);
+  const pgRestorePath = values["pg-restore"] ?? "pg_restore";
+  const started = Date.now();
+
+  const client = s3Client(s3);
+  try {
+    const { key, manifest } = await chooseManifest(COMMAND, client, s3, values.manifest);
+    const pgRestore = await toolVersion(pgRestorePath);
+    const dumpMajor = majorOf(manifest.pgDumpVersion) ?? 0;
+    if (!(pgRestore.major >= dumpMajor)) {
+      throw new JobError(`${pgRestorePath} is \`${pgRestore.text}\` but the dump was made by \`${manifest.pgDumpVersion}\`: use PostgreSQL ${dumpMajor} client tools or newer`);
+    }
+
+    const target = await connect(targetUrl, "target database");
+    try {
+      const relations = await userRelationCount(target);
+      if (relations > 0 && !allowNonEmpty) {
+        throw new JobError(
+          `refusing to restore into ${describeUrl(targetUrl)}: it is not empty (${relations} relations outside the system schemas); restore into a new database (\`createdb\`), or pass \`--allow-non-empty\` to replace the objects the dump contains`,
+          3,
+        );
+      }
+      log("restore.started", { manifest: key, dump: manifest.key, bytes: manifest.bytes, target: describeUrl(targetUrl), backupFinishedAt: manifest.finishedAt });
+
+      const checked = await streamDump(client, s3, manifest, "restore.verify-progress");
+      const damaged = integrityProblems(manifest, checked);
+      if (damaged.length > 0) throw new JobError(`not restoring, the target is untouched: ${damaged.join("; ")}`);
+      log("restore.verified", { bytes: checked.bytes, sha256: checked.sha256 });
+
+      const args = ["--exit-on-error", "--single-transaction", "--no-owner", "--no-privileges"];
+      if (relations > 0) args.push("--clean", "--if-exists");
+      const restored = await streamDump(client, s3, manifest, "restore.progress", { pgRestore: pgRestorePath, databaseUrl: targetUrl, args }, checked.etag);
+      const problems = [...integrityProblems(manifest, restored)];
+      if (restored.restoreError) problems.push(`pg_restore failed and rolled back: ${restored.restoreError}`);
+      if (problems.length > 0) throw new JobError(`restore of ${key} failed: ${problems.join("; ")}`);
+
+      const counts = await countRows(target, await listTables(target));
+      const expected = Object.fromEntries(Object.keys(manifest.tables).filter((t) => t in counts).map((t) => [t, counts[t]]));
+      const mismatches = rowCountProblems(manifest.tables, relations > 0 ? expected : counts);
+      if (mismatches.length > 0) throw new JobError(`restore of ${key} finished but row counts differ: ${mismatches.join("; ")}`);
+      log("restore.succeeded", { manifest: key, target: describeUrl(targetUrl), tables: Object.keys(manifest.tables).length, seconds: round((Date.now() - started) / 1000) });
+      return 0;
+    } finally {
+      await target.end().catch(() => undefined);
+    }
+  } finally {
+    client.destroy();
+  }
+}

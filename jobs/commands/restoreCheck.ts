@@ -1,0 +1,126 @@
+/**
+ * `restore-check`: proves the newest backup restores. Finds the newest manifest (every listing page),
+ * streams its dump into a real `pg_restore` in a fresh scratch database (never `--list`, which passes
+ * truncated dumps), verifies size and SHA-256 against the manifest, compares every table's row count,
+ * runs the optional `verify` queries, then drops the scratch database. Exit 0 only if all of it held.
+ */
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { JobError, log } from "../log";
+import { FlagSpecs, parseFlags, required, usageOf } from "../backup/flags";
+import { chooseManifest } from "../backup/manifest";
+import { round } from "../backup/meter";
+import { checkDatabaseUrl, connect, countRows, describeUrl, listTables, majorOf, quoteIdent, toolVersion, withDatabase } from "../backup/postgres";
+import { integrityProblems, rowCountProblems, streamDump } from "../backup/restoreStream";
+import { S3_FLAGS, s3Client, s3SettingsFrom } from "../backup/s3";
+
+const COMMAND = "restore-check";
+
+export const RESTORE_CHECK_FLAGS = {
+  ...S3_FLAGS,
+  "scratch-database-url": {
+    env: "RESTORE_CHECK_DATABASE_URL",
+    help: "URL of a database on the scratch server; the check creates and drops its own database there (needs CREATEDB)",
+  },
+  manifest: { help: "manifest key or file name to check (default the newest)" },
+  "pg-restore": { env: "PG_RESTORE", help: "pg_restore executable (default `pg_restore` on PATH)" },
+  verify: {
+    env: "RESTORE_CHECK_VERIFY",
+    help: 'JSON list of checks, each `{"name": "...", "sql": "SELECT ..."}` returning one row whose first column is true',
+  },
+  help: { boolean: true, help: "print this text" },
+} as const satisfies FlagSpecs;
+
+export const verifySpecSchema = z.array(z.strictObject({ name: z.string().min(1), sql: z.string().min(1) }));
+export type VerifySpec = z.infer<typeof verifySpecSchema>;
+
+export function parseVerifySpec(command: string, raw: string | undefined): VerifySpec {
+  if (raw === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new JobError(`${command}: \`--verify\` is not JSON: use \`[{"name": "users exist", "sql": "SELECT count(*) > 0 FROM users"}]\``, 2);
+  }
+  const result = verifySpecSchema.safeParse(parsed);
+  if (!result.success) {
+    throw new JobError(`${command}: \`--verify\` must be a list of \`{"name": "...", "sql": "..."}\` (problem at \`${result.error.issues[0].path.join(".") || "top level"}\`)`, 2);
+  }
+  return result.data;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const values = parseFlags(COMMAND, RESTORE_CHECK_FLAGS, argv);
+  if (values.help) {
+    process.stdout.write(`${usageOf(COMMAND, RESTORE_CHECK_FLAGS)}\n`);
+    return 0;
+  }
+  const scratchUrl = required(COMMAND, RESTORE_CHECK_FLAGS, values, "scratch-database-url", "postgres://restore:password@scratch-db:5432/postgres");
+  checkDatabaseUrl(COMMAND, "scratch-database-url", scratchUrl);
+  const s3 = s3SettingsFrom(COMMAND, values);
+  const verify = parseVerifySpec(COMMAND, values.verify);
+  const pgRestorePath = values["pg-restore"] ?? "pg_restore";
+  const started = Date.now();
+
+  const client = s3Client(s3);
+  try {
+    const { key, manifest } = await chooseManifest(COMMAND, client, s3, values.manifest);
+    log("restore-check.started", { manifest: key, dump: manifest.key, bytes: manifest.bytes, backupFinishedAt: manifest.finishedAt });
+
+    const pgRestore = await toolVersion(pgRestorePath);
+    const dumpMajor = majorOf(manifest.pgDumpVersion) ?? 0;
+    if (!(pgRestore.major >= dumpMajor)) {
+      throw new JobError(`${pgRestorePath} is \`${pgRestore.text}\` but the dump was made by \`${manifest.pgDumpVersion}\`: pg_restore cannot read newer archives; use PostgreSQL ${dumpMajor} client tools or newer`);
+    }
+
+    const scratchName = `restore_check_${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, "")}_${randomBytes(3).toString("hex")}`;
+    const admin = await connect(scratchUrl, "scratch database server");
+    const problems: string[] = [];
+    try {
+      await admin.query(`CREATE DATABASE ${quoteIdent(scratchName)}`);
+      log("restore-check.scratch-created", { database: describeUrl(withDatabase(scratchUrl, scratchName)) });
+      try {
+        const targetUrl = withDatabase(scratchUrl, scratchName);
+        const result = await streamDump(client, s3, manifest, "restore-check.progress", {
+          pgRestore: pgRestorePath,
+          databaseUrl: targetUrl,
+          args: ["--exit-on-error", "--no-owner", "--no-privileges"],
+        });
+        problems.push(...integrityProblems(manifest, result));
+        if (result.restoreError) problems.push(`pg_restore into the scratch database failed: ${result.restoreError}`);
+        if (problems.length === 0) {
+          const scratch = await connect(targetUrl, "scratch database");
+          try {
+            const counts = await countRows(scratch, await listTables(scratch));
+            problems.push(...rowCountProblems(manifest.tables, counts));
+            for (const check of verify) {
+              try {
+                const { rows } = await scratch.query({ text: check.sql, rowMode: "array" });
+                if (rows.length !== 1 || rows[0][0] !== true) {
+                  problems.push(`verify check \`${check.name}\` returned ${JSON.stringify(rows.slice(0, 3))}, expected one row with true`);
+                }
+              } catch (error) {
+                problems.push(`verify check \`${check.name}\` failed: ${(error as Error).message}`);
+              }
+            }
+            log("restore-check.verified", { tables: Object.keys(counts).length, rows: Object.values(counts).reduce((a, b) => a + b, 0), checks: verify.length });
+          } finally {
+            await scratch.end().catch(() => undefined);
+          }
+        }
+      } finally {
+        await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(scratchName)} WITH (FORCE)`);
+        log("restore-check.scratch-dropped", { database: scratchName });
+      }
+    } finally {
+      await admin.end().catch(() => undefined);
+    }
+    if (problems.length > 0) {
+      throw new JobError(`restore check of ${key} failed: ${problems.join("; ")}`);
+    }
+    log("restore-check.succeeded", { manifest: key, bytes: manifest.bytes, tables: Object.keys(manifest.tables).length, seconds: round((Date.now() - started) / 1000) });
+    return 0;
+  } finally {
+    client.destroy();
+  }
+}

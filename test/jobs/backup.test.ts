@@ -1,0 +1,246 @@
+/**
+ * The backup, restore-check and restore jobs against a real PostgreSQL and an in-process s3rver.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findLatestManifestKey, manifestSchema } from "../../jobs/backup/manifest";
+import { s3Client, s3SettingsFrom } from "../../jobs/backup/s3";
+import { PostgresServer, startPostgres } from "../helpers/postgres";
+import { S3RVER_CREDENTIALS, S3Server, startS3 } from "../helpers/s3";
+import { contentsOf, jobEnv, runCli, seedSource } from "./backupFixture";
+
+let pg: PostgresServer;
+let s3: S3Server;
+let sourceUrl: string;
+
+beforeAll(async () => {
+  [pg, s3] = await Promise.all([startPostgres(), startS3()]);
+  sourceUrl = await seedSource(pg, "app");
+});
+
+afterAll(async () => {
+  await Promise.all([pg?.stop(), s3?.stop()]);
+});
+
+const backup = (prefix: string, extra: string[] = [], env: Record<string, string> = {}) =>
+  runCli(["backup", "--database-url", sourceUrl, ...extra], jobEnv(pg, s3, prefix, env));
+const restoreCheck = (prefix: string, extra: string[] = []) =>
+  runCli(["restore-check", "--scratch-database-url", pg.url("postgres"), ...extra], jobEnv(pg, s3, prefix));
+
+async function manifestOf(key: string) {
+  const response = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+  return manifestSchema.parse(JSON.parse(await response.Body!.transformToString()));
+}
+
+async function scratchDatabases(): Promise<string[]> {
+  const rows = await pg.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'restore_check_%'");
+  return rows.map((r) => r.datname);
+}
+
+describe("backup -> restore-check round trip", () => {
+  it("uploads the dump, writes a manifest with sizes, checksum, versions and row counts, and restore-check proves it", async () => {
+    const result = await backup("round-trip", ["--name", "scheduled"]);
+    expect(result.error).toBeUndefined();
+    expect(result.code).toBe(0);
+
+    const keys = await s3.keys("round-trip/");
+    expect(keys).toHaveLength(2);
+    const manifestKey = keys.find((k) => k.startsWith("round-trip/manifests/"))!;
+    const dumpKey = keys.find((k) => k.startsWith("round-trip/dumps/"))!;
+    expect(manifestKey).toMatch(/^round-trip\/manifests\/\d{8}T\d{6}\.\d{3}Z-scheduled\.json$/);
+    const manifest = await manifestOf(manifestKey);
+    const dump = Buffer.from(await (await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: dumpKey }))).Body!.transformToByteArray());
+    expect(manifest.key).toBe(dumpKey);
+    expect(manifest.bytes).toBe(dump.length);
+    expect(manifest.sha256).toBe(require("node:crypto").createHash("sha256").update(dump).digest("hex"));
+    expect(dump.subarray(0, 5).toString()).toBe("PGDMP"); // custom format
+    expect(manifest.database).toBe("app");
+    expect(manifest.serverVersion).toMatch(new RegExp(`^${pg.binaries.major}\\.`));
+    expect(manifest.pgDumpVersion).toMatch(new RegExp(`^pg_dump \\(PostgreSQL\\) ${pg.binaries.major}\\.`));
+    expect(manifest.tables).toEqual({ "billing.invoices": 1500, "public.empty_table": 0, "public.users": 500 });
+    expect(JSON.stringify(manifest)).not.toContain("postgres://");
+
+    const succeeded = result.lines.find((l) => l.event === "backup.succeeded");
+    expect(succeeded).toMatchObject({ manifest: manifestKey, key: dumpKey, bytes: dump.length, sha256: manifest.sha256, tables: 3 });
+
+    // restore-check compares row counts and runs verify queries on the restored scratch copy; these
+    // compare whole table contents against the source's fingerprints.
+    const source = await contentsOf(pg, "app");
+    const verify = Object.entries(source).map(([table, fingerprint]) => ({
+      name: `contents of ${table}`,
+      sql: `SELECT count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) = '${fingerprint}' FROM ${table} t`,
+    }));
+    verify.push({ name: "view works", sql: "SELECT count(*) = 500 FROM user_totals" });
+    const check = await restoreCheck("round-trip", ["--verify", JSON.stringify(verify)]);
+    expect(check.error).toBeUndefined();
+    expect(check.code).toBe(0);
+    expect(check.lines.find((l) => l.event === "restore-check.verified")).toMatchObject({ tables: 3, rows: 2000, checks: 4 });
+    expect(check.lines.find((l) => l.event === "restore-check.succeeded")).toMatchObject({ manifest: manifestKey });
+    expect(await scratchDatabases()).toEqual([]);
+  });
+
+  it("writes progress lines with bytes and MB/s while it streams", async () => {
+    const result = await backup("progress", ["--progress-bytes", "20000", "--compress", "0"]);
+    expect(result.code).toBe(0);
+    const progress = result.lines.filter((l) => l.event === "backup.progress");
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    for (const line of progress) {
+      expect(Object.keys(line).sort()).toEqual(["bytes", "event", "level", "mb", "mbPerSecond", "seconds", "time"]);
+      expect(line.mbPerSecond).toBeGreaterThanOrEqual(0);
+    }
+    expect(progress.map((l) => l.bytes)).toEqual([...progress.map((l) => l.bytes)].sort((a, b) => a - b));
+  });
+
+  it("fails restore-check when a verify query does not hold, and drops the scratch database", async () => {
+    await backup("verify-fails");
+    const check = await restoreCheck("verify-fails", ["--verify", JSON.stringify([{ name: "no users", sql: "SELECT count(*) = 0 FROM users" }])]);
+    expect(check.code).toBe(1);
+    expect(check.error).toMatch(/^restore check of verify-fails\/manifests\/.+ failed: verify check `no users` returned \[\[false\]\], expected one row with true$/);
+    expect(await scratchDatabases()).toEqual([]);
+  });
+});
+
+describe("damaged dumps are caught", () => {
+  async function damage(prefix: string, change: (dump: Buffer) => Buffer) {
+    await backup(prefix);
+    const dumpKey = (await s3.keys(`${prefix}/dumps/`))[0];
+    const bytes = Buffer.from(await (await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: dumpKey }))).Body!.transformToByteArray());
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: dumpKey, Body: change(bytes) }));
+    return { dumpKey, size: bytes.length };
+  }
+
+  it("a truncated dump fails restore-check with its size", async () => {
+    const { dumpKey, size } = await damage("truncated", (b) => b.subarray(0, b.length - 1000));
+    const check = await restoreCheck("truncated");
+    expect(check.code).toBe(1);
+    expect(check.error).toContain(`dump ${dumpKey} is ${size - 1000} bytes but its manifest says ${size} (truncated or replaced)`);
+    expect(await scratchDatabases()).toEqual([]);
+  });
+
+  it("a dump with one flipped byte fails restore-check with its checksum", async () => {
+    const { dumpKey } = await damage("flipped", (b) => {
+      const copy = Buffer.from(b);
+      copy[Math.floor(copy.length / 2)] ^= 0x01;
+      return copy;
+    });
+    const check = await restoreCheck("flipped");
+    expect(check.code).toBe(1);
+    expect(check.error).toMatch(new RegExp(`dump ${dumpKey} has SHA-256 [a-f0-9]{64} but its manifest says [a-f0-9]{64} \\(corrupted or replaced\\)`));
+    expect(check.error).not.toContain("bytes but its manifest");
+    expect(await scratchDatabases()).toEqual([]);
+  });
+
+  it("restore refuses a damaged dump before touching the target", async () => {
+    await damage("restore-damaged", (b) => b.subarray(0, b.length - 1));
+    const target = await pg.createDatabase("restore_damaged_target");
+    const result = await runCli(["restore", "--target-database-url", target], jobEnv(pg, s3, "restore-damaged"));
+    expect(result.code).toBe(1);
+    expect(result.error).toMatch(/^not restoring, the target is untouched: dump .+ is \d+ bytes but its manifest says \d+/);
+    expect(await contentsOf(pg, "restore_damaged_target")).toEqual({});
+  });
+});
+
+describe("backup refuses or fails cleanly", () => {
+  it("database unreachable: one clear line, non-zero, nothing uploaded", async () => {
+    const url = `postgres://app:s3cret-pw@127.0.0.1:1/app`;
+    const result = await runCli(["backup", "--database-url", url], jobEnv(pg, s3, "unreachable"));
+    expect(result.code).toBe(1);
+    expect(result.lines.filter((l) => l.level === "error")).toHaveLength(1);
+    expect(result.error).toMatch(/^cannot connect to the database to back up at 127\.0\.0\.1:1\/app: .*ECONNREFUSED/);
+    expect(result.stdout + result.stderr).not.toContain("s3cret-pw");
+    expect(await s3.keys("unreachable/")).toEqual([]);
+    expect(s3.pendingUploads("unreachable/")).toEqual([]);
+  });
+
+  it("pg_dump older than the server: refused, nothing uploaded", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "old-pg-dump-"));
+    const fake = path.join(dir, "pg_dump");
+    const older = pg.binaries.major - 1;
+    // Reports an older version; would otherwise run the real pg_dump, so only the check refuses.
+    fs.writeFileSync(fake, `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) ${older}.9"; exit 0; fi\nexec "${pg.binaries.binDir}/pg_dump" "$@"\n`, { mode: 0o755 });
+    for (const how of [["--pg-dump", fake], []]) {
+      const env: Record<string, string> = how.length === 0 ? { PATH: `${dir}${path.delimiter}${pg.binaries.binDir}${path.delimiter}${process.env.PATH}` } : {};
+      const result = await backup("old-pg-dump", how, env);
+      expect(result.code).toBe(1);
+      expect(result.error).toMatch(
+        new RegExp(`^refusing to back up: .*pg_dump is \`pg_dump \\(PostgreSQL\\) ${older}\\.9\` \\(major ${older}\\) but the server is PostgreSQL ${pg.binaries.major}\\..+ \\(major ${pg.binaries.major}\\); a pg_dump older than the server cannot dump it: use a jobs image with PostgreSQL ${pg.binaries.major} client tools or newer$`),
+      );
+    }
+    expect(await s3.keys("old-pg-dump/")).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("bad flags are refused before anything is touched", async () => {
+    const noBucket = await runCli(["backup", "--database-url", sourceUrl], { ...S3RVER_CREDENTIALS, BACKUP_PREFIX: "x" });
+    expect(noBucket.code).toBe(2);
+    expect(noBucket.error).toBe("backup: `--bucket` is not set: pass `--bucket acme-web-backups` or set BACKUP_BUCKET");
+    const badPart = await backup("flags", ["--part-size-mb", "2"]);
+    expect(badPart.code).toBe(2);
+    expect(badPart.error).toBe("backup: `--part-size-mb` is `2`: must be a whole number from 5 to 512");
+    const unknown = await backup("flags", ["--bukket", "x"]);
+    expect(unknown.error).toMatch(/^backup: unknown flag `--bukket`; known flags: --bucket, /);
+    expect(await s3.keys("flags/")).toEqual([]);
+  });
+});
+
+describe("finding the latest backup", () => {
+  it("pages past 1000 manifests to find the newest, and restore-check uses it", async () => {
+    const prefix = "many";
+    const result = await backup(prefix, ["--name", "newest"]);
+    expect(result.code).toBe(0);
+    const [realKey] = await s3.keys(`${prefix}/manifests/`);
+    const real = await manifestOf(realKey);
+    // 1100 older manifests pointing at a dump that does not exist: picking any of them fails.
+    const older = Array.from({ length: 1100 }, (_, i) => {
+      const stamp = new Date(Date.UTC(2020, 0, 1) + i * 3_600_000).toISOString().replace(/[-:]/g, "");
+      return { key: `${prefix}/manifests/${stamp}-scheduled.json`, body: JSON.stringify({ ...real, key: `${prefix}/dumps/missing-${i}.dump` }) };
+    });
+    for (let i = 0; i < older.length; i += 100) {
+      await Promise.all(older.slice(i, i + 100).map((o) => s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: o.key, Body: o.body }))));
+    }
+    const client = s3Client(s3SettingsFrom("test", { bucket: s3.bucket, prefix, endpoint: s3.endpoint }));
+    Object.assign(process.env, S3RVER_CREDENTIALS);
+    const found = await findLatestManifestKey(client, s3SettingsFrom("test", { bucket: s3.bucket, prefix, endpoint: s3.endpoint }));
+    client.destroy();
+    expect(found).toEqual({ key: realKey, pages: 2, manifests: 1101 });
+
+    const check = await restoreCheck(prefix);
+    expect(check.error).toBeUndefined();
+    expect(check.lines.find((l) => l.event === "restore-check.started")).toMatchObject({ manifest: realKey });
+  });
+});
+
+describe("restore", () => {
+  it("restores the chosen backup into an empty database with identical contents", async () => {
+    await backup("restore-ok");
+    const manifestKey = (await s3.keys("restore-ok/manifests/"))[0];
+    const target = await pg.createDatabase("restored");
+    const result = await runCli(["restore", "--target-database-url", target, "--manifest", path.basename(manifestKey)], jobEnv(pg, s3, "restore-ok"));
+    expect(result.error).toBeUndefined();
+    expect(result.code).toBe(0);
+    expect(await contentsOf(pg, "restored")).toEqual(await contentsOf(pg, "app"));
+  });
+
+  it("refuses a non-empty target unless told otherwise, leaving it as it was", async () => {
+    await backup("restore-non-empty");
+    const target = await pg.createDatabase("busy");
+    await pg.query("CREATE TABLE users (id int); INSERT INTO users VALUES (42); CREATE TABLE keep_me (x int)", "busy");
+    const before = await contentsOf(pg, "busy");
+
+    const refused = await runCli(["restore", "--target-database-url", target], jobEnv(pg, s3, "restore-non-empty"));
+    expect(refused.code).toBe(3);
+    expect(refused.error).toBe(
+      `refusing to restore into 127.0.0.1:${pg.port}/busy: it is not empty (2 relations outside the system schemas); restore into a new database (\`createdb\`), or pass \`--allow-non-empty\` to replace the objects the dump contains`,
+    );
+    expect(await contentsOf(pg, "busy")).toEqual(before);
+
+    const forced = await runCli(["restore", "--target-database-url", target, "--allow-non-empty"], jobEnv(pg, s3, "restore-non-empty"));
+    expect(forced.error).toBeUndefined();
+    const after = await contentsOf(pg, "busy");
+    const source = await contentsOf(pg, "app");
+    expect(after).toEqual({ ...source, "public.keep_me": before["public.keep_me"] });
+  });
+});
