@@ -175,7 +175,7 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
     const counting = countRows(db, tables);
     counting.catch((error: Error) => fail(new JobError(`counting rows failed: ${error.message}`)));
     pipeline(child.stdout!, meter, () => undefined);
-    interruption.whenSignalled(() => fail(interruption.error(`after ${meter.bytes} bytes; the multipart upload was aborted and no manifest was written`)));
+    interruption.whenSignalled(() => fail(interruption.error(`after ${meter.bytes} bytes`)));
 
     const upload = new Upload({
       client,
@@ -188,11 +188,14 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
       await upload.done();
     } catch (error) {
       child.kill("SIGKILL");
-      if (cause && error === cause) throw cause;
+      const exitCode = cause instanceof JobError ? cause.exitCode : 1;
+      if (cause && error === cause) {
+        throw new JobError(`${cause.message}; the multipart upload was aborted and no manifest was written`, exitCode);
+      }
       if (cause) {
         throw new JobError(
           `${cause.message}; aborting the multipart upload also failed (${s3ErrorText(error)}): the bucket's lifecycle rule removes incomplete uploads after 1 day`,
-          cause instanceof JobError ? cause.exitCode : 1,
+          exitCode,
         );
       }
       throw new JobError(`upload to s3://${s3.bucket}/${key} failed after ${meter.bytes} bytes: ${s3ErrorText(error)}; the multipart upload was aborted and no manifest was written`);
