@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { BackupsConfig, backupsProblems, backupsSchema, backupsSecretProblems } from "./config/backups";
 import { parseImageRef, unpinnedReason } from "./lib/imageRef";
 import { parseQuantity } from "./lib/quantity";
 
@@ -120,6 +121,9 @@ export const stackConfigSchema = z.strictObject({
       expect("must be a map of environment variable names to secret config key names"),
     )
     .default({}),
+  /** Image of the in-cluster jobs (backup, restore-check, migrate); pinned in production. */
+  jobsImage: text("must be an image reference such as `ghcr.io/acme/web-jobs:1.5.0`").optional(),
+  backups: backupsSchema.optional(),
 });
 
 type ParsedConfig = z.infer<typeof stackConfigSchema>;
@@ -150,6 +154,10 @@ export interface StackConfig {
   readonly env: Readonly<Record<string, string>>;
   /** Environment variable name -> secret value from Pulumi secret config. */
   readonly secretEnv: Readonly<Record<string, pulumi.Output<string>>>;
+  /** Image of the in-cluster jobs. */
+  readonly jobsImage?: string;
+  /** Backups to S3; unset: no backups (not allowed in production). */
+  readonly backups?: BackupsConfig;
   /** Secret config values from SECRET_CONFIG_KEYS that the stack sets (always stored as secrets). */
   readonly secrets: Readonly<Partial<Record<SecretConfigKey, pulumi.Output<string>>>>;
 }
@@ -297,6 +305,7 @@ function ruleProblems(config: ParsedConfig): string[] {
       );
     }
   }
+  problems.push(...backupsProblems(config));
   return problems;
 }
 
@@ -328,7 +337,7 @@ export function decodeConfigValue(text: string): unknown {
  * Secret config keys the program reads besides the ones `secretEnv` names. Each is optional here;
  * the section that needs one (migrations, backups) reports it missing by name.
  */
-export const SECRET_CONFIG_KEYS = ["databaseUrl"] as const;
+export const SECRET_CONFIG_KEYS = ["databaseUrl", "restoreCheckDatabaseUrl"] as const;
 export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
 /** Reads, validates and returns the stack config, or throws ConfigError listing every problem. */
@@ -381,6 +390,9 @@ export function loadConfig(): StackConfig {
       secrets[key] = new pulumi.Config().requireSecret(key);
     }
   }
+  if (result.ok) {
+    problems.push(...backupsSecretProblems(result.config.backups, (key) => all[`${prefix}${key}`] !== undefined, stack));
+  }
   if (!result.ok || problems.length > 0) throw new ConfigError(problems);
 
   const parsed = result.config;
@@ -401,5 +413,7 @@ export function loadConfig(): StackConfig {
     env: parsed.env,
     secretEnv,
     secrets,
+    jobsImage: parsed.jobsImage,
+    backups: parsed.backups,
   };
 }

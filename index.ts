@@ -3,12 +3,37 @@
  * whose selector follows `activeColor`. Promotion and rollback are config changes to that key.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { Backups, deployedImagesHash } from "./components/backups";
 import { BlueGreenDeployment } from "./components/blueGreenDeployment";
+import { DatabaseSecret } from "./components/databaseSecret";
 import { LiveService } from "./components/liveService";
 import { loadConfig } from "./config";
 
 const config = loadConfig();
 const { app, stack, activeColor, idleColor } = config;
+
+const database = config.secrets.databaseUrl
+  ? new DatabaseSecret(`${app}-database`, { app, namespace: config.namespace, databaseUrl: config.secrets.databaseUrl })
+  : undefined;
+
+// Pre-migration backup: one Job per release, keyed by a hash of the deployed images (unchanged by a
+// promotion). Until the migration Job exists, the colors' Deployments wait for it directly; with
+// migrations, the migration Job depends on it instead and the Deployments on the migration Job.
+const release = deployedImagesHash(config.colors);
+const backups = config.backups
+  ? new Backups(`${app}-backups`, {
+      app,
+      stack,
+      namespace: config.namespace,
+      jobsImage: config.jobsImage!,
+      config: config.backups,
+      protect: config.production,
+      databaseUrlEnv: database!.databaseUrlEnv(),
+      restoreCheckDatabaseUrl: config.secrets.restoreCheckDatabaseUrl!,
+      preMigrationFor: [release],
+    })
+  : undefined;
+const preMigrationBackup = backups ? [backups.preMigrationJobs[release]] : [];
 
 const colors = new BlueGreenDeployment(app, {
   app,
@@ -22,6 +47,7 @@ const colors = new BlueGreenDeployment(app, {
   resources: config.resources,
   env: config.env,
   secretEnv: config.secretEnv,
+  dependsOn: { blue: preMigrationBackup, green: preMigrationBackup },
 });
 
 const live = new LiveService(`${app}-live`, {
@@ -45,3 +71,6 @@ export const previewServiceNames = Object.fromEntries(
 export const rollbackHint = idleReady
   ? `Roll back: git revert <promotion commit> && pulumi up -s ${stack} (or: pulumi config set activeColor ${idleColor} -s ${stack} && pulumi up -s ${stack})`
   : `No instant rollback: idle color ${idleColor} is not running; stage it with pulumi config set --path colors.${idleColor}.image <image> -s ${stack}`;
+export const backupBucketName = backups?.bucketName ?? "none";
+export const backupPrefix = backups?.prefix ?? "none";
+export const preMigrationBackupJob = backups ? backups.preMigrationJobs[release].metadata.name : "none";

@@ -20,10 +20,12 @@ export const TEST_SECRETS: Record<StackName, Record<string, string>> = {
   staging: {
     databaseUrl: "postgres://web:staging-db-password@db.staging.internal:5432/web",
     sessionSecret: "staging-session-secret-value",
+    restoreCheckDatabaseUrl: "postgres://restore_check:staging-scratch-password@scratch-db.staging.internal:5432/postgres",
   },
   production: {
     databaseUrl: "postgres://web:production-db-password@db.production.internal:5432/web",
     sessionSecret: "production-session-secret-value",
+    restoreCheckDatabaseUrl: "postgres://restore_check:production-scratch-password@scratch-db.production.internal:5432/postgres",
   },
 };
 

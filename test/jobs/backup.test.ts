@@ -193,19 +193,19 @@ describe("finding the latest backup", () => {
     expect(result.code).toBe(0);
     const [realKey] = await s3.keys(`${prefix}/manifests/`);
     const real = await manifestOf(realKey);
-    // 1100 older manifests pointing at a dump that does not exist: picking any of them fails.
-    const older = Array.from({ length: 1100 }, (_, i) => {
+    // 1001 older manifests pointing at a dump that does not exist: picking any of them fails.
+    const older = Array.from({ length: 1001 }, (_, i) => {
       const stamp = new Date(Date.UTC(2020, 0, 1) + i * 3_600_000).toISOString().replace(/[-:]/g, "");
       return { key: `${prefix}/manifests/${stamp}-scheduled.json`, body: JSON.stringify({ ...real, key: `${prefix}/dumps/missing-${i}.dump` }) };
     });
-    for (let i = 0; i < older.length; i += 100) {
-      await Promise.all(older.slice(i, i + 100).map((o) => s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: o.key, Body: o.body }))));
+    for (let i = 0; i < older.length; i += 250) {
+      await Promise.all(older.slice(i, i + 250).map((o) => s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: o.key, Body: o.body }))));
     }
     const client = s3Client(s3SettingsFrom("test", { bucket: s3.bucket, prefix, endpoint: s3.endpoint }));
     Object.assign(process.env, S3RVER_CREDENTIALS);
     const found = await findLatestManifestKey(client, s3SettingsFrom("test", { bucket: s3.bucket, prefix, endpoint: s3.endpoint }));
     client.destroy();
-    expect(found).toEqual({ key: realKey, pages: 2, manifests: 1101 });
+    expect(found).toEqual({ key: realKey, pages: 2, manifests: 1002 });
 
     const check = await restoreCheck(prefix);
     expect(check.error).toBeUndefined();

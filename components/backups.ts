@@ -1,0 +1,351 @@
+/**
+ * Backups declared as stack state: the hardened bucket (BackupBucket), one IAM role per job with
+ * IRSA trust and least privilege, their ServiceAccounts, the scheduled backup CronJob, one
+ * pre-migration backup Job per release (the release's Deployment, or its migration Job, depends on
+ * it), and the weekly restore-check CronJob that restores into a scratch database.
+ */
+import { createHash } from "node:crypto";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { BackupsConfig } from "../config/backups";
+import { BackupBucket } from "./backupBucket";
+
+/** An env entry reading a Secret key, as DatabaseSecret.databaseUrlEnv() returns it. */
+export interface SecretEnvVar {
+  readonly name: string;
+  readonly valueFrom: { readonly secretKeyRef: { readonly name: pulumi.Input<string>; readonly key: string } };
+}
+
+export interface BackupsArgs {
+  /** App name: prefix of every Kubernetes object name and the `app` label. */
+  readonly app: string;
+  /** Stack name, for the default key prefix and tags. */
+  readonly stack: string;
+  /** Namespace of the ServiceAccounts, Secret, CronJobs and Jobs. */
+  readonly namespace: string;
+  /** Image of the jobs; its entrypoint is `node dist/jobs/cli.js`, so args start with the command. */
+  readonly jobsImage: string;
+  /** The `backups` config section. */
+  readonly config: BackupsConfig;
+  /** Protect the bucket and its key (production). */
+  readonly protect: boolean;
+  /** The DATABASE_URL env entry of the database to back up (DatabaseSecret.databaseUrlEnv()). */
+  readonly databaseUrlEnv: SecretEnvVar;
+  /** URL of the scratch server restore-check restores into; stored in its own Secret. */
+  readonly restoreCheckDatabaseUrl: pulumi.Input<string>;
+  /**
+   * Release hashes of the migration Jobs about to run: one pre-migration backup Job per hash, named
+   * `<app>-backup-pre-<hash>`. @default []
+   */
+  readonly preMigrationFor?: readonly string[];
+}
+
+/** UID the jobs run as; the image must not need root. */
+const JOBS_UID = 10001;
+const HASH = /^[a-z0-9]{6,20}$/;
+
+export class Backups extends pulumi.ComponentResource {
+  public readonly storage: BackupBucket;
+  public readonly backupRole: aws.iam.Role;
+  public readonly restoreCheckRole: aws.iam.Role;
+  public readonly backupServiceAccount: k8s.core.v1.ServiceAccount;
+  public readonly restoreCheckServiceAccount: k8s.core.v1.ServiceAccount;
+  public readonly restoreCheckSecret: k8s.core.v1.Secret;
+  public readonly backupCronJob: k8s.batch.v1.CronJob;
+  public readonly restoreCheckCronJob: k8s.batch.v1.CronJob;
+  /** Pre-migration backup Job per release hash. */
+  public readonly preMigrationJobs: Readonly<Record<string, k8s.batch.v1.Job>>;
+  public readonly bucketName: pulumi.Output<string>;
+  /** Key prefix of this stack's backups. */
+  public readonly prefix: string;
+
+  constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+    const hashes = [...(args.preMigrationFor ?? [])];
+    for (const hash of hashes) {
+      if (!HASH.test(hash)) {
+        throw new Error(`Backups ${name}: \`preMigrationFor\` has \`${hash}\`: release hashes are 6-20 lowercase letters and digits`);
+      }
+    }
+    if (new Set(hashes).size !== hashes.length) {
+      throw new Error(`Backups ${name}: \`preMigrationFor\` lists a hash twice: ${hashes.join(", ")}`);
+    }
+    const longest = `${args.app}-backup-pre-${"x".repeat(Math.max(0, ...hashes.map((h) => h.length)))}`;
+    if (hashes.length > 0 && longest.length > 63) {
+      throw new Error(`Backups ${name}: Job name \`${longest}\` would exceed 63 characters; shorten \`app\` (\`${args.app}\`)`);
+    }
+    super("bluegreen:backups:Backups", name, {}, opts);
+
+    const c = args.config;
+    const prefix = c.prefix ?? `${args.app}/${args.stack}`;
+    const labels = { app: args.app, component: "backups" };
+    const tags = { app: args.app, stack: args.stack, purpose: "database-backups" };
+
+    this.storage = new BackupBucket(
+      `${name}-bucket`,
+      {
+        bucketName: c.bucketName,
+        protect: args.protect,
+        lifecycle: c.lifecycle,
+        objectLock: c.objectLock,
+        keyAlias: `${args.app}-${args.stack}-backups`,
+        tags,
+      },
+      { parent: this },
+    );
+    const bucketArn = this.storage.bucketArn;
+    const keyArn = this.storage.keyArn;
+
+    const backupSa = `${args.app}-backup`;
+    const restoreCheckSa = `${args.app}-restore-check`;
+
+    this.backupRole = new aws.iam.Role(
+      `${name}-backup`,
+      { description: `backup job of ${args.app} (${args.stack})`, assumeRolePolicy: JSON.stringify(irsaTrustPolicy(c, args.namespace, backupSa)), tags },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-backup-storage`,
+      { role: this.backupRole.id, policy: pulumi.jsonStringify(backupPolicyDocument(bucketArn, keyArn, prefix)) },
+      { parent: this },
+    );
+    if (c.metricsNamespace) {
+      new aws.iam.RolePolicy(
+        `${name}-backup-metrics`,
+        { role: this.backupRole.id, policy: JSON.stringify(metricsPolicyDocument(c.metricsNamespace)) },
+        { parent: this },
+      );
+    }
+    this.restoreCheckRole = new aws.iam.Role(
+      `${name}-restore-check`,
+      { description: `restore-check job of ${args.app} (${args.stack})`, assumeRolePolicy: JSON.stringify(irsaTrustPolicy(c, args.namespace, restoreCheckSa)), tags },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-restore-check-storage`,
+      { role: this.restoreCheckRole.id, policy: pulumi.jsonStringify(restoreCheckPolicyDocument(bucketArn, keyArn, prefix)) },
+      { parent: this },
+    );
+
+    this.backupServiceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-backup`,
+      { metadata: { name: backupSa, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": this.backupRole.arn } } },
+      { parent: this },
+    );
+    this.restoreCheckServiceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-restore-check`,
+      { metadata: { name: restoreCheckSa, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": this.restoreCheckRole.arn } } },
+      { parent: this },
+    );
+    this.restoreCheckSecret = new k8s.core.v1.Secret(
+      `${name}-restore-check`,
+      {
+        metadata: { name: `${args.app}-restore-check`, namespace: args.namespace, labels },
+        type: "Opaque",
+        stringData: { RESTORE_CHECK_DATABASE_URL: pulumi.secret(args.restoreCheckDatabaseUrl) },
+      },
+      { parent: this },
+    );
+
+    const s3Env = [
+      { name: "BACKUP_BUCKET", value: this.storage.bucketName },
+      { name: "BACKUP_PREFIX", value: prefix },
+      { name: "AWS_REGION", value: c.region },
+      { name: "AWS_STS_REGIONAL_ENDPOINTS", value: "regional" },
+    ];
+    const backupEnv = (backupName: string) => [
+      args.databaseUrlEnv,
+      ...s3Env,
+      { name: "BACKUP_NAME", value: backupName },
+      { name: "BACKUP_KMS_KEY_ID", value: keyArn },
+      { name: "BACKUP_PART_SIZE_MB", value: String(c.partSizeMb) },
+      ...(c.metricsNamespace ? [{ name: "BACKUP_METRICS_NAMESPACE", value: c.metricsNamespace }] : []),
+    ];
+    const restoreCheckEnv = [
+      { name: "RESTORE_CHECK_DATABASE_URL", valueFrom: { secretKeyRef: { name: this.restoreCheckSecret.metadata.name, key: "RESTORE_CHECK_DATABASE_URL" } } },
+      ...s3Env,
+      ...(c.verify.length > 0 ? [{ name: "RESTORE_CHECK_VERIFY", value: JSON.stringify(c.verify) }] : []),
+    ];
+
+    const jobSpec = (
+      role: string,
+      serviceAccountName: pulumi.Input<string>,
+      command: string,
+      env: pulumi.Input<k8s.types.input.core.v1.EnvVar>[],
+    ): k8s.types.input.batch.v1.JobSpec => ({
+      backoffLimit: c.backoffLimit,
+      activeDeadlineSeconds: c.activeDeadlineSeconds,
+      template: {
+        metadata: { labels: { ...labels, role } },
+        spec: {
+          restartPolicy: "Never",
+          serviceAccountName,
+          // Time for a SIGTERMed backup to abort its multipart upload.
+          terminationGracePeriodSeconds: 60,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: JOBS_UID,
+            runAsGroup: JOBS_UID,
+            fsGroup: JOBS_UID,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          containers: [
+            {
+              name: role,
+              image: args.jobsImage,
+              imagePullPolicy: "IfNotPresent",
+              args: [command],
+              env,
+              resources: {
+                requests: { cpu: c.resources.requests.cpu, memory: c.resources.requests.memory },
+                limits: { cpu: c.resources.limits.cpu, memory: c.resources.limits.memory },
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ["ALL"] },
+              },
+              volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+            },
+          ],
+          volumes: [{ name: "tmp", emptyDir: {} }],
+        },
+      },
+    });
+
+    const cronJob = (role: string, schedule: string, spec: k8s.types.input.batch.v1.JobSpec, dependsOn: pulumi.Resource[]) =>
+      new k8s.batch.v1.CronJob(
+        `${name}-${role}`,
+        {
+          metadata: { name: `${args.app}-${role}`, namespace: args.namespace, labels: { ...labels, role } },
+          spec: {
+            schedule,
+            timeZone: "Etc/UTC",
+            concurrencyPolicy: "Forbid",
+            startingDeadlineSeconds: c.startingDeadlineSeconds,
+            successfulJobsHistoryLimit: 3,
+            failedJobsHistoryLimit: 3,
+            jobTemplate: { metadata: { labels: { ...labels, role } }, spec },
+          },
+        },
+        { parent: this, dependsOn },
+      );
+
+    this.backupCronJob = cronJob(
+      "backup",
+      c.schedule,
+      jobSpec("backup", this.backupServiceAccount.metadata.name, "backup", backupEnv("scheduled")),
+      [this.storage],
+    );
+    this.restoreCheckCronJob = cronJob(
+      "restore-check",
+      c.restoreCheckSchedule,
+      jobSpec("restore-check", this.restoreCheckServiceAccount.metadata.name, "restore-check", restoreCheckEnv),
+      [this.storage],
+    );
+
+    const preMigrationJobs: Record<string, k8s.batch.v1.Job> = {};
+    for (const hash of hashes) {
+      const jobName = `${args.app}-backup-pre-${hash}`;
+      preMigrationJobs[hash] = new k8s.batch.v1.Job(
+        `${name}-pre-${hash}`,
+        {
+          metadata: {
+            name: jobName,
+            namespace: args.namespace,
+            labels: { ...labels, role: "backup-pre-migration", release: hash },
+            // A failed Job is replaced on the next `pulumi up` instead of blocking it.
+            annotations: { "pulumi.com/replaceUnready": "true" },
+          },
+          spec: jobSpec("backup", this.backupServiceAccount.metadata.name, "backup", backupEnv(jobName)),
+        },
+        // The bucket must be ready (policy, encryption) before anything is written to it.
+        { parent: this, dependsOn: [this.storage] },
+      );
+    }
+
+    this.preMigrationJobs = preMigrationJobs;
+    this.bucketName = this.storage.bucketName;
+    this.prefix = prefix;
+    this.registerOutputs({
+      bucketName: this.bucketName,
+      prefix,
+      backupRoleArn: this.backupRole.arn,
+      restoreCheckRoleArn: this.restoreCheckRole.arn,
+      preMigrationJobNames: Object.fromEntries(Object.entries(preMigrationJobs).map(([h, j]) => [h, j.metadata.name])),
+    });
+  }
+}
+
+/** IRSA: only this ServiceAccount's tokens, issued for STS, may assume the role. */
+export function irsaTrustPolicy(config: Pick<BackupsConfig, "oidcProviderArn" | "oidcProviderUrl">, namespace: string, serviceAccount: string) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Federated: config.oidcProviderArn },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: {
+            [`${config.oidcProviderUrl}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+            [`${config.oidcProviderUrl}:aud`]: "sts.amazonaws.com",
+          },
+        },
+      },
+    ],
+  };
+}
+
+/** The backup job writes dumps and manifests (multipart), encrypting with the bucket's key. */
+export function backupPolicyDocument(bucketArn: pulumi.Input<string>, keyArn: pulumi.Input<string>, prefix: string) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "WriteBackups", Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: [pulumi.interpolate`${bucketArn}/${prefix}/*`] },
+      // Multipart uploads with SSE-KMS need Decrypt as well as GenerateDataKey.
+      { Sid: "EncryptBackups", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [keyArn] },
+    ],
+  };
+}
+
+/** restore-check lists manifests and reads dumps under the prefix, decrypting with the bucket's key. */
+export function restoreCheckPolicyDocument(bucketArn: pulumi.Input<string>, keyArn: pulumi.Input<string>, prefix: string) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "ListBackups", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn], Condition: { StringLike: { "s3:prefix": [`${prefix}/*`] } } },
+      { Sid: "ReadBackups", Effect: "Allow", Action: ["s3:GetObject"], Resource: [pulumi.interpolate`${bucketArn}/${prefix}/*`] },
+      { Sid: "DecryptBackups", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [keyArn] },
+    ],
+  };
+}
+
+/**
+ * cloudwatch:PutMetricData has no resource-level permissions: AWS only accepts `Resource: "*"` for it,
+ * so it is narrowed to the one namespace by condition and kept out of the storage policy.
+ */
+export function metricsPolicyDocument(namespace: string) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "PublishBackupMetrics",
+        Effect: "Allow",
+        Action: ["cloudwatch:PutMetricData"],
+        Resource: "*",
+        Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
+      },
+    ],
+  };
+}
+
+/**
+ * A release hash from what is deployed: the sorted set of both colors' images. It changes when a new
+ * image is staged (a release) and not on a promotion, which only flips `activeColor`.
+ */
+export function deployedImagesHash(colors: Readonly<Record<string, { readonly image?: string }>>): string {
+  const images = [...new Set(Object.values(colors).flatMap((c) => (c.image ? [c.image] : [])))].sort();
+  return createHash("sha256").update(JSON.stringify(images)).digest("hex").slice(0, 10);
+}
