@@ -1,0 +1,135 @@
+/**
+ * Backups in the whole program, from the real stack files: production protection, the pre-migration
+ * backup ordering, secrets never plain, and config errors.
+ */
+import { describe, expect, it } from "vitest";
+import { deployedImagesHash } from "../../components/backups";
+import { ConfigError } from "../../config";
+import { ProgramRun, TEST_SECRETS, runProgram } from "../helpers/program";
+
+const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+
+/** Every plain string in a value, skipping what is wrapped as a secret. */
+function plainStrings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === "string") out.push(value);
+  else if (Array.isArray(value)) value.forEach((v) => plainStrings(v, out));
+  else if (value && typeof value === "object") {
+    if (SECRET_SIGNATURE in value) return out;
+    Object.values(value).forEach((v) => plainStrings(v, out));
+  }
+  return out;
+}
+
+const JOB = "kubernetes:batch/v1:Job";
+const urnOf = (run: ProgramRun, type: string, name: string) => run.get(type, name).urn;
+
+describe("backups in the stacks", () => {
+  it("production protects the bucket and its key; staging does not; neither force-destroys", async () => {
+    const [production, staging] = [await runProgram("production"), await runProgram("staging")];
+    expect(production.error).toBeUndefined();
+    expect(staging.error).toBeUndefined();
+    for (const [run, protect] of [[production, true], [staging, false]] as const) {
+      const bucket = run.get("aws:s3/bucket:Bucket", "web-backups-bucket");
+      expect(bucket.protect).toBe(protect);
+      expect(bucket.inputs.forceDestroy).toBe(false);
+      expect(run.get("aws:kms/key:Key", "web-backups-bucket-key").protect).toBe(protect);
+    }
+    expect(production.get("aws:s3/bucket:Bucket", "web-backups-bucket").inputs.bucket).toBe("acme-web-production-backups");
+    expect(production.ofType("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")).toHaveLength(1);
+    expect(staging.ofType("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")).toHaveLength(0);
+    expect(production.outputs.backupPrefix).toBe("web/production");
+    expect(staging.outputs.backupPrefix).toBe("web/staging");
+  });
+
+  it("both colors' Deployments wait for the pre-migration backup Job of the release", async () => {
+    const run = await runProgram("production");
+    const hash = deployedImagesHash({ blue: { image: "ghcr.io/acme/web:1.4.2" }, green: { image: "ghcr.io/acme/web:1.5.0" } });
+    expect(hash).toMatch(/^[a-f0-9]{10}$/);
+    const job = run.get(JOB, `web-backups-pre-${hash}`);
+    expect(run.ofType(JOB).map((j) => j.name)).toEqual([`web-backups-pre-${hash}`]);
+    expect(job.inputs.metadata.name).toBe(`web-backup-pre-${hash}`);
+    expect(run.outputs.preMigrationBackupJob).toBe(`web-backup-pre-${hash}`);
+    for (const color of ["blue", "green"]) {
+      // The backup Job, and the env Secret the Pods read.
+      expect([...run.get("kubernetes:apps/v1:Deployment", `web-${color}`).dependencies].sort()).toEqual(
+        [job.urn, urnOf(run, "kubernetes:core/v1:Secret", "web-env")].sort(),
+      );
+    }
+    // The Job itself waits for the whole bucket set-up (policy, encryption, lifecycle) to exist.
+    for (const [type, name] of [
+      ["aws:s3/bucketPolicy:BucketPolicy", "web-backups-bucket-policy"],
+      ["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "web-backups-bucket-encryption"],
+      ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "web-backups-bucket-public-access-block"],
+      ["aws:s3/bucket:Bucket", "web-backups-bucket"],
+    ]) {
+      expect(job.dependencies).toContain(urnOf(run, type, name));
+    }
+  });
+
+  it("a promotion keeps the release hash (no new backup Job); staging a new image makes a new one", async () => {
+    const base = await runProgram("production");
+    const promoted = await runProgram("production", { edit: (c) => (c.activeColor = "green") });
+    const released = await runProgram("production", { edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:1.6.0") });
+    const names = (run: ProgramRun) => run.ofType(JOB).map((j) => j.name);
+    expect(names(promoted)).toEqual(names(base));
+    expect(names(released)).not.toEqual(names(base));
+    expect(names(released)).toEqual([`web-backups-pre-${deployedImagesHash({ b: { image: "ghcr.io/acme/web:1.4.2" }, g: { image: "ghcr.io/acme/web:1.6.0" } })}`]);
+  });
+
+  it("secrets reach the program only as secrets: never a plain string in any resource input or output", async () => {
+    for (const stack of ["staging", "production"] as const) {
+      const run = await runProgram(stack);
+      expect(run.error).toBeUndefined();
+      const secrets = Object.values(TEST_SECRETS[stack]);
+      const passwords = secrets.map((s) => /:([^:@/]+)@/.exec(s)?.[1] ?? s);
+      for (const resource of run.resources) {
+        const plain = plainStrings(resource.wireInputs).join("\n");
+        for (const secret of [...secrets, ...passwords]) expect(plain, `${resource.type} ${resource.name}`).not.toContain(secret);
+      }
+      expect(JSON.stringify(run.outputs)).not.toMatch(/password|secret-value/);
+      const restoreSecret = run.get("kubernetes:core/v1:Secret", "web-backups-restore-check");
+      expect(restoreSecret.wireInputs.stringData[SECRET_SIGNATURE]).toBe("1b47061264138c4ac30d75fd1eb44270");
+      const cron = run.get("kubernetes:batch/v1:CronJob", "web-backups-backup");
+      const env = cron.inputs.spec.jobTemplate.spec.template.spec.containers[0].env;
+      expect(env[0]).toEqual({ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "web-database", key: "DATABASE_URL" } } });
+    }
+  });
+});
+
+describe("backups config errors", () => {
+  // The program's config module is a fresh instance per run, so match ConfigError by name.
+  const problems = (run: ProgramRun) => (run.error?.name === "ConfigError" ? [...(run.error as ConfigError).problems] : [String(run.error)]);
+
+  it("production without backups is refused", async () => {
+    const run = await runProgram("production", { edit: (c) => delete c.backups });
+    expect(problems(run)).toEqual([
+      '`backups` is not set but `production` is true: a production stack must back up its database; add a `backups` section (see README, "Backups and restore")',
+    ]);
+    expect(run.resources).toEqual([]);
+  });
+
+  it("a missing scratch database secret, an unpinned jobs image and inconsistent lifecycle are named with their fix", async () => {
+    const secrets = { ...TEST_SECRETS.production };
+    delete (secrets as Record<string, string>).restoreCheckDatabaseUrl;
+    const missing = await runProgram("production", { secrets });
+    expect(problems(missing)).toEqual([
+      "`restoreCheckDatabaseUrl` is not set but `backups` is: restore-check restores into a scratch database on that server; set it with `pulumi config set --secret restoreCheckDatabaseUrl postgres://restore_check:password@scratch-db:5432/postgres -s production`",
+    ]);
+    const bad = await runProgram("production", {
+      edit: (c) => {
+        c.jobsImage = "ghcr.io/acme/web-jobs:latest";
+        c.backups.lifecycle.transitionDays = 400;
+        c.backups.oidcProviderUrl = "oidc.eks.eu-west-1.amazonaws.com/id/OTHER";
+      },
+    });
+    expect(problems(bad)).toEqual([
+      "`jobsImage` is `ghcr.io/acme/web-jobs:latest`: production images must be pinned and `latest` moves; use a version tag or a digest, such as `ghcr.io/acme/web-jobs:1.5.0`",
+      "`backups.oidcProviderUrl` is `oidc.eks.eu-west-1.amazonaws.com/id/OTHER` but `backups.oidcProviderArn` names `oidc.eks.eu-west-1.amazonaws.com/id/9F8E7D6C5B4A39281706F5E4D3C2B1A0`: they must be the same provider; copy the issuer from the ARN with `pulumi config set --path backups.oidcProviderUrl oidc.eks.eu-west-1.amazonaws.com/id/9F8E7D6C5B4A39281706F5E4D3C2B1A0`",
+      "`backups.lifecycle.transitionDays` is 400 but `backups.lifecycle.expireDays` is 365: backups would expire before moving to GLACIER_IR; lower transitionDays or raise expireDays",
+    ]);
+    const typo = await runProgram("staging", { edit: (c) => (c.backups.shedule = "0 1 * * *") });
+    expect(problems(typo)).toEqual(["`backups.shedule` is not a known key (did you mean `schedule`?): remove it with `pulumi config rm --path backups.shedule`"]);
+    const cron = await runProgram("staging", { edit: (c) => (c.backups.schedule = "daily") });
+    expect(problems(cron)).toEqual(["`backups.schedule` is `daily`: must be a five-field cron schedule such as `0 3 * * *`"]);
+  });
+});
