@@ -8,6 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { parseImageRef, unpinnedReason } from "./lib/imageRef";
 import { parseQuantity } from "./lib/quantity";
+import { AlarmsConfig, alarmsProblems, alarmsSchema } from "./config/alarms";
+import { SmokeConfig, WatchConfig, gatesProblems, jobsImageSchema, smokeSchema, watchSchema } from "./config/gates";
 
 // Exported by the SDK at runtime but missing from its type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -120,6 +122,10 @@ export const stackConfigSchema = z.strictObject({
       expect("must be a map of environment variable names to secret config key names"),
     )
     .default({}),
+  jobsImage: jobsImageSchema,
+  smoke: smokeSchema,
+  watch: watchSchema,
+  alarms: alarmsSchema,
 });
 
 type ParsedConfig = z.infer<typeof stackConfigSchema>;
@@ -152,6 +158,16 @@ export interface StackConfig {
   readonly secretEnv: Readonly<Record<string, pulumi.Output<string>>>;
   /** Secret config values from SECRET_CONFIG_KEYS that the stack sets (always stored as secrets). */
   readonly secrets: Readonly<Partial<Record<SecretConfigKey, pulumi.Output<string>>>>;
+  /** Image of the in-cluster jobs (`node dist/jobs/cli.js <command>`). */
+  readonly jobsImage?: string;
+  /** Smoke gate; `checks` defaults to `healthPath` answering 200. */
+  readonly smoke: SmokeConfig;
+  /** Post-promotion alarm watch. */
+  readonly watch: WatchConfig;
+  /** Alarm notifications, dimensions and thresholds. */
+  readonly alarms: AlarmsConfig;
+  /** `aws:region` when the stack sets it, for the watch's CloudWatch client. */
+  readonly awsRegion?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -297,6 +313,17 @@ function ruleProblems(config: ParsedConfig): string[] {
       );
     }
   }
+
+  problems.push(...alarmsProblems(config.alarms));
+  problems.push(
+    ...gatesProblems({
+      production: config.production,
+      jobsImage: config.jobsImage,
+      smoke: config.smoke,
+      watch: config.watch,
+      hasReleaseAlarms: config.alarms.dimensions.loadBalancer !== undefined,
+    }),
+  );
   return problems;
 }
 
@@ -401,5 +428,13 @@ export function loadConfig(): StackConfig {
     env: parsed.env,
     secretEnv,
     secrets,
+    jobsImage: parsed.jobsImage,
+    smoke: {
+      ...parsed.smoke,
+      checks: parsed.smoke.checks.length > 0 ? parsed.smoke.checks : [{ path: parsed.healthPath, status: 200 }],
+    },
+    watch: parsed.watch,
+    alarms: parsed.alarms,
+    awsRegion: new pulumi.Config("aws").get("region"),
   };
 }
