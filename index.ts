@@ -88,7 +88,7 @@ export const previewServiceNames = Object.fromEntries(
 export const rollbackHint = idleReady
   ? `Roll back: git revert <promotion commit> && pulumi up -s ${stack} (or: pulumi config set activeColor ${idleColor} -s ${stack} && pulumi up -s ${stack})`
   : `No instant rollback: idle color ${idleColor} is not running; stage it with pulumi config set --path colors.${idleColor}.image <image> -s ${stack}`;
-export const alarmTopicArn = alarms.topic.topic.arn;
+export const alarmTopicArn = alarms.topic.topic.id; // an SNS topic's id is its ARN
 export const alarmNames = alarms.alarmNames;
 /** Alarms not created because a dimension or capacity is not configured, with the reason. */
 export const skippedAlarms = alarms.skipped;

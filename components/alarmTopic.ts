@@ -74,15 +74,15 @@ export class AlarmTopic extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // Named by endpoint, so adding or removing one subscription leaves the others alone.
+    // Named by endpoint (and given the topic's id, which is its ARN), so adding or removing one subscription leaves the others alone.
     this.subscriptions = (args.subscriptions ?? []).map(
       (s) =>
         new aws.sns.TopicSubscription(
           `${name}-${s.protocol}-${createHash("sha256").update(s.endpoint).digest("hex").slice(0, 8)}`,
-          { topic: this.topic.arn, protocol: s.protocol, endpoint: s.endpoint },
+          { topic: this.topic.id, protocol: s.protocol, endpoint: s.endpoint },
           { parent: this },
         ),
     );
-    this.registerOutputs({ topicArn: this.topic.arn });
+    this.registerOutputs({ topicArn: this.topic.id });
   }
 }

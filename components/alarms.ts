@@ -49,7 +49,8 @@ export class Alarms extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const actions = [this.topic.topic.arn];
+    // An SNS topic's id is its ARN.
+    const actions = [this.topic.topic.id];
 
     const metricAlarms: Record<string, aws.cloudwatch.MetricAlarm> = {};
     for (const spec of plan.alarms) {
@@ -96,7 +97,7 @@ export class Alarms extends pulumi.ComponentResource {
       ...(release.length > 0 ? [["release-health", releaseHealthName]] : []),
     ]);
     this.registerOutputs({
-      topicArn: this.topic.topic.arn,
+      topicArn: this.topic.topic.id,
       alarmNames: this.alarmNames,
       skipped: this.skipped,
       dashboardName: this.dashboard.dashboardName,
