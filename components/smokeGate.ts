@@ -120,7 +120,7 @@ export class SmokeGate extends pulumi.ComponentResource {
             podFailurePolicy: {
               rules: [
                 { action: "FailJob", onExitCodes: { containerName: "smoke", operator: "NotIn", values: [0] } },
-                { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget" }] },
+                { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
               ],
             },
             activeDeadlineSeconds: deadlineSeconds,
