@@ -49,15 +49,20 @@ function number(flag: string, value: string | undefined, min: number): number {
 
 /** The commit being applied: CI's GITHUB_SHA, else the checkout's HEAD; undefined outside git. */
 function currentCommit(): RollbackContext["commit"] {
+  const git = (...args: string[]) => execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  let sha: string;
   try {
-    const sha = process.env.GITHUB_SHA || execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const parents = execFileSync("git", ["rev-list", "--parents", "-n", "1", sha], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
-      .trim()
-      .split(" ");
-    return { sha: sha.slice(0, 12), isMerge: parents.length > 2 };
+    sha = process.env.GITHUB_SHA || git("rev-parse", "HEAD");
   } catch {
     return undefined;
   }
+  let isMerge = false;
+  try {
+    isMerge = git("rev-list", "--parents", "-n", "1", sha).split(" ").length > 2;
+  } catch {
+    // a shallow CI checkout may not have the commit's parents; revert it as a plain commit
+  }
+  return { sha: sha.slice(0, 12), isMerge };
 }
 
 export async function run(argv: string[]): Promise<number> {
