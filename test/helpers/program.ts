@@ -75,6 +75,12 @@ export function loadStackConfig(stack: StackName): PlainConfig {
   );
 }
 
+function propertyDependenciesOf(req: any): Record<string, string[]> {
+  const byProperty: Record<string, string[]> = {};
+  req.getPropertydependenciesMap().forEach((deps: any, prop: string) => (byProperty[prop] = deps.getUrnsList()));
+  return byProperty;
+}
+
 const stateModule = require("@pulumi/pulumi/runtime/state");
 const settingsModule = require("@pulumi/pulumi/runtime/settings");
 
@@ -122,9 +128,7 @@ export async function runProgram(stack: StackName, options: RunOptions = {}): Pr
       custom: req.getCustom(),
       wireInputs: req.getObject()?.toJavaScript() ?? {},
       dependencies: req.getDependenciesList(),
-      propertyDependencies: Object.fromEntries(
-        req.getPropertydependenciesMap().toArray().map(([prop, deps]: [string, any]) => [prop, deps.getUrnsList()]),
-      ),
+      propertyDependencies: propertyDependenciesOf(req),
       protect: req.getProtect() ?? false,
       deleteBeforeReplace: req.getDeletebeforereplace() ?? false,
       aliases: req.getAliasesList().map((a: any) => a.toObject()),
