@@ -9,6 +9,8 @@ import { z } from "zod";
 import { BackupsConfig, backupsProblems, backupsSchema, backupsSecretProblems } from "./config/backups";
 import { parseImageRef, unpinnedReason } from "./lib/imageRef";
 import { parseQuantity } from "./lib/quantity";
+import { AlarmsConfig, alarmsProblems, alarmsSchema } from "./config/alarms";
+import { SmokeConfig, WatchConfig, gatesProblems, jobsImageSchema, smokeSchema, watchSchema } from "./config/gates";
 
 // Exported by the SDK at runtime but missing from its type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -81,7 +83,7 @@ const httpPath = text("must be an HTTP path starting with `/`, such as `/healthz
   expect("must be an HTTP path starting with `/`, such as `/healthz`"),
 );
 
-const envName = z.string().regex(ENV_NAME, expect("is not a valid environment variable name (letters, digits, `_`)"));
+const envName = z.string().regex(ENV_NAME, expect("is not a valid environment variable name (letters, digits, `_`, not starting with a digit): rename it"));
 
 export const stackConfigSchema = z.strictObject({
   app: text("must be a DNS label (lowercase letters, digits, `-`) of at most 40 characters, such as `web`")
@@ -121,8 +123,10 @@ export const stackConfigSchema = z.strictObject({
       expect("must be a map of environment variable names to secret config key names"),
     )
     .default({}),
-  /** Image of the in-cluster jobs (backup, restore-check, migrate); pinned in production. */
-  jobsImage: text("must be an image reference such as `ghcr.io/acme/web-jobs:1.5.0`").optional(),
+  jobsImage: jobsImageSchema,
+  smoke: smokeSchema,
+  watch: watchSchema,
+  alarms: alarmsSchema,
   backups: backupsSchema.optional(),
 });
 
@@ -154,12 +158,20 @@ export interface StackConfig {
   readonly env: Readonly<Record<string, string>>;
   /** Environment variable name -> secret value from Pulumi secret config. */
   readonly secretEnv: Readonly<Record<string, pulumi.Output<string>>>;
-  /** Image of the in-cluster jobs. */
-  readonly jobsImage?: string;
   /** Backups to S3; unset: no backups (not allowed in production). */
   readonly backups?: BackupsConfig;
   /** Secret config values from SECRET_CONFIG_KEYS that the stack sets (always stored as secrets). */
   readonly secrets: Readonly<Partial<Record<SecretConfigKey, pulumi.Output<string>>>>;
+  /** Image of the in-cluster jobs (`node dist/jobs/cli.js <command>`). */
+  readonly jobsImage?: string;
+  /** Smoke gate; `checks` defaults to `healthPath` answering 200. */
+  readonly smoke: SmokeConfig;
+  /** Post-promotion alarm watch. */
+  readonly watch: WatchConfig;
+  /** Alarm notifications, dimensions and thresholds. */
+  readonly alarms: AlarmsConfig;
+  /** `aws:region` when the stack sets it, for the watch's CloudWatch client. */
+  readonly awsRegion?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -237,6 +249,11 @@ function formatIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]): string
       continue;
     }
     const path = keyPath(issue.path);
+    if (issue.code === "invalid_key") {
+      // A bad map key: the key itself is the problem, not its value.
+      problems.push(`\`${path}\` ${issue.issues[0]?.message ?? issue.message}`);
+      continue;
+    }
     const message = issue.message.replaceAll("{key}", path);
     problems.push(`\`${path}\` is ${showValue(valueAt(raw, issue.path))}: ${message}`);
   }
@@ -260,7 +277,7 @@ function ruleProblems(config: ParsedConfig): string[] {
   }
   if (live.replicas === 0) {
     problems.push(
-      `\`activeColor\` is \`${active}\` but \`colors.${active}.replicas\` is 0: scale ${active} up before promoting with \`pulumi config set --path colors.${active}.replicas 2\``,
+      `\`activeColor\` is \`${active}\` but \`colors.${active}.replicas\` is 0: the live color needs at least 1 replica; scale ${active} up with \`pulumi config set --path colors.${active}.replicas 2\` before promoting it`,
     );
   }
 
@@ -283,7 +300,7 @@ function ruleProblems(config: ParsedConfig): string[] {
     const reason = config.production ? unpinnedReason(ref) : undefined;
     if (reason) {
       problems.push(
-        `\`colors.${color}.image\` is \`${spec.image}\`: production images must be pinned and ${reason}; use a version tag or a digest, such as \`${ref.repository}:1.4.2\` or \`${ref.repository}@sha256:<digest>\``,
+        `\`colors.${color}.image\` is \`${spec.image}\`: production images must be pinned (${reason}); use a version tag or a digest, such as \`${ref.repository}:1.4.2\` or \`${ref.repository}@sha256:<digest>\``,
       );
     }
   }
@@ -305,6 +322,17 @@ function ruleProblems(config: ParsedConfig): string[] {
       );
     }
   }
+
+  problems.push(...alarmsProblems(config.alarms));
+  problems.push(
+    ...gatesProblems({
+      production: config.production,
+      jobsImage: config.jobsImage,
+      smoke: config.smoke,
+      watch: config.watch,
+      hasReleaseAlarms: config.alarms.dimensions.loadBalancer !== undefined,
+    }),
+  );
   problems.push(...backupsProblems(config));
   return problems;
 }
@@ -415,5 +443,12 @@ export function loadConfig(): StackConfig {
     secrets,
     jobsImage: parsed.jobsImage,
     backups: parsed.backups,
+    smoke: {
+      ...parsed.smoke,
+      checks: parsed.smoke.checks.length > 0 ? parsed.smoke.checks : [{ path: parsed.healthPath, status: 200 }],
+    },
+    watch: parsed.watch,
+    alarms: parsed.alarms,
+    awsRegion: new pulumi.Config("aws").get("region"),
   };
 }

@@ -159,7 +159,13 @@ export class Backups extends pulumi.ComponentResource {
       { name: "BACKUP_NAME", value: backupName },
       { name: "BACKUP_KMS_KEY_ID", value: keyArn },
       { name: "BACKUP_PART_SIZE_MB", value: String(c.partSizeMb) },
-      ...(c.metricsNamespace ? [{ name: "BACKUP_METRICS_NAMESPACE", value: c.metricsNamespace }] : []),
+      ...(c.metricsNamespace
+        ? [
+            { name: "BACKUP_METRICS_NAMESPACE", value: c.metricsNamespace },
+            // The dimensions the backup-age alarm watches.
+            { name: "BACKUP_METRICS_DIMENSIONS", value: `App=${args.app},Stack=${args.stack}` },
+          ]
+        : []),
     ];
     const restoreCheckEnv = [
       { name: "RESTORE_CHECK_DATABASE_URL", valueFrom: { secretKeyRef: { name: this.restoreCheckSecret.metadata.name, key: "RESTORE_CHECK_DATABASE_URL" } } },

@@ -4,7 +4,6 @@
  * A stack without the section has no backups; a production stack must have it.
  */
 import { z } from "zod";
-import { parseImageRef, unpinnedReason } from "../lib/imageRef";
 import { parseQuantity } from "../lib/quantity";
 
 const expect = (message: string) => ({ error: () => message });
@@ -113,13 +112,6 @@ export function backupsProblems(config: { production: boolean; jobsImage?: strin
   }
   if (!config.jobsImage) {
     problems.push("`jobsImage` is not set but `backups` is: the backup jobs need an image; set it with `pulumi config set jobsImage ghcr.io/acme/web-jobs:1.5.0`");
-  } else {
-    const ref = parseImageRef(config.jobsImage);
-    if (!ref) {
-      problems.push(`\`jobsImage\` is \`${config.jobsImage}\`: not an image reference; use \`registry/repository:tag\` or \`registry/repository@sha256:<digest>\``);
-    } else if (config.production && unpinnedReason(ref)) {
-      problems.push(`\`jobsImage\` is \`${config.jobsImage}\`: production images must be pinned and ${unpinnedReason(ref)}; use a version tag or a digest, such as \`${ref.repository}:1.5.0\``);
-    }
   }
   const arnIssuer = OIDC_ARN.exec(b.oidcProviderArn)?.[1];
   if (arnIssuer !== undefined && arnIssuer !== b.oidcProviderUrl) {

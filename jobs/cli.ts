@@ -12,6 +12,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   backup: () => import("./commands/backup"),
   "restore-check": () => import("./commands/restoreCheck"),
   restore: () => import("./commands/restore"),
+  smoke: () => import("./commands/smoke"),
+  watch: () => import("./commands/watch"),
 };
 
 function usage(): string {

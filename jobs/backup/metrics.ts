@@ -5,16 +5,17 @@
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { Manifest } from "./manifest";
 
+/** `LastSuccessTimestamp` is what the backup-age alarm (components/alarms.ts) watches. */
 export const METRIC_NAMES = {
-  lastSuccess: "BackupLastSuccessTimestamp",
+  lastSuccess: "LastSuccessTimestamp",
   bytes: "BackupBytes",
   duration: "BackupDurationSeconds",
 } as const;
 
-/** The data points for one backup; dimension `Prefix` tells stacks sharing a bucket apart. */
-export function backupMetricData(manifest: Manifest, prefix: string): MetricDatum[] {
+/** The data points for one backup, with the alarm's dimensions (`App`, `Stack`). */
+export function backupMetricData(manifest: Manifest, dimensionValues: Readonly<Record<string, string>>): MetricDatum[] {
   const finished = new Date(manifest.finishedAt);
-  const dimensions = [{ Name: "Prefix", Value: prefix }];
+  const dimensions = Object.entries(dimensionValues).map(([Name, Value]) => ({ Name, Value }));
   return [
     { MetricName: METRIC_NAMES.lastSuccess, Dimensions: dimensions, Timestamp: finished, Unit: "Seconds", Value: Math.floor(finished.getTime() / 1000) },
     { MetricName: METRIC_NAMES.bytes, Dimensions: dimensions, Timestamp: finished, Unit: "Bytes", Value: manifest.bytes },
@@ -34,4 +35,15 @@ export async function publishBackupMetrics(
   } finally {
     client.destroy();
   }
+}
+
+/** `App=web,Stack=production` -> `{App: "web", Stack: "production"}`, or undefined when malformed. */
+export function parseDimensions(text: string): Record<string, string> | undefined {
+  const result: Record<string, string> = {};
+  for (const pair of text.split(",")) {
+    const match = /^([A-Za-z0-9_.-]{1,255})=(.{1,1024})$/.exec(pair.trim());
+    if (!match) return undefined;
+    result[match[1]] = match[2];
+  }
+  return result;
 }

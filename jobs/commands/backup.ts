@@ -20,7 +20,7 @@ import { FlagSpecs, parseFlags, required, usageOf, wholeNumber } from "../backup
 import { Interruption } from "../backup/interruption";
 import { Manifest, MANIFEST_FORMAT, writeManifest } from "../backup/manifest";
 import { Meter, round } from "../backup/meter";
-import { backupMetricData, publishBackupMetrics } from "../backup/metrics";
+import { backupMetricData, parseDimensions, publishBackupMetrics } from "../backup/metrics";
 import {
   checkDatabaseUrl,
   connect,
@@ -47,6 +47,7 @@ export const BACKUP_FLAGS = {
   "progress-seconds": { env: "BACKUP_PROGRESS_SECONDS", help: "a progress line at least this often (default 10)" },
   "progress-bytes": { env: "BACKUP_PROGRESS_BYTES", help: "also a progress line after every this many bytes (default off)" },
   "metrics-namespace": { env: "BACKUP_METRICS_NAMESPACE", help: "CloudWatch namespace to publish backup metrics to (default off)" },
+  "metrics-dimensions": { env: "BACKUP_METRICS_DIMENSIONS", help: "metric dimensions, such as `App=web,Stack=production` (default `Prefix=<prefix>`)" },
   "cloudwatch-endpoint": { env: "CLOUDWATCH_ENDPOINT", help: "CloudWatch endpoint URL (default AWS's)" },
   help: { boolean: true, help: "print this text" },
 } as const satisfies FlagSpecs;
@@ -64,6 +65,7 @@ export interface BackupOptions {
   readonly progressMs: number;
   readonly progressBytes: number;
   readonly metricsNamespace?: string;
+  readonly metricsDimensions: Readonly<Record<string, string>>;
   readonly cloudwatchEndpoint?: string;
 }
 
@@ -87,8 +89,16 @@ export function backupOptions(argv: readonly string[], env: NodeJS.ProcessEnv = 
     progressMs: wholeNumber(COMMAND, "progress-seconds", values["progress-seconds"], 10, 1, 3600) * 1000,
     progressBytes: wholeNumber(COMMAND, "progress-bytes", values["progress-bytes"], 0, 0, Number.MAX_SAFE_INTEGER),
     metricsNamespace: values["metrics-namespace"],
+    metricsDimensions: metricsDimensionsFrom(values["metrics-dimensions"], s3SettingsFrom(COMMAND, values).prefix),
     cloudwatchEndpoint: values["cloudwatch-endpoint"],
   };
+}
+
+function metricsDimensionsFrom(raw: string | undefined, prefix: string): Record<string, string> {
+  if (raw === undefined) return { Prefix: prefix };
+  const parsed = parseDimensions(raw);
+  if (!parsed) throw new JobError(`${COMMAND}: \`--metrics-dimensions\` is \`${raw}\`: use \`Name=value,Name=value\`, such as \`App=web,Stack=production\``, 2);
+  return parsed;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -239,7 +249,7 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
 
     if (options.metricsNamespace) {
       try {
-        await publishBackupMetrics(options.metricsNamespace, s3.region, options.cloudwatchEndpoint, backupMetricData(manifest, s3.prefix));
+        await publishBackupMetrics(options.metricsNamespace, s3.region, options.cloudwatchEndpoint, backupMetricData(manifest, options.metricsDimensions));
       } catch (error) {
         throw new JobError(`the backup ${manifestAt} is complete, but publishing CloudWatch metrics to \`${options.metricsNamespace}\` failed: ${s3ErrorText(error)}; the backup-age alarm will fire until a later run publishes them`);
       }

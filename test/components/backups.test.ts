@@ -271,6 +271,7 @@ describe("backup bucket hardening", () => {
     { name: "BACKUP_KMS_KEY_ID", value: KEY_ARN },
     { name: "BACKUP_PART_SIZE_MB", value: "16" },
     { name: "BACKUP_METRICS_NAMESPACE", value: "Bluegreen/Backups" },
+    { name: "BACKUP_METRICS_DIMENSIONS", value: "App=web,Stack=production" },
   ];
   const jobSpec = (role: string, serviceAccountName: string, env: unknown[]) => ({
     backoffLimit: 2,

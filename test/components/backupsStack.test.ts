@@ -21,6 +21,7 @@ function plainStrings(value: unknown, out: string[] = []): string[] {
 }
 
 const JOB = "kubernetes:batch/v1:Job";
+const backupJobs = (run: ProgramRun) => run.ofType(JOB).map((j) => j.name).filter((n) => n.startsWith("web-backups-pre-"));
 const urnOf = (run: ProgramRun, type: string, name: string) => run.get(type, name).urn;
 
 describe("backups in the stacks", () => {
@@ -46,7 +47,7 @@ describe("backups in the stacks", () => {
     const hash = deployedImagesHash({ blue: { image: "ghcr.io/acme/web:1.4.2" }, green: { image: "ghcr.io/acme/web:1.5.0" } });
     expect(hash).toMatch(/^[a-f0-9]{10}$/);
     const job = run.get(JOB, `web-backups-pre-${hash}`);
-    expect(run.ofType(JOB).map((j) => j.name)).toEqual([`web-backups-pre-${hash}`]);
+    expect(backupJobs(run)).toEqual([`web-backups-pre-${hash}`]);
     expect(job.inputs.metadata.name).toBe(`web-backup-pre-${hash}`);
     expect(run.outputs.preMigrationBackupJob).toBe(`web-backup-pre-${hash}`);
     for (const color of ["blue", "green"]) {
@@ -70,7 +71,7 @@ describe("backups in the stacks", () => {
     const base = await runProgram("production");
     const promoted = await runProgram("production", { edit: (c) => (c.activeColor = "green") });
     const released = await runProgram("production", { edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:1.6.0") });
-    const names = (run: ProgramRun) => run.ofType(JOB).map((j) => j.name);
+    const names = backupJobs;
     expect(names(promoted)).toEqual(names(base));
     expect(names(released)).not.toEqual(names(base));
     expect(names(released)).toEqual([`web-backups-pre-${deployedImagesHash({ b: { image: "ghcr.io/acme/web:1.4.2" }, g: { image: "ghcr.io/acme/web:1.6.0" } })}`]);
@@ -123,7 +124,7 @@ describe("backups config errors", () => {
       },
     });
     expect(problems(bad)).toEqual([
-      "`jobsImage` is `ghcr.io/acme/web-jobs:latest`: production images must be pinned and `latest` moves; use a version tag or a digest, such as `ghcr.io/acme/web-jobs:1.5.0`",
+      "`jobsImage` is `ghcr.io/acme/web-jobs:latest`: production images must be pinned and `latest` moves; use a version tag or a digest, such as `ghcr.io/acme/web-jobs:1.4.2` or `ghcr.io/acme/web-jobs@sha256:<digest>`",
       "`backups.oidcProviderUrl` is `oidc.eks.eu-west-1.amazonaws.com/id/OTHER` but `backups.oidcProviderArn` names `oidc.eks.eu-west-1.amazonaws.com/id/9F8E7D6C5B4A39281706F5E4D3C2B1A0`: they must be the same provider; copy the issuer from the ARN with `pulumi config set --path backups.oidcProviderUrl oidc.eks.eu-west-1.amazonaws.com/id/9F8E7D6C5B4A39281706F5E4D3C2B1A0`",
       "`backups.lifecycle.transitionDays` is 400 but `backups.lifecycle.expireDays` is 365: backups would expire before moving to GLACIER_IR; lower transitionDays or raise expireDays",
     ]);
