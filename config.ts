@@ -333,7 +333,7 @@ function ruleProblems(config: ParsedConfig): string[] {
       hasReleaseAlarms: config.alarms.dimensions.loadBalancer !== undefined,
     }),
   );
-  problems.push(...backupsProblems(config));
+  problems.push(...backupsProblems({ ...config, jobsImageChecked: config.smoke.enabled }));
   return problems;
 }
 

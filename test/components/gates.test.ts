@@ -175,7 +175,11 @@ describe("promotion, rollback and release diffs", () => {
 
   it("a release on the idle color changes its Deployment and smoke Job, never the live Service or the watch", async () => {
     const released = await runProgram("production", { edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:1.5.1") });
-    expect(changedResources(before, released)).toEqual([`${DEPLOYMENT}::web-green`, `${JOB}::web-smoke-green`]);
+    // A release also gets its own pre-migration backup Job (the previous release's is removed).
+    const backupJob = (run: ProgramRun) => run.ofType(JOB).find((j) => j.name.startsWith("web-backups-pre-"))!.name;
+    expect(changedResources(before, released)).toEqual(
+      [`${DEPLOYMENT}::web-green`, `${JOB}::web-smoke-green`, `${JOB}::${backupJob(before)}`, `${JOB}::${backupJob(released)}`].sort(),
+    );
     expect(released.get(COMMAND, "web-watch").inputs.triggers).toEqual(before.get(COMMAND, "web-watch").inputs.triggers);
   });
 
