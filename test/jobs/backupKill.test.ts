@@ -107,7 +107,7 @@ it("the same backup left alone completes, so the kill points were before the end
     jobEnv(pg, s3, "kill-none"),
   );
   const result = await run.done;
-  expect(result.code).toBe(0);
+  expect(result.code, `${result.error ?? ""}\n${result.stderr}`).toBe(0);
   const progress = result.lines.filter((l) => l.event === "backup.progress");
   expect(progress[progress.length - 1].bytes).toBeGreaterThan(30 * MB);
   expect((await s3.keys("kill-none/")).length).toBe(2);
