@@ -8,7 +8,10 @@ import { JobError, logFailure } from "./log";
 type Command = { run(argv: string[]): Promise<number> };
 
 /** Command name -> module loader; loaded lazily so one command's dependencies never slow another. */
-const COMMANDS: Record<string, () => Promise<Command>> = {};
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  migrate: () => import("./commands/migrate"),
+  verify: () => import("./commands/verify"),
+};
 
 function usage(): string {
   return `usage: cli <command> [flags]\ncommands: ${Object.keys(COMMANDS).sort().join(", ") || "(none)"}`;
