@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { parseImageRef, unpinnedReason } from "./lib/imageRef";
 import { parseQuantity } from "./lib/quantity";
+import { MigrationsConfig, migrationsProblems, migrationsSchema, resolveMigrations } from "./config/migrations";
 
 // Exported by the SDK at runtime but missing from its type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -120,6 +121,7 @@ export const stackConfigSchema = z.strictObject({
       expect("must be a map of environment variable names to secret config key names"),
     )
     .default({}),
+  migrations: migrationsSchema.optional(),
 });
 
 type ParsedConfig = z.infer<typeof stackConfigSchema>;
@@ -150,6 +152,8 @@ export interface StackConfig {
   readonly env: Readonly<Record<string, string>>;
   /** Environment variable name -> secret value from Pulumi secret config. */
   readonly secretEnv: Readonly<Record<string, pulumi.Output<string>>>;
+  /** Migration Jobs of a release; undefined when the stack has no `migrations` section. */
+  readonly migrations?: MigrationsConfig;
   /** Secret config values from SECRET_CONFIG_KEYS that the stack sets (always stored as secrets). */
   readonly secrets: Readonly<Partial<Record<SecretConfigKey, pulumi.Output<string>>>>;
 }
@@ -297,6 +301,7 @@ function ruleProblems(config: ParsedConfig): string[] {
       );
     }
   }
+  problems.push(...migrationsProblems(config.migrations, config.production));
   return problems;
 }
 
@@ -381,6 +386,11 @@ export function loadConfig(): StackConfig {
       secrets[key] = new pulumi.Config().requireSecret(key);
     }
   }
+  if (result.ok && result.config.migrations && all[`${prefix}databaseUrl`] === undefined) {
+    problems.push(
+      `\`databaseUrl\` is not set but \`migrations\` is configured: migration Jobs read the database URL from it; set it with \`pulumi config set --secret databaseUrl <url> -s ${stack}\``,
+    );
+  }
   if (!result.ok || problems.length > 0) throw new ConfigError(problems);
 
   const parsed = result.config;
@@ -401,5 +411,6 @@ export function loadConfig(): StackConfig {
     env: parsed.env,
     secretEnv,
     secrets,
+    migrations: resolveMigrations(parsed.migrations),
   };
 }

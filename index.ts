@@ -4,11 +4,57 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BlueGreenDeployment } from "./components/blueGreenDeployment";
+import { DatabaseSecret } from "./components/databaseSecret";
 import { LiveService } from "./components/liveService";
-import { loadConfig } from "./config";
+import { MigrationFiles, MigrationJob, PlannedMigrationJob, planMigrations } from "./components/migrationJob";
+import { COLORS, Color, loadConfig } from "./config";
 
 const config = loadConfig();
 const { app, stack, activeColor, idleColor } = config;
+
+// Migrations: expand Jobs run before the Deployments that need them; the contract Job only once the
+// idle color is retired, after every Deployment has rolled out.
+const migrations = config.migrations;
+const databaseSecret = migrations
+  ? new DatabaseSecret(`${app}-database`, { app, namespace: config.namespace, databaseUrl: config.secrets.databaseUrl! })
+  : undefined;
+const migrationFiles =
+  migrations?.mode === "sql"
+    ? new MigrationFiles(`${app}-migration-files`, {
+        app,
+        namespace: config.namespace,
+        files: migrations.files.map((f) => ({ name: f.name, content: f.sql })),
+      })
+    : undefined;
+const migrationPlan = migrations
+  ? planMigrations({
+      mode: migrations.mode,
+      image: migrations.image,
+      command: migrations.command,
+      contractCommand: migrations.contractCommand,
+      files: migrations.files.map((f) => ({ name: f.name, content: f.sql, phase: f.phase })),
+      lockTimeoutSeconds: migrations.lockTimeoutSeconds,
+      colors: config.colors,
+      activeColor,
+    })
+  : { expand: [] };
+const migrationJob = (planned: PlannedMigrationJob, opts?: pulumi.ComponentResourceOptions) =>
+  new MigrationJob(
+    `${app}-migrate-${planned.hash}`,
+    {
+      app,
+      namespace: config.namespace,
+      spec: planned.spec,
+      databaseUrlEnv: databaseSecret!.databaseUrlEnv(),
+      files: planned.spec.files.length > 0 ? migrationFiles : undefined,
+      backoffLimit: migrations!.backoffLimit,
+      activeDeadlineSeconds: migrations!.activeDeadlineSeconds,
+      resources: config.resources,
+    },
+    opts,
+  );
+const expandJobs = migrationPlan.expand.map((planned) => ({ colors: planned.colors, job: migrationJob(planned) }));
+const jobsGating = (color: Color) => expandJobs.filter((j) => j.colors.includes(color)).map((j) => j.job);
 
 const colors = new BlueGreenDeployment(app, {
   app,
@@ -22,7 +68,14 @@ const colors = new BlueGreenDeployment(app, {
   resources: config.resources,
   env: config.env,
   secretEnv: config.secretEnv,
+  dependsOn: Object.fromEntries(COLORS.map((color) => [color, jobsGating(color)])),
 });
+
+const contractJob = migrationPlan.contract
+  ? migrationJob(migrationPlan.contract, {
+      dependsOn: [...expandJobs.map((j) => j.job), ...Object.values(colors.deployments)],
+    })
+  : undefined;
 
 const live = new LiveService(`${app}-live`, {
   app,
@@ -42,6 +95,10 @@ export const liveServiceName = live.service.metadata.name;
 export const previewServiceNames = Object.fromEntries(
   Object.entries(colors.previewServices).map(([color, service]) => [color, service.metadata.name]),
 ) as Record<string, pulumi.Output<string>>;
+export const migrationJobs = {
+  expand: expandJobs.map((j) => j.job.jobName),
+  contract: contractJob?.jobName ?? "none",
+};
 export const rollbackHint = idleReady
   ? `Roll back: git revert <promotion commit> && pulumi up -s ${stack} (or: pulumi config set activeColor ${idleColor} -s ${stack} && pulumi up -s ${stack})`
   : `No instant rollback: idle color ${idleColor} is not running; stage it with pulumi config set --path colors.${idleColor}.image <image> -s ${stack}`;
