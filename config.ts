@@ -81,7 +81,7 @@ const httpPath = text("must be an HTTP path starting with `/`, such as `/healthz
   expect("must be an HTTP path starting with `/`, such as `/healthz`"),
 );
 
-const envName = z.string().regex(ENV_NAME, expect("is not a valid environment variable name (letters, digits, `_`)"));
+const envName = z.string().regex(ENV_NAME, expect("is not a valid environment variable name (letters, digits, `_`, not starting with a digit): rename it"));
 
 export const stackConfigSchema = z.strictObject({
   app: text("must be a DNS label (lowercase letters, digits, `-`) of at most 40 characters, such as `web`")
@@ -233,6 +233,11 @@ function formatIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]): string
       continue;
     }
     const path = keyPath(issue.path);
+    if (issue.code === "invalid_key") {
+      // A bad map key: the key itself is the problem, not its value.
+      problems.push(`\`${path}\` ${issue.issues[0]?.message ?? issue.message}`);
+      continue;
+    }
     const message = issue.message.replaceAll("{key}", path);
     problems.push(`\`${path}\` is ${showValue(valueAt(raw, issue.path))}: ${message}`);
   }
@@ -256,7 +261,7 @@ function ruleProblems(config: ParsedConfig): string[] {
   }
   if (live.replicas === 0) {
     problems.push(
-      `\`activeColor\` is \`${active}\` but \`colors.${active}.replicas\` is 0: scale ${active} up before promoting with \`pulumi config set --path colors.${active}.replicas 2\``,
+      `\`activeColor\` is \`${active}\` but \`colors.${active}.replicas\` is 0: the live color needs at least 1 replica; scale ${active} up with \`pulumi config set --path colors.${active}.replicas 2\` before promoting it`,
     );
   }
 
@@ -279,7 +284,7 @@ function ruleProblems(config: ParsedConfig): string[] {
     const reason = config.production ? unpinnedReason(ref) : undefined;
     if (reason) {
       problems.push(
-        `\`colors.${color}.image\` is \`${spec.image}\`: production images must be pinned and ${reason}; use a version tag or a digest, such as \`${ref.repository}:1.4.2\` or \`${ref.repository}@sha256:<digest>\``,
+        `\`colors.${color}.image\` is \`${spec.image}\`: production images must be pinned (${reason}); use a version tag or a digest, such as \`${ref.repository}:1.4.2\` or \`${ref.repository}@sha256:<digest>\``,
       );
     }
   }

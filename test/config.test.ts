@@ -1,0 +1,263 @@
+/**
+ * Bad stack configs: each is rejected with exact error lines, before any resource is registered.
+ * The configs are the real stack files with one edit, evaluated through the whole program.
+ */
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../config";
+import { PlainConfig, runProgram, StackName, TEST_SECRETS } from "./helpers/program";
+
+interface BadConfig {
+  readonly name: string;
+  readonly stack?: StackName;
+  readonly edit?: (c: PlainConfig) => void;
+  readonly secrets?: Record<string, string>;
+  readonly plain?: Record<string, string>;
+  readonly problems: string[];
+}
+
+const PIN_FIX = "use a version tag or a digest, such as `ghcr.io/acme/web:1.4.2` or `ghcr.io/acme/web@sha256:<digest>`";
+
+const BAD_CONFIGS: BadConfig[] = [
+  {
+    name: "unknown activeColor",
+    edit: (c) => (c.activeColor = "purple"),
+    problems: ["`activeColor` is `purple`: must be `blue` or `green`; set it with `pulumi config set activeColor blue`"],
+  },
+  {
+    name: "activeColor missing",
+    edit: (c) => delete c.activeColor,
+    problems: ["`activeColor` is not set: must be `blue` or `green`; set it with `pulumi config set activeColor blue`"],
+  },
+  {
+    name: "active color with 0 replicas",
+    edit: (c) => (c.colors.blue.replicas = 0),
+    problems: [
+      "`activeColor` is `blue` but `colors.blue.replicas` is 0: the live color needs at least 1 replica; scale blue up with `pulumi config set --path colors.blue.replicas 2` before promoting it",
+    ],
+  },
+  {
+    name: "promotion to a color with 0 replicas",
+    edit: (c) => {
+      c.activeColor = "green";
+      c.colors.green.replicas = 0;
+    },
+    problems: [
+      "`activeColor` is `green` but `colors.green.replicas` is 0: the live color needs at least 1 replica; scale green up with `pulumi config set --path colors.green.replicas 2` before promoting it",
+    ],
+  },
+  {
+    name: "active color with no image",
+    edit: (c) => delete c.colors.blue.image,
+    problems: [
+      "`activeColor` is `blue` but `colors.blue.image` is not set: stage an image first with `pulumi config set --path colors.blue.image <image>`",
+    ],
+  },
+  {
+    name: "idle color running with no image",
+    edit: (c) => delete c.colors.green.image,
+    problems: [
+      "`colors.green.replicas` is 4 but `colors.green.image` is not set: set an image or scale it to 0 with `pulumi config set --path colors.green.replicas 0`",
+    ],
+  },
+  {
+    name: "production image with no tag",
+    edit: (c) => (c.colors.green.image = "ghcr.io/acme/web"),
+    problems: [`\`colors.green.image\` is \`ghcr.io/acme/web\`: production images must be pinned (it has no tag); ${PIN_FIX}`],
+  },
+  {
+    name: "production image on latest",
+    edit: (c) => (c.colors.blue.image = "ghcr.io/acme/web:latest"),
+    problems: [`\`colors.blue.image\` is \`ghcr.io/acme/web:latest\`: production images must be pinned (\`latest\` moves); ${PIN_FIX}`],
+  },
+  {
+    name: "production image on a branch tag",
+    edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:main"),
+    problems: [`\`colors.green.image\` is \`ghcr.io/acme/web:main\`: production images must be pinned (tag \`main\` is not a version); ${PIN_FIX}`],
+  },
+  {
+    name: "malformed image reference",
+    stack: "staging",
+    edit: (c) => (c.colors.blue.image = "ghcr.io/Acme/web:1.0"),
+    problems: [
+      "`colors.blue.image` is `ghcr.io/Acme/web:1.0`: not an image reference; use `registry/repository:tag` or `registry/repository@sha256:<digest>`",
+    ],
+  },
+  {
+    name: "negative replicas",
+    edit: (c) => (c.colors.green.replicas = -1),
+    problems: ["`colors.green.replicas` is `-1`: must be a whole number ≥ 0; set it with `pulumi config set --path colors.green.replicas 2`"],
+  },
+  {
+    name: "non-integer replicas",
+    edit: (c) => (c.colors.green.replicas = 1.5),
+    problems: ["`colors.green.replicas` is `1.5`: must be a whole number ≥ 0; set it with `pulumi config set --path colors.green.replicas 2`"],
+  },
+  {
+    name: "replicas given as words",
+    edit: (c) => (c.colors.green.replicas = "two"),
+    problems: ["`colors.green.replicas` is `two`: must be a whole number ≥ 0; set it with `pulumi config set --path colors.green.replicas 2`"],
+  },
+  {
+    name: "negative previewReplicas",
+    edit: (c) => (c.colors.green.previewReplicas = -2),
+    problems: [
+      "`colors.green.previewReplicas` is `-2`: must be a whole number ≥ 0; set it with `pulumi config set --path colors.green.previewReplicas 1`",
+    ],
+  },
+  {
+    name: "port above 65535",
+    edit: (c) => (c.port = 70000),
+    problems: ["`port` is `70000`: must be a whole number from 1 to 65535; set it with `pulumi config set port 8080`"],
+  },
+  {
+    name: "port 0",
+    edit: (c) => (c.port = 0),
+    problems: ["`port` is `0`: must be a whole number from 1 to 65535; set it with `pulumi config set port 8080`"],
+  },
+  {
+    name: "service port above 65535",
+    edit: (c) => (c.servicePort = 65536),
+    problems: ["`servicePort` is `65536`: must be a whole number from 1 to 65535; set it with `pulumi config set servicePort 80`"],
+  },
+  {
+    name: "typo in a color key",
+    edit: (c) => {
+      c.colors.green.imgae = c.colors.green.image;
+    },
+    problems: ["`colors.green.imgae` is not a known key (did you mean `image`?): remove it with `pulumi config rm --path colors.green.imgae`"],
+  },
+  {
+    name: "typo in a top-level key",
+    edit: (c) => (c.activeColour = "green"),
+    problems: ["`activeColour` is not a known key (did you mean `activeColor`?): remove it with `pulumi config rm activeColour`"],
+  },
+  {
+    name: "unknown color",
+    edit: (c) => (c.colors.red = { image: "ghcr.io/acme/web:1.0.0", replicas: 1 }),
+    problems: ["`colors.red` is not a known key: remove it with `pulumi config rm --path colors.red`"],
+  },
+  {
+    name: "cpu request above its limit",
+    edit: (c) => (c.resources.requests.cpu = "2500m"),
+    problems: [
+      "`resources.requests.cpu` is `2500m` but `resources.limits.cpu` is `2`: a request cannot exceed its limit; raise the limit or lower the request",
+    ],
+  },
+  {
+    name: "memory request above its limit",
+    edit: (c) => (c.resources.requests.memory = "2Gi"),
+    problems: [
+      "`resources.requests.memory` is `2Gi` but `resources.limits.memory` is `1Gi`: a request cannot exceed its limit; raise the limit or lower the request",
+    ],
+  },
+  {
+    name: "memory limit that is not a quantity",
+    edit: (c) => (c.resources.limits.memory = "1GB"),
+    problems: ["`resources.limits.memory` is `1GB`: must be a Kubernetes quantity such as `256Mi`"],
+  },
+  {
+    name: "app name that is not a DNS label",
+    edit: (c) => (c.app = "Web App"),
+    problems: ["`app` is `Web App`: must be a DNS label (lowercase letters, digits, `-`) of at most 40 characters, such as `web`"],
+  },
+  {
+    name: "namespace that is not a DNS label",
+    edit: (c) => (c.namespace = "web_production"),
+    problems: [
+      "`namespace` is `web_production`: must be a Kubernetes namespace name (lowercase letters, digits, `-`), such as `web-production`",
+    ],
+  },
+  {
+    name: "probe path without a leading slash",
+    edit: (c) => (c.healthPath = "healthz"),
+    problems: ["`healthPath` is `healthz`: must be an HTTP path starting with `/`, such as `/healthz`"],
+  },
+  {
+    name: "production flag that is not a boolean",
+    edit: (c) => (c.production = "yes"),
+    problems: ["`production` is `yes`: must be `true` or `false`"],
+  },
+  {
+    name: "env var name that is not valid",
+    edit: (c) => (c.env["LOG-LEVEL"] = "info"),
+    problems: ["`env.LOG-LEVEL` is not a valid environment variable name (letters, digits, `_`, not starting with a digit): rename it"],
+  },
+  {
+    name: "a variable both plain and secret",
+    edit: (c) => (c.env.DATABASE_URL = "postgres://localhost/web"),
+    problems: ["`env.DATABASE_URL` is also set in `secretEnv.DATABASE_URL`: a variable comes from one place; remove it from `env`"],
+  },
+  {
+    name: "secretEnv naming a config key that is not set",
+    secrets: { databaseUrl: TEST_SECRETS.production.databaseUrl },
+    problems: [
+      "`secretEnv.SESSION_SECRET` names config key `sessionSecret`, which is not set: set it with `pulumi config set --secret sessionSecret <value> -s production`",
+    ],
+  },
+  {
+    name: "secretEnv naming a config key stored in plain text",
+    secrets: { databaseUrl: TEST_SECRETS.production.databaseUrl },
+    plain: { sessionSecret: "in-the-clear" },
+    problems: [
+      "`secretEnv.SESSION_SECRET` names config key `sessionSecret`, which is stored in plain text: re-set it with `pulumi config set --secret sessionSecret <value> -s production`",
+    ],
+  },
+  {
+    name: "several problems at once, all reported",
+    edit: (c) => {
+      c.port = -1;
+      c.colors.green.replicas = -3;
+    },
+    problems: [
+      "`colors.green.replicas` is `-3`: must be a whole number ≥ 0; set it with `pulumi config set --path colors.green.replicas 2`",
+      "`port` is `-1`: must be a whole number from 1 to 65535; set it with `pulumi config set port 8080`",
+    ],
+  },
+];
+
+describe("bad stack config", () => {
+  it("covers at least 20 cases", () => {
+    expect(BAD_CONFIGS.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it.each(BAD_CONFIGS)("$name: rejected with the exact message and nothing registered", async (bad) => {
+    const run = await runProgram(bad.stack ?? "production", { edit: bad.edit, secrets: bad.secrets, plain: bad.plain });
+    // The program runs in a fresh module registry, so compare by name rather than instanceof.
+    expect(run.error?.name).toBe("ConfigError");
+    expect([...(run.error as ConfigError).problems].sort()).toEqual([...bad.problems].sort());
+    expect(run.error!.message).toBe(`Invalid stack config:\n${(run.error as ConfigError).problems.map((p) => `  - ${p}`).join("\n")}`);
+    expect(run.resources).toEqual([]);
+  });
+});
+
+describe("good stack config", () => {
+  it.each(["staging", "production"] as const)("%s evaluates without errors", async (stack) => {
+    const run = await runProgram(stack);
+    expect(run.error).toBeUndefined();
+    expect(run.resources.length).toBeGreaterThan(0);
+  });
+
+  it("allows an unpinned image outside production", async () => {
+    const run = await runProgram("staging", { edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:latest") });
+    expect(run.error).toBeUndefined();
+  });
+
+  it("accepts a digest-pinned image in production", async () => {
+    const digest = `ghcr.io/acme/web@sha256:${"a".repeat(64)}`;
+    const run = await runProgram("production", { edit: (c) => (c.colors.green.image = digest) });
+    expect(run.error).toBeUndefined();
+    expect(run.get("kubernetes:apps/v1:Deployment", "web-green").inputs.spec.template.spec.containers[0].image).toBe(digest);
+  });
+
+  it("lets the idle color be retired: no image and 0 replicas deploys nothing for it", async () => {
+    const run = await runProgram("production", {
+      edit: (c) => {
+        delete c.colors.green.image;
+        c.colors.green.replicas = 0;
+      },
+    });
+    expect(run.error).toBeUndefined();
+    expect(run.ofType("kubernetes:apps/v1:Deployment").map((r) => r.name)).toEqual(["web-blue"]);
+    expect(run.outputs.idleImage).toBe("none");
+  });
+});

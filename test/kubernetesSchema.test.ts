@@ -1,0 +1,49 @@
+/**
+ * Every Kubernetes object the program registers, for both stacks, validates against the Kubernetes
+ * OpenAPI schema (kubernetes-models). A kind with no model fails the test rather than being skipped.
+ */
+import { describe, expect, it } from "vitest";
+import { runProgram, StackName } from "./helpers/program";
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Replaces Pulumi secret envelopes with their plain values. */
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (SECRET_SIG in record) return unwrapSecrets(record.value);
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+/** `kubernetes:apps/v1:Deployment` -> the kubernetes-models class for it. */
+function modelFor(type: string): { new (data: unknown): { validate(): void } } {
+  const match = /^kubernetes:([^/]+)\/([^:]+):(.+)$/.exec(type);
+  if (!match) throw new Error(`not a Kubernetes type token: ${type}`);
+  const [, group, version, kind] = match;
+  const modulePath = group === "core" ? `kubernetes-models/${version}/${kind}` : `kubernetes-models/${group}/${version}/${kind}`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(modulePath)[kind];
+}
+
+describe.each(["staging", "production"] as StackName[])("Kubernetes objects of %s", (stack) => {
+  it("all validate against the Kubernetes schema", async () => {
+    const run = await runProgram(stack);
+    expect(run.error).toBeUndefined();
+    const objects = run.resources.filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm"));
+    expect(objects.length).toBeGreaterThanOrEqual(8);
+    for (const object of objects) {
+      const Model = modelFor(object.type);
+      const model = new Model(unwrapSecrets(object.inputs));
+      expect(() => model.validate(), `${object.type} ${object.name}`).not.toThrow();
+    }
+  });
+
+  it("the validator does reject an invalid object", () => {
+    const Deployment = modelFor("kubernetes:apps/v1:Deployment");
+    const broken = new Deployment({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { replicas: "four" } });
+    expect(() => broken.validate()).toThrow();
+  });
+});
