@@ -140,8 +140,11 @@ describe("BlueGreenDeployment (production stack)", () => {
         SESSION_SECRET: TEST_SECRETS.production.sessionSecret,
       },
     });
+    // The migration Jobs' Secret holds the database URL too, also wrapped.
+    const databaseSecret = run.get("kubernetes:core/v1:Secret", "web-database");
+    expect(databaseSecret.wireInputs.stringData[SECRET_SIG]).toBe("1b47061264138c4ac30d75fd1eb44270");
     for (const resource of run.resources) {
-      if (resource === secret) continue;
+      if (resource === secret || resource === databaseSecret) continue;
       const wire = JSON.stringify(resource.wireInputs);
       for (const value of Object.values(TEST_SECRETS.production)) expect(wire).not.toContain(value);
     }
@@ -160,7 +163,13 @@ describe("BlueGreenDeployment (production stack)", () => {
   });
 
   it("a stack without secretEnv registers no Secret and no secretKeyRef", async () => {
-    const plain = await runProgram("production", { edit: (c) => (c.secretEnv = {}), secrets: {} });
+    const plain = await runProgram("production", {
+      edit: (c) => {
+        c.secretEnv = {};
+        delete c.migrations; // migrations need the databaseUrl secret
+      },
+      secrets: {},
+    });
     expect(plain.error).toBeUndefined();
     expect(plain.ofType("kubernetes:core/v1:Secret")).toEqual([]);
     expect(plain.get("kubernetes:apps/v1:Deployment", "web-blue").inputs.spec.template.spec.containers[0].env).toEqual([
