@@ -34,6 +34,7 @@ const migrationPlan = migrations
       contractCommand: migrations.contractCommand,
       files: migrations.files.map((f) => ({ name: f.name, content: f.sql, phase: f.phase })),
       lockTimeoutSeconds: migrations.lockTimeoutSeconds,
+      ddlLockTimeoutSeconds: migrations.ddlLockTimeoutSeconds,
       colors: config.colors,
       activeColor,
     })

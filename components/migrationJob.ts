@@ -52,8 +52,14 @@ export function migrationFilesHash(files: readonly MigrationFileContent[]): stri
 export const MIGRATIONS_MOUNT_PATH = "/migrations";
 
 /** The built-in runner's command for a phase (the jobs image's entry point). */
-export function runnerCommand(phase: MigrationPhase, lockTimeoutSeconds: number): string[] {
-  return ["node", "dist/jobs/cli.js", "migrate", "--dir", MIGRATIONS_MOUNT_PATH, "--phase", phase, "--lock-timeout", String(lockTimeoutSeconds)];
+export function runnerCommand(phase: MigrationPhase, lockTimeoutSeconds: number, ddlLockTimeoutSeconds: number): string[] {
+  return [
+    "node", "dist/jobs/cli.js", "migrate",
+    "--dir", MIGRATIONS_MOUNT_PATH,
+    "--phase", phase,
+    "--lock-timeout", String(lockTimeoutSeconds),
+    "--ddl-lock-timeout", String(ddlLockTimeoutSeconds),
+  ];
 }
 
 export interface MigrationPlanInput {
@@ -67,6 +73,8 @@ export interface MigrationPlanInput {
   /** sql mode: the files shipped (all phases), each with whether it is a contract file. */
   readonly files: readonly (MigrationFileContent & { readonly phase: MigrationPhase })[];
   readonly lockTimeoutSeconds: number;
+  /** sql mode: how long a DDL statement may wait for a table lock (0 = no limit). */
+  readonly ddlLockTimeoutSeconds: number;
   readonly colors: Readonly<Record<Color, ColorConfig>>;
   readonly activeColor: Color;
 }
@@ -96,7 +104,7 @@ export function planMigrations(input: MigrationPlanInput): MigrationPlan {
   const files = input.files.map((f) => ({ name: f.name, content: f.content }));
   const expand: PlannedMigrationJob[] = [];
   if (input.mode === "sql") {
-    const spec: MigrationJobSpec = { image: input.image!, command: runnerCommand("expand", input.lockTimeoutSeconds), files, phase: "expand" };
+    const spec: MigrationJobSpec = { image: input.image!, command: runnerCommand("expand", input.lockTimeoutSeconds, input.ddlLockTimeoutSeconds), files, phase: "expand" };
     expand.push({ spec, hash: migrationJobHash(spec), colors: deployed });
   } else {
     for (const image of [...new Set(deployed.map((c) => input.colors[c].image!))]) {
@@ -109,7 +117,7 @@ export function planMigrations(input: MigrationPlanInput): MigrationPlan {
   const retired = effectiveReplicas(idle, input.activeColor, input.colors[idle]) === 0;
   let contract: PlannedMigrationJob | undefined;
   if (retired && input.mode === "sql" && input.files.some((f) => f.phase === "contract")) {
-    const spec: MigrationJobSpec = { image: input.image!, command: runnerCommand("contract", input.lockTimeoutSeconds), files, phase: "contract" };
+    const spec: MigrationJobSpec = { image: input.image!, command: runnerCommand("contract", input.lockTimeoutSeconds, input.ddlLockTimeoutSeconds), files, phase: "contract" };
     contract = { spec, hash: migrationJobHash(spec), colors: [] };
   } else if (retired && input.mode === "command" && input.contractCommand) {
     const spec: MigrationJobSpec = { image: input.colors[input.activeColor].image!, command: [...input.contractCommand], files: [], phase: "contract" };

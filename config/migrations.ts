@@ -39,6 +39,7 @@ export const migrationsSchema = z.strictObject(
     contractCommand: commandSchema.optional(),
     directory: z.string(expect("must be a directory path relative to the project, such as `migrations`")).optional(),
     lockTimeoutSeconds: wholeNumber(1, 300).default(300),
+    ddlLockTimeoutSeconds: wholeNumber(0, 10).default(10),
     backoffLimit: wholeNumber(0, 1).default(1),
     activeDeadlineSeconds: wholeNumber(1, 900).default(900),
   },
@@ -62,6 +63,8 @@ export interface MigrationsConfig {
   /** sql mode: the migration files, in version order. */
   readonly files: readonly MigrationFile[];
   readonly lockTimeoutSeconds: number;
+  /** sql mode: how long a DDL statement may wait for a table lock; 0 = no limit. */
+  readonly ddlLockTimeoutSeconds: number;
   readonly backoffLimit: number;
   readonly activeDeadlineSeconds: number;
 }
@@ -131,6 +134,7 @@ export function resolveMigrations(section: ParsedMigrations | undefined, root = 
     contractCommand: section.contractCommand,
     files,
     lockTimeoutSeconds: section.lockTimeoutSeconds,
+    ddlLockTimeoutSeconds: section.ddlLockTimeoutSeconds,
     backoffLimit: section.backoffLimit,
     activeDeadlineSeconds: section.activeDeadlineSeconds,
   };

@@ -18,6 +18,12 @@ export interface MigrateOptions {
   readonly dryRun: boolean;
   /** How long to wait for another runner's lock. */
   readonly lockTimeoutSeconds: number;
+  /**
+   * How long a transactional file's statement may wait for a table lock (0 = no limit). A DDL
+   * statement queued behind a long query blocks every later query on that table, the live color's
+   * included; failing fast and retrying is kinder than stalling the live color.
+   */
+  readonly ddlLockTimeoutSeconds: number;
 }
 
 export interface MigrateResult {
@@ -70,7 +76,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       return { applied: pending.map((f) => f.name) };
     }
 
-    for (const file of pending) await applyFile(client, file);
+    for (const file of pending) await applyFile(client, file, options.ddlLockTimeoutSeconds);
     await releaseMigrationLock(client);
     log("migrate.done", { phase: options.phase, applied: pending.length });
     return { applied: pending.map((f) => f.name) };
@@ -146,19 +152,23 @@ function errorLocation(error: unknown, file: MigrationFile, offset: number, fall
   return line === undefined ? file.name : `${file.name}:${line}`;
 }
 
-async function applyFile(client: Client, file: MigrationFile): Promise<void> {
+async function applyFile(client: Client, file: MigrationFile, ddlLockTimeoutSeconds: number): Promise<void> {
   log("migrate.file.start", { version: file.version, name: file.name, transactional: file.transactional });
   const started = performance.now();
   if (file.transactional) {
     await client.query("BEGIN");
     try {
+      if (ddlLockTimeoutSeconds > 0) await client.query(`SET LOCAL lock_timeout = '${Math.round(ddlLockTimeoutSeconds * 1000)}ms'`);
       await client.query(file.sql);
       await recordApplied(client, file, performance.now() - started);
       await client.query("COMMIT");
     } catch (error) {
       await client.query("ROLLBACK").catch(() => undefined);
+      const lockWait = error instanceof DatabaseError && error.code === "55P03";
       throw new JobError(
-        `${errorLocation(error, file, 0)}: ${describe(error)}; the file was rolled back, so none of it is applied; fix it and run migrate again`,
+        lockWait
+          ? `${errorLocation(error, file, 0)}: ${describe(error)}; a table lock was not granted within ${ddlLockTimeoutSeconds} s (--ddl-lock-timeout) because a long query or transaction holds it; the file was rolled back and the live color was not kept waiting; run migrate again when it ends`
+          : `${errorLocation(error, file, 0)}: ${describe(error)}; the file was rolled back, so none of it is applied; fix it and run migrate again`,
       );
     }
   } else {

@@ -17,7 +17,7 @@ const shippedFiles = () => readMigrations(path.join(ROOT, "migrations")).map((f)
 
 /** The expand Job the real stack files should produce (sql mode, the repo's migrations/). */
 function expectedStagingSpec(): MigrationJobSpec {
-  return { image: "ghcr.io/acme/bluegreen-jobs:1.0.0", command: runnerCommand("expand", 300), files: shippedFiles(), phase: "expand" };
+  return { image: "ghcr.io/acme/bluegreen-jobs:1.0.0", command: runnerCommand("expand", 300, 10), files: shippedFiles(), phase: "expand" };
 }
 
 const migrationResources = (run: ProgramRun) =>
@@ -66,34 +66,34 @@ describe("planMigrations", () => {
   ];
 
   it("sql mode: one expand Job gating every deployed color, no contract while the idle color runs", () => {
-    const plan = planMigrations({ mode: "sql", image: "jobs:1", files, lockTimeoutSeconds: 60, colors, activeColor: "blue" });
+    const plan = planMigrations({ mode: "sql", image: "jobs:1", files, lockTimeoutSeconds: 60, ddlLockTimeoutSeconds: 5, colors, activeColor: "blue" });
     expect(plan.expand.map((j) => j.colors)).toEqual([["blue", "green"]]);
-    expect(plan.expand[0].spec.command).toEqual(["node", "dist/jobs/cli.js", "migrate", "--dir", "/migrations", "--phase", "expand", "--lock-timeout", "60"]);
+    expect(plan.expand[0].spec.command).toEqual(["node", "dist/jobs/cli.js", "migrate", "--dir", "/migrations", "--phase", "expand", "--lock-timeout", "60", "--ddl-lock-timeout", "5"]);
     expect(plan.contract).toBeUndefined();
   });
 
   it("sql mode: a contract Job once the idle color runs 0 replicas and contract files exist", () => {
     const retired = { ...colors, green: { image: "web:1.4.2", replicas: 2, previewReplicas: 0 } };
-    const plan = planMigrations({ mode: "sql", image: "jobs:1", files, lockTimeoutSeconds: 60, colors: retired, activeColor: "blue" });
+    const plan = planMigrations({ mode: "sql", image: "jobs:1", files, lockTimeoutSeconds: 60, ddlLockTimeoutSeconds: 5, colors: retired, activeColor: "blue" });
     expect(plan.contract?.spec.command).toContain("contract");
     expect(plan.contract?.spec.phase).toBe("contract");
-    const noContractFiles = planMigrations({ mode: "sql", image: "jobs:1", files: [files[0]], lockTimeoutSeconds: 60, colors: retired, activeColor: "blue" });
+    const noContractFiles = planMigrations({ mode: "sql", image: "jobs:1", files: [files[0]], lockTimeoutSeconds: 60, ddlLockTimeoutSeconds: 5, colors: retired, activeColor: "blue" });
     expect(noContractFiles.contract).toBeUndefined();
   });
 
   it("command mode: one Job per distinct color image, each gating the colors running it", () => {
-    const plan = planMigrations({ mode: "command", command: ["migrate"], files: [], lockTimeoutSeconds: 60, colors, activeColor: "blue" });
+    const plan = planMigrations({ mode: "command", command: ["migrate"], files: [], lockTimeoutSeconds: 60, ddlLockTimeoutSeconds: 5, colors, activeColor: "blue" });
     expect(plan.expand.map((j) => [j.spec.image, j.colors])).toEqual([
       ["web:1.4.2", ["blue"]],
       ["web:1.5.0", ["green"]],
     ]);
-    const same = planMigrations({ mode: "command", command: ["migrate"], files: [], lockTimeoutSeconds: 60, colors: { ...colors, green: colors.blue }, activeColor: "blue" });
+    const same = planMigrations({ mode: "command", command: ["migrate"], files: [], lockTimeoutSeconds: 60, ddlLockTimeoutSeconds: 5, colors: { ...colors, green: colors.blue }, activeColor: "blue" });
     expect(same.expand.map((j) => j.colors)).toEqual([["blue", "green"]]);
   });
 
   it("command mode: the contract command runs on the live image once the idle color is retired", () => {
     const retired = { blue: { image: "web:1.4.2", replicas: 0 }, green: { image: "web:1.5.0", replicas: 2 } };
-    const plan = planMigrations({ mode: "command", command: ["migrate"], contractCommand: ["contract"], files: [], lockTimeoutSeconds: 60, colors: retired, activeColor: "green" });
+    const plan = planMigrations({ mode: "command", command: ["migrate"], contractCommand: ["contract"], files: [], lockTimeoutSeconds: 60, ddlLockTimeoutSeconds: 5, colors: retired, activeColor: "green" });
     expect(plan.contract?.spec).toEqual({ image: "web:1.5.0", command: ["contract"], files: [], phase: "contract" });
   });
 });
@@ -121,7 +121,7 @@ describe("migration Jobs in the stack (staging, sql mode)", () => {
     expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } });
     const container = pod.containers[0];
     expect(container.image).toBe("ghcr.io/acme/bluegreen-jobs:1.0.0");
-    expect(container.command).toEqual(["node", "dist/jobs/cli.js", "migrate", "--dir", "/migrations", "--phase", "expand", "--lock-timeout", "300"]);
+    expect(container.command).toEqual(["node", "dist/jobs/cli.js", "migrate", "--dir", "/migrations", "--phase", "expand", "--lock-timeout", "300", "--ddl-lock-timeout", "10"]);
     expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } });
     expect(container.env).toEqual([
       { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "web-database", key: "DATABASE_URL" } } },
@@ -251,7 +251,7 @@ describe("when the migration Jobs change", () => {
     expect(jobs).toHaveLength(2);
     const contract = jobs.find((j) => j.inputs.metadata.labels["bluegreen/phase"] === "contract")!;
     const expand = jobs.find((j) => j.inputs.metadata.labels["bluegreen/phase"] === "expand")!;
-    expect(contract.inputs.spec.template.spec.containers[0].command).toEqual(runnerCommand("contract", 300));
+    expect(contract.inputs.spec.template.spec.containers[0].command).toEqual(runnerCommand("contract", 300, 10));
     expect(contract.dependencies).toEqual(expect.arrayContaining([expand.urn, retired.get(DEPLOYMENT, "web-blue").urn, retired.get(DEPLOYMENT, "web-green").urn]));
     expect(retired.outputs.migrationJobs).toEqual({ expand: [expand.inputs.metadata.name], contract: contract.inputs.metadata.name });
   });

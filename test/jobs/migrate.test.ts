@@ -234,6 +234,31 @@ describe("migrate", () => {
     }
   });
 
+  it("fails fast instead of queueing the live color behind a DDL lock it cannot get (--ddl-lock-timeout)", async () => {
+    const { db, url } = await freshDatabase();
+    const dir = files({ "001_t.sql": "CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\n" });
+    expect((await migrate(url, dir)).code).toBe(0);
+    fs.writeFileSync(path.join(dir, "002_add_note.sql"), "ALTER TABLE t ADD COLUMN note text;\n");
+    // A long transaction of the live color holds a lock that ALTER TABLE must wait for.
+    const live = new Client({ connectionString: url });
+    await live.connect();
+    try {
+      await live.query("BEGIN");
+      await live.query("SELECT * FROM t");
+      const before = await catalogSnapshot(db);
+      const result = await migrate(url, dir, "--ddl-lock-timeout", "1");
+      expect(result.code).toBe(1);
+      expect(result.error).toBe(
+        "002_add_note.sql: canceling statement due to lock timeout (SQLSTATE 55P03); a table lock was not granted within 1 s (--ddl-lock-timeout) because a long query or transaction holds it; the file was rolled back and the live color was not kept waiting; run migrate again when it ends",
+      );
+      expect(await catalogSnapshot(db)).toEqual(before);
+    } finally {
+      await live.query("ROLLBACK");
+      await live.end();
+    }
+    expect((await migrate(url, dir, "--ddl-lock-timeout", "1")).code).toBe(0);
+  });
+
   it("--dry-run lists what would run and changes nothing", async () => {
     const { db, url } = await freshDatabase();
     const dir = files({ "001_a.sql": "CREATE TABLE a (id int);", "002_b.sql": "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY a_id_idx ON a (id);" });
