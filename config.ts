@@ -8,6 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { parseImageRef, unpinnedReason } from "./lib/imageRef";
 import { parseQuantity } from "./lib/quantity";
+import { AlarmsConfig, alarmsProblems, alarmsSchema } from "./config/alarms";
+import { SmokeConfig, WatchConfig, gatesProblems, jobsImageSchema, smokeSchema, watchSchema } from "./config/gates";
 import { MigrationsConfig, migrationsProblems, migrationsSchema, resolveMigrations } from "./config/migrations";
 
 // Exported by the SDK at runtime but missing from its type declarations.
@@ -121,6 +123,10 @@ export const stackConfigSchema = z.strictObject({
       expect("must be a map of environment variable names to secret config key names"),
     )
     .default({}),
+  jobsImage: jobsImageSchema,
+  smoke: smokeSchema,
+  watch: watchSchema,
+  alarms: alarmsSchema,
   migrations: migrationsSchema.optional(),
 });
 
@@ -156,6 +162,16 @@ export interface StackConfig {
   readonly migrations?: MigrationsConfig;
   /** Secret config values from SECRET_CONFIG_KEYS that the stack sets (always stored as secrets). */
   readonly secrets: Readonly<Partial<Record<SecretConfigKey, pulumi.Output<string>>>>;
+  /** Image of the in-cluster jobs (`node dist/jobs/cli.js <command>`). */
+  readonly jobsImage?: string;
+  /** Smoke gate; `checks` defaults to `healthPath` answering 200. */
+  readonly smoke: SmokeConfig;
+  /** Post-promotion alarm watch. */
+  readonly watch: WatchConfig;
+  /** Alarm notifications, dimensions and thresholds. */
+  readonly alarms: AlarmsConfig;
+  /** `aws:region` when the stack sets it, for the watch's CloudWatch client. */
+  readonly awsRegion?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,7 +322,18 @@ function ruleProblems(config: ParsedConfig): string[] {
       );
     }
   }
-  problems.push(...migrationsProblems(config.migrations, config.production));
+
+  problems.push(...alarmsProblems(config.alarms));
+  problems.push(
+    ...gatesProblems({
+      production: config.production,
+      jobsImage: config.jobsImage,
+      smoke: config.smoke,
+      watch: config.watch,
+      hasReleaseAlarms: config.alarms.dimensions.loadBalancer !== undefined,
+    }),
+  );
+  problems.push(...migrationsProblems(config.migrations, config.production, config.jobsImage));
   return problems;
 }
 
@@ -416,6 +443,14 @@ export function loadConfig(): StackConfig {
     env: parsed.env,
     secretEnv,
     secrets,
-    migrations: resolveMigrations(parsed.migrations),
+    migrations: resolveMigrations(parsed.migrations, parsed.jobsImage),
+    jobsImage: parsed.jobsImage,
+    smoke: {
+      ...parsed.smoke,
+      checks: parsed.smoke.checks.length > 0 ? parsed.smoke.checks : [{ path: parsed.healthPath, status: 200 }],
+    },
+    watch: parsed.watch,
+    alarms: parsed.alarms,
+    awsRegion: new pulumi.Config("aws").get("region"),
   };
 }

@@ -3,11 +3,14 @@
  * whose selector follows `activeColor`. Promotion and rollback are config changes to that key.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { Alarms } from "./components/alarms";
 import { BlueGreenDeployment } from "./components/blueGreenDeployment";
 import { DatabaseSecret } from "./components/databaseSecret";
 import { LiveService } from "./components/liveService";
 import { MigrationFiles, MigrationJob, PlannedMigrationJob, planMigrations } from "./components/migrationJob";
-import { COLORS, Color, loadConfig } from "./config";
+import { PromotionWatch } from "./components/promotionWatch";
+import { SmokeGate } from "./components/smokeGate";
+import { COLORS, Color, effectiveReplicas, loadConfig } from "./config";
 
 const config = loadConfig();
 const { app, stack, activeColor, idleColor } = config;
@@ -72,9 +75,37 @@ const colors = new BlueGreenDeployment(app, {
   dependsOn: Object.fromEntries(COLORS.map((color) => [color, jobsGating(color)])),
 });
 
+const alarms = new Alarms(`${app}-alarms`, { app, stack, config: config.alarms, region: config.awsRegion });
+
+// Before the switch: each color that runs Pods is smoke-tested through its preview Service once per release.
+const smokedColors: Partial<Record<Color, { image: string }>> = {};
+for (const color of COLORS) {
+  const spec = config.colors[color];
+  if (spec.image && effectiveReplicas(color, activeColor, spec) > 0) smokedColors[color] = { image: spec.image };
+}
+const smoke = config.smoke.enabled
+  ? new SmokeGate(`${app}-smoke`, {
+      app,
+      namespace: config.namespace,
+      colors: smokedColors,
+      jobsImage: config.jobsImage!,
+      servicePort: config.servicePort,
+      checks: config.smoke.checks,
+      timeoutSeconds: config.smoke.timeoutSeconds,
+      retries: config.smoke.retries,
+      backoffSeconds: config.smoke.backoffSeconds,
+      dependsOn: Object.fromEntries(Object.entries(colors.deployments).map(([color, d]) => [color, [d]])),
+    })
+  : undefined;
+
+// Contract only after both Deployments rolled out (the retired one to 0) and the live color passed its smoke test.
 const contractJob = migrationPlan.contract
   ? migrationJob(migrationPlan.contract, {
-      dependsOn: [...expandJobs.map((j) => j.job), ...Object.values(colors.deployments)],
+      dependsOn: [
+        ...expandJobs.map((j) => j.job),
+        ...Object.values(colors.deployments),
+        ...(smoke?.jobs[activeColor] ? [smoke.jobs[activeColor]!] : []),
+      ],
     })
   : undefined;
 
@@ -83,8 +114,25 @@ const live = new LiveService(`${app}-live`, {
   namespace: config.namespace,
   activeColor,
   servicePort: config.servicePort,
-  gates: [colors.deployments[activeColor]!],
+  gates: [colors.deployments[activeColor]!, ...(smoke ? [smoke.jobs[activeColor]!] : [])],
 });
+
+// After the switch: watch the release alarms, only when the live Service switched.
+const watch =
+  config.watch.minutes > 0
+    ? new PromotionWatch(`${app}-watch`, {
+        stack,
+        activeColor,
+        previousColor: idleColor,
+        alarmNames: alarms.releaseAlarmNames,
+        minutes: config.watch.minutes,
+        pollSeconds: config.watch.pollSeconds,
+        settleMinutes: config.watch.settleMinutes,
+        ignorePollFailures: config.watch.ignorePollFailures,
+        region: config.awsRegion,
+        liveService: live.service,
+      })
+    : undefined;
 
 const idle = config.colors[idleColor];
 const idleReady = idle.image !== undefined && (idle.previewReplicas ?? idle.replicas) > 0;
@@ -103,3 +151,12 @@ export const migrationJobs = {
 export const rollbackHint = idleReady
   ? `Roll back: git revert <promotion commit> && pulumi up -s ${stack} (or: pulumi config set activeColor ${idleColor} -s ${stack} && pulumi up -s ${stack})`
   : `No instant rollback: idle color ${idleColor} is not running; stage it with pulumi config set --path colors.${idleColor}.image <image> -s ${stack}`;
+export const alarmTopicArn = alarms.topic.topic.id; // an SNS topic's id is its ARN
+export const alarmNames = alarms.alarmNames;
+/** Alarms not created because a dimension or capacity is not configured, with the reason. */
+export const skippedAlarms = alarms.skipped;
+export const dashboardName = alarms.dashboard.dashboardName;
+export const smokeJobNames = smoke?.jobNames ?? {};
+export const promotionWatch = watch
+  ? `watches ${alarms.releaseAlarmNames.join(", ")} for ${config.watch.minutes} min after each switch`
+  : "off (watch.minutes is 0)";

@@ -1,8 +1,8 @@
 /**
  * The `migrations` config section: how a release migrates its database before the new color starts.
  *
- *   mode: sql       the built-in runner image (`image`) applies `directory`'s NNN_name.sql files,
- *                   shipped as a content-hashed ConfigMap
+ *   mode: sql       the built-in runner (`image`, by default the stack's `jobsImage`) applies
+ *                   `directory`'s NNN_name.sql files, shipped as a content-hashed ConfigMap
  *   mode: command   each color's own image runs `command` (e.g. `npx prisma migrate deploy`);
  *                   `contractCommand`, if set, runs once the old color is retired
  *
@@ -54,7 +54,7 @@ const CONFIG_MAP_BUDGET_BYTES = 900 * 1024;
 /** The resolved section, with the SQL files read (sql mode). */
 export interface MigrationsConfig {
   readonly mode: MigrationMode;
-  /** sql mode: the runner image. */
+  /** sql mode: the runner image (`migrations.image`, else `jobsImage`). */
   readonly image?: string;
   /** command mode: the app image's migration command. */
   readonly command?: readonly string[];
@@ -90,14 +90,19 @@ function readDirectory(directory: string, root: string): { files?: MigrationFile
   }
 }
 
-/** Cross-field rules of the section; `root` is the project directory. */
-export function migrationsProblems(section: ParsedMigrations | undefined, production: boolean, root = process.cwd()): string[] {
+/**
+ * Cross-field rules of the section. `jobsImage` is the stack's jobs image, the sql-mode runner unless
+ * `migrations.image` overrides it (its own checks live with `jobsImage`); `root` is the project directory.
+ */
+export function migrationsProblems(section: ParsedMigrations | undefined, production: boolean, jobsImage?: string, root = process.cwd()): string[] {
   if (!section) return [];
   const problems: string[] = [];
   if (section.mode === "sql") {
-    if (!section.image) {
-      problems.push("`migrations.image` is not set: sql mode runs the built-in runner image; set it with `pulumi config set --path migrations.image ghcr.io/acme/bluegreen-jobs:1.0.0`");
-    } else {
+    if (!section.image && !jobsImage) {
+      problems.push(
+        "`migrations.image` is not set and neither is `jobsImage`: sql mode runs the built-in runner from the jobs image; set it with `pulumi config set jobsImage ghcr.io/acme/web-jobs:1.5.0` (or `pulumi config set --path migrations.image <image>`)",
+      );
+    } else if (section.image) {
       const ref = parseImageRef(section.image);
       const reason = ref && production ? unpinnedReason(ref) : undefined;
       if (!ref) problems.push(`\`migrations.image\` is \`${section.image}\`: not an image reference; use \`registry/repository:tag\` or \`registry/repository@sha256:<digest>\``);
@@ -124,12 +129,12 @@ export function migrationsProblems(section: ParsedMigrations | undefined, produc
 }
 
 /** The section with its files read; call only after migrationsProblems found none. */
-export function resolveMigrations(section: ParsedMigrations | undefined, root = process.cwd()): MigrationsConfig | undefined {
+export function resolveMigrations(section: ParsedMigrations | undefined, jobsImage?: string, root = process.cwd()): MigrationsConfig | undefined {
   if (!section) return undefined;
   const files = section.mode === "sql" ? readDirectory(section.directory!, root).files! : [];
   return {
     mode: section.mode,
-    image: section.image,
+    image: section.mode === "sql" ? (section.image ?? jobsImage) : undefined,
     command: section.command,
     contractCommand: section.contractCommand,
     files,

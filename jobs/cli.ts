@@ -10,7 +10,9 @@ type Command = { run(argv: string[]): Promise<number> };
 /** Command name -> module loader; loaded lazily so one command's dependencies never slow another. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   migrate: () => import("./commands/migrate"),
+  smoke: () => import("./commands/smoke"),
   verify: () => import("./commands/verify"),
+  watch: () => import("./commands/watch"),
 };
 
 function usage(): string {

@@ -1,11 +1,13 @@
 /**
  * The product's core promise, checked on the real production stack file: a promotion or a rollback
- * changes only the live Service's selector; a release to the idle color changes only that color.
+ * changes only the live Service's selector and the post-promotion watch (which then runs); a
+ * release to the idle color changes only that color (its Deployment and its smoke Job).
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { changedResources, ProgramRun, runProgram } from "./helpers/program";
 
 const LIVE_SERVICE = "kubernetes:core/v1:Service::web-live";
+const WATCH = "command:local:Command::web-watch";
 
 describe("promotion and rollback (production)", () => {
   let blueLive: ProgramRun;
@@ -20,9 +22,9 @@ describe("promotion and rollback (production)", () => {
     expect(blueLive.outputs.activeColor).toBe("blue");
   });
 
-  it("promotion changes exactly one resource: the live Service", () => {
+  it("promotion changes exactly the live Service and the watch Command: no Deployment, Job, bucket or alarm", () => {
     expect(greenLive.error).toBeUndefined();
-    expect(changedResources(blueLive, greenLive)).toEqual([LIVE_SERVICE]);
+    expect(changedResources(blueLive, greenLive)).toEqual([WATCH, LIVE_SERVICE]);
   });
 
   it("and within it only the selector", () => {
@@ -36,9 +38,9 @@ describe("promotion and rollback (production)", () => {
     });
   });
 
-  it("rollback (reverting the flip) changes only the live Service back, to identical inputs", async () => {
+  it("rollback (reverting the flip) changes only the live Service and the watch back, to identical inputs", async () => {
     const rolledBack = await runProgram("production");
-    expect(changedResources(greenLive, rolledBack)).toEqual([LIVE_SERVICE]);
+    expect(changedResources(greenLive, rolledBack)).toEqual([WATCH, LIVE_SERVICE]);
     expect(changedResources(blueLive, rolledBack)).toEqual([]);
   });
 
@@ -62,10 +64,10 @@ describe("promotion and rollback (production)", () => {
 });
 
 describe("release to the idle color (production)", () => {
-  it("changing the idle image changes the idle Deployment only", async () => {
+  it("changing the idle image changes the idle Deployment and its smoke Job only", async () => {
     const before = await runProgram("production");
     const after = await runProgram("production", { edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:1.5.1") });
-    expect(changedResources(before, after)).toEqual(["kubernetes:apps/v1:Deployment::web-green"]);
+    expect(changedResources(before, after)).toEqual(["kubernetes:apps/v1:Deployment::web-green", "kubernetes:batch/v1:Job::web-smoke-green"]);
     expect(after.get("kubernetes:apps/v1:Deployment", "web-green").inputs.spec.template.spec.containers[0].image).toBe(
       "ghcr.io/acme/web:1.5.1",
     );
@@ -81,6 +83,7 @@ describe("release to the idle color (production)", () => {
     const liveService = run.get("kubernetes:core/v1:Service", "web-live");
     expect(liveService.inputs.spec.selector).toEqual({ app: "web", color: "green" });
     expect(liveService.dependencies).toContain(run.get("kubernetes:apps/v1:Deployment", "web-green").urn);
+    expect(liveService.dependencies).toContain(run.get("kubernetes:batch/v1:Job", "web-smoke-green").urn);
   });
 
   it("previewReplicas scales the idle color, and the promotion then scales both colors", async () => {
@@ -95,6 +98,7 @@ describe("release to the idle color (production)", () => {
     expect([replicas(blue, "blue"), replicas(blue, "green")]).toEqual([4, 1]);
     expect([replicas(green, "blue"), replicas(green, "green")]).toEqual([1, 4]);
     expect(changedResources(blue, green)).toEqual([
+      WATCH,
       "kubernetes:apps/v1:Deployment::web-blue",
       "kubernetes:apps/v1:Deployment::web-green",
       LIVE_SERVICE,

@@ -6,7 +6,7 @@ import { ConfigMap } from "kubernetes-models/v1";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MigrationJobSpec, migrationJobHash, planMigrations, runnerCommand } from "../../components/migrationJob";
 import { readMigrations } from "../../jobs/migrate/files";
-import { PlainConfig, ProgramRun, ROOT, TEST_SECRETS, changedResources, runProgram } from "../helpers/program";
+import { PlainConfig, ProgramRun, ROOT, RegisteredResource, TEST_SECRETS, changedResources, runProgram } from "../helpers/program";
 
 const JOB = "kubernetes:batch/v1:Job";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
@@ -17,11 +17,13 @@ const shippedFiles = () => readMigrations(path.join(ROOT, "migrations")).map((f)
 
 /** The expand Job the real stack files should produce (sql mode, the repo's migrations/). */
 function expectedStagingSpec(): MigrationJobSpec {
-  return { image: "ghcr.io/acme/bluegreen-jobs:1.0.0", command: runnerCommand("expand", 300, 10), files: shippedFiles(), phase: "expand" };
+  return { image: "ghcr.io/acme/web-jobs:1.5.0-rc.2", command: runnerCommand("expand", 300, 10), files: shippedFiles(), phase: "expand" };
 }
 
+/** The migration Jobs (other Jobs, such as smoke tests, carry other roles). */
+const migrationJobsOf = (run: ProgramRun): RegisteredResource[] => run.ofType(JOB).filter((r) => r.inputs.metadata.labels?.role === "migration");
 const migrationResources = (run: ProgramRun) =>
-  run.resources.filter((r) => r.type === JOB || r.type === CONFIG_MAP || r.type.startsWith("bluegreen:k8s:Migration"));
+  run.resources.filter((r) => (r.type === JOB && r.inputs.metadata.labels?.role === "migration") || r.type === CONFIG_MAP || r.type.startsWith("bluegreen:k8s:Migration"));
 
 function commandMode(c: PlainConfig) {
   c.migrations = { mode: "command", command: ["npx", "prisma", "migrate", "deploy"] };
@@ -120,33 +122,33 @@ describe("migration Jobs in the stack (staging, sql mode)", () => {
     expect(pod.restartPolicy).toBe("Never");
     expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } });
     const container = pod.containers[0];
-    expect(container.image).toBe("ghcr.io/acme/bluegreen-jobs:1.0.0");
+    expect(container.image).toBe("ghcr.io/acme/web-jobs:1.5.0-rc.2"); // the stack's jobsImage
     expect(container.command).toEqual(["node", "dist/jobs/cli.js", "migrate", "--dir", "/migrations", "--phase", "expand", "--lock-timeout", "300", "--ddl-lock-timeout", "10"]);
     expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } });
     expect(container.env).toEqual([
       { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "web-database", key: "DATABASE_URL" } } },
       { name: "HOME", value: "/tmp" },
     ]);
-    expect(run.ofType(JOB)).toHaveLength(1);
+    expect(migrationJobsOf(run)).toHaveLength(1);
   });
 
   it("ships the SQL files in an immutable ConfigMap named by their content, mounted read-only", () => {
     const [configMap] = run.ofType(CONFIG_MAP);
     expect(configMap.inputs.immutable).toBe(true);
     expect(configMap.inputs.data).toEqual(Object.fromEntries(shippedFiles().map((f) => [f.name, f.content])));
-    const pod = run.ofType(JOB)[0].inputs.spec.template.spec;
+    const pod = migrationJobsOf(run)[0].inputs.spec.template.spec;
     expect(pod.volumes).toContainEqual({ name: "migrations", configMap: { name: configMap.inputs.metadata.name } });
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: "migrations", mountPath: "/migrations", readOnly: true });
     expect(configMap.inputs.metadata.name).toMatch(/^web-migrations-[0-9a-f]{10}$/);
   });
 
   it("makes both colors' Deployments wait for the expand Job", () => {
-    const job = run.ofType(JOB)[0];
+    const job = migrationJobsOf(run)[0];
     for (const color of ["blue", "green"]) expect(run.get(DEPLOYMENT, `web-${color}`).dependencies).toContain(job.urn);
   });
 
   it("registers Kubernetes objects that validate against the schema", () => {
-    expect(() => new Job(run.ofType(JOB)[0].inputs).validate()).not.toThrow();
+    expect(() => new Job(migrationJobsOf(run)[0].inputs).validate()).not.toThrow();
     expect(() => new ConfigMap(run.ofType(CONFIG_MAP)[0].inputs).validate()).not.toThrow();
   });
 
@@ -181,7 +183,7 @@ describe("when the migration Jobs change", () => {
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  const jobNames = (run: ProgramRun) => run.ofType(JOB).map((r) => r.inputs.metadata.name).sort();
+  const jobNames = (run: ProgramRun) => migrationJobsOf(run).map((r) => r.inputs.metadata.name).sort();
   const copyMigrations = (dir: string) => {
     fs.mkdirSync(dir);
     for (const f of shippedFiles()) fs.writeFileSync(path.join(dir, f.name), f.content);
@@ -202,7 +204,7 @@ describe("when the migration Jobs change", () => {
   });
 
   it("a new runner image, lock timeout or migration file gives a new Job name", async () => {
-    const image = await runProgram("staging", { edit: (c) => (c.migrations.image = "ghcr.io/acme/bluegreen-jobs:1.0.1") });
+    const image = await runProgram("staging", { edit: (c) => (c.migrations.image = "ghcr.io/acme/migrate-runner:1.0.1") });
     const timeout = await runProgram("staging", { edit: (c) => (c.migrations.lockTimeoutSeconds = 60) });
     const dir = copyMigrations(path.join(tmp, "added"));
     fs.writeFileSync(path.join(dir, "006_add_orders_note.sql"), "ALTER TABLE orders ADD COLUMN note text;\n");
@@ -226,8 +228,8 @@ describe("when the migration Jobs change", () => {
     const blueName = `web-migrate-${migrationJobHash(spec("ghcr.io/acme/web:1.4.2"))}`;
     expect(jobNames(before)).toEqual([blueName, `web-migrate-${migrationJobHash(spec("ghcr.io/acme/web:1.5.0-rc.2"))}`].sort());
     expect(jobNames(after)).toEqual([blueName, `web-migrate-${migrationJobHash(spec("ghcr.io/acme/web:1.5.0"))}`].sort());
-    const greenJob = after.ofType(JOB).find((j) => j.inputs.spec.template.spec.containers[0].image === "ghcr.io/acme/web:1.5.0")!;
-    const blueJob = after.ofType(JOB).find((j) => j.inputs.metadata.name === blueName)!;
+    const greenJob = migrationJobsOf(after).find((j) => j.inputs.spec.template.spec.containers[0].image === "ghcr.io/acme/web:1.5.0")!;
+    const blueJob = migrationJobsOf(after).find((j) => j.inputs.metadata.name === blueName)!;
     expect(after.get(DEPLOYMENT, "web-green").dependencies).toContain(greenJob.urn);
     expect(after.get(DEPLOYMENT, "web-green").dependencies).not.toContain(blueJob.urn);
     expect(after.get(DEPLOYMENT, "web-blue").dependencies).toContain(blueJob.urn);
@@ -239,7 +241,7 @@ describe("when the migration Jobs change", () => {
     const dir = copyMigrations(path.join(tmp, "contract"));
     fs.writeFileSync(path.join(dir, "006_drop_users_legacy.sql"), "-- migrate:contract\nALTER TABLE users DROP COLUMN IF EXISTS legacy_name;\n");
     const running = await runProgram("staging", { edit: (c) => (c.migrations.directory = dir) });
-    expect(running.ofType(JOB)).toHaveLength(1);
+    expect(migrationJobsOf(running)).toHaveLength(1);
     const retired = await runProgram("staging", {
       edit: (c) => {
         c.migrations.directory = dir;
@@ -247,7 +249,7 @@ describe("when the migration Jobs change", () => {
       },
     });
     expect(retired.error).toBeUndefined();
-    const jobs = retired.ofType(JOB);
+    const jobs = migrationJobsOf(retired);
     expect(jobs).toHaveLength(2);
     const contract = jobs.find((j) => j.inputs.metadata.labels["bluegreen/phase"] === "contract")!;
     const expand = jobs.find((j) => j.inputs.metadata.labels["bluegreen/phase"] === "expand")!;
@@ -265,8 +267,8 @@ describe("when the migration Jobs change", () => {
 });
 
 describe("migrations config errors", () => {
-  const problems = async (edit: (c: PlainConfig) => void, secrets?: Record<string, string>) => {
-    const run = await runProgram("staging", { edit, secrets });
+  const problems = async (edit: (c: PlainConfig) => void, secrets?: Record<string, string>, stack: "staging" | "production" = "staging") => {
+    const run = await runProgram(stack, { edit, secrets });
     expect(run.resources.filter((r) => r.custom)).toEqual([]);
     return (run.error as { problems?: string[] } | undefined)?.problems ?? [];
   };
@@ -296,8 +298,15 @@ describe("migrations config errors", () => {
   });
 
   it("sql mode without a runner image, and a bad mode, name their keys", async () => {
-    expect(await problems((c) => delete c.migrations.image)).toEqual([
-      "`migrations.image` is not set: sql mode runs the built-in runner image; set it with `pulumi config set --path migrations.image ghcr.io/acme/bluegreen-jobs:1.0.0`",
+    const noImage = await problems((c) => {
+      delete c.jobsImage;
+      c.smoke = { enabled: false };
+    });
+    expect(noImage).toEqual([
+      "`migrations.image` is not set and neither is `jobsImage`: sql mode runs the built-in runner from the jobs image; set it with `pulumi config set jobsImage ghcr.io/acme/web-jobs:1.5.0` (or `pulumi config set --path migrations.image <image>`)",
+    ]);
+    expect(await problems((c) => (c.migrations.image = "ghcr.io/acme/web-jobs:latest"), undefined, "production")).toEqual([
+      "`migrations.image` is `ghcr.io/acme/web-jobs:latest`: production images must be pinned and `latest` moves; use a version tag or a digest",
     ]);
     expect(await problems((c) => (c.migrations.mode = "flyway"))).toEqual([
       "`migrations.mode` is `flyway`: must be `sql` (built-in runner, SQL files) or `command` (the app image's own migration command)",

@@ -1,0 +1,88 @@
+/**
+ * The SNS topic every alarm notifies (on ALARM and on OK), encrypted with KMS, and its
+ * subscriptions. CloudWatch cannot publish to a topic encrypted with the AWS managed key
+ * `alias/aws/sns`, so unless a key is given the topic gets its own customer managed key whose
+ * policy lets CloudWatch use it.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+
+export interface AlarmSubscription {
+  readonly protocol: "email" | "https";
+  readonly endpoint: string;
+}
+
+export interface AlarmTopicArgs {
+  /** SNS topic name. */
+  readonly topicName: string;
+  /** Where notifications go; validated by config/alarms.ts. @default [] */
+  readonly subscriptions?: readonly AlarmSubscription[];
+  /** Existing KMS key (ID, ARN or alias) that CloudWatch may use. @default a new key */
+  readonly kmsKeyId?: string;
+}
+
+/** Key policy: the account administers the key; CloudWatch may encrypt messages for the topic. */
+export function alarmKeyPolicy(partition: string, accountId: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AccountAdministers",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+        Action: "kms:*",
+        Resource: "*",
+      },
+      {
+        Sid: "CloudWatchAlarmsPublish",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+      },
+    ],
+  });
+}
+
+export class AlarmTopic extends pulumi.ComponentResource {
+  public readonly topic: aws.sns.Topic;
+  public readonly key?: aws.kms.Key;
+  public readonly subscriptions: readonly aws.sns.TopicSubscription[];
+
+  constructor(name: string, args: AlarmTopicArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("bluegreen:aws:AlarmTopic", name, {}, opts);
+
+    if (args.kmsKeyId === undefined) {
+      const identity = aws.getCallerIdentityOutput({}, { parent: this });
+      const partition = aws.getPartitionOutput({}, { parent: this });
+      this.key = new aws.kms.Key(
+        `${name}-key`,
+        {
+          description: `Encrypts the ${args.topicName} alarm topic`,
+          enableKeyRotation: true,
+          deletionWindowInDays: 30,
+          policy: pulumi.all([partition.partition, identity.accountId]).apply(([p, account]) => alarmKeyPolicy(p, account)),
+        },
+        { parent: this },
+      );
+    }
+
+    this.topic = new aws.sns.Topic(
+      name,
+      { name: args.topicName, kmsMasterKeyId: args.kmsKeyId ?? this.key!.id },
+      { parent: this },
+    );
+
+    // Named by endpoint (and given the topic's id, which is its ARN), so adding or removing one subscription leaves the others alone.
+    this.subscriptions = (args.subscriptions ?? []).map(
+      (s) =>
+        new aws.sns.TopicSubscription(
+          `${name}-${s.protocol}-${createHash("sha256").update(s.endpoint).digest("hex").slice(0, 8)}`,
+          { topic: this.topic.id, protocol: s.protocol, endpoint: s.endpoint },
+          { parent: this },
+        ),
+    );
+    this.registerOutputs({ topicArn: this.topic.id });
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The smoke gate: per color that runs Pods, a Kubernetes Job that calls the color's preview Service
+ * with the configured checks (`node dist/jobs/cli.js smoke`). The live Service depends on the active
+ * color's Job, so traffic never switches to a color that failed it.
+ *
+ * A Job is named by a hash of everything it runs (color, app image, jobs image, checks, URL,
+ * timeouts), so it runs once per release of a color. Promoting or rolling back to a color whose Job
+ * already passed changes nothing here: the switch does not wait for a re-run. Job templates are
+ * immutable, hence the hash; a failed Job is replaced on the next `pulumi up`
+ * (`pulumi.com/replaceUnready`); no `ttlSecondsAfterFinished`, since a deleted Job would read as drift.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import { COLORS, Color } from "../config";
+
+export interface SmokeCheck {
+  readonly path: string;
+  readonly status: number;
+  readonly bodyContains?: string;
+}
+
+export interface SmokeGateArgs {
+  /** App name: the Jobs are named `<app>-smoke-<color>-<hash>`. */
+  readonly app: string;
+  /** Namespace of the Jobs and the preview Services. */
+  readonly namespace: string;
+  /** Colors to check (those that run Pods) and the app image each runs. */
+  readonly colors: Readonly<Partial<Record<Color, { readonly image: string }>>>;
+  /** Image with the jobs CLI (`node dist/jobs/cli.js smoke`). */
+  readonly jobsImage: string;
+  /** Port of the preview Services. @default 80 */
+  readonly servicePort?: number;
+  /** Requests to make, in order; all must pass. */
+  readonly checks: readonly SmokeCheck[];
+  /** Per request. @default 5 */
+  readonly timeoutSeconds?: number;
+  /** Extra attempts per check. @default 3 */
+  readonly retries?: number;
+  /** Wait before the first retry, doubling each retry. @default 2 */
+  readonly backoffSeconds?: number;
+  /** What each color's Job waits for: its Deployment, so it checks the rolled-out release. */
+  readonly dependsOn: Readonly<Partial<Record<Color, readonly pulumi.Resource[]>>>;
+}
+
+/** UID the smoke Job runs as. */
+const JOBS_UID = 10001;
+
+/** Preview Service URL of a color, from inside the cluster. */
+export function previewUrl(app: string, color: Color, namespace: string, servicePort: number): string {
+  return `http://${app}-${color}-preview.${namespace}.svc.cluster.local:${servicePort}`;
+}
+
+/** Longest a smoke run can take: every attempt timing out plus every backoff. */
+export function worstCaseSeconds(checks: number, timeoutSeconds: number, retries: number, backoffSeconds: number): number {
+  let backoff = 0;
+  for (let i = 0; i < retries; i++) backoff += backoffSeconds * 2 ** i;
+  return checks * ((retries + 1) * timeoutSeconds + backoff);
+}
+
+export class SmokeGate extends pulumi.ComponentResource {
+  /** The smoke Job per checked color. */
+  public readonly jobs: Readonly<Partial<Record<Color, k8s.batch.v1.Job>>>;
+  /** Kubernetes name of each color's Job. */
+  public readonly jobNames: Readonly<Partial<Record<Color, string>>>;
+
+  constructor(name: string, args: SmokeGateArgs, opts?: pulumi.ComponentResourceOptions) {
+    if (args.checks.length === 0) throw new Error(`SmokeGate ${name}: \`checks\` is empty; give at least one check`);
+    super("bluegreen:k8s:SmokeGate", name, {}, opts);
+
+    const servicePort = args.servicePort ?? 80;
+    const timeoutSeconds = args.timeoutSeconds ?? 5;
+    const retries = args.retries ?? 3;
+    const backoffSeconds = args.backoffSeconds ?? 2;
+    // Leave a minute for the Pod to be scheduled and the image pulled.
+    const deadlineSeconds = worstCaseSeconds(args.checks.length, timeoutSeconds, retries, backoffSeconds) + 60;
+
+    const jobs: Partial<Record<Color, k8s.batch.v1.Job>> = {};
+    const jobNames: Partial<Record<Color, string>> = {};
+    for (const color of COLORS) {
+      const target = args.colors[color];
+      if (!target) continue;
+      const url = previewUrl(args.app, color, args.namespace, servicePort);
+      const command = [
+        "node",
+        "dist/jobs/cli.js",
+        "smoke",
+        "--url",
+        url,
+        "--checks",
+        JSON.stringify(args.checks),
+        "--timeout-seconds",
+        String(timeoutSeconds),
+        "--retries",
+        String(retries),
+        "--backoff-seconds",
+        String(backoffSeconds),
+      ];
+      // The app image is part of the identity although the command does not name it: a new release
+      // of the color must be checked again.
+      const hash = createHash("sha256")
+        .update(JSON.stringify({ color, image: target.image, jobsImage: args.jobsImage, command }))
+        .digest("hex")
+        .slice(0, 10);
+      const jobName = `${args.app}-smoke-${color}-${hash}`;
+      const labels = { app: args.app, color, role: "smoke" };
+
+      jobs[color] = new k8s.batch.v1.Job(
+        `${name}-${color}`,
+        {
+          metadata: {
+            name: jobName,
+            namespace: args.namespace,
+            labels,
+            annotations: { "pulumi.com/replaceUnready": "true" },
+          },
+          spec: {
+            // A failed check fails the Job at once; only a Pod lost to a node going away is retried.
+            backoffLimit: 2,
+            podFailurePolicy: {
+              rules: [
+                { action: "FailJob", onExitCodes: { containerName: "smoke", operator: "NotIn", values: [0] } },
+                { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
+              ],
+            },
+            activeDeadlineSeconds: deadlineSeconds,
+            template: {
+              metadata: { labels },
+              spec: {
+                restartPolicy: "Never",
+                automountServiceAccountToken: false,
+                securityContext: {
+                  runAsNonRoot: true,
+                  runAsUser: JOBS_UID,
+                  runAsGroup: JOBS_UID,
+                  seccompProfile: { type: "RuntimeDefault" },
+                },
+                containers: [
+                  {
+                    name: "smoke",
+                    image: args.jobsImage,
+                    imagePullPolicy: "IfNotPresent",
+                    command,
+                    resources: {
+                      requests: { cpu: "50m", memory: "64Mi" },
+                      limits: { cpu: "200m", memory: "128Mi" },
+                    },
+                    securityContext: {
+                      allowPrivilegeEscalation: false,
+                      readOnlyRootFilesystem: true,
+                      runAsNonRoot: true,
+                      capabilities: { drop: ["ALL"] },
+                    },
+                  },
+                ],
+              },
+            },
+          },
+        },
+        {
+          parent: this,
+          dependsOn: [...(args.dependsOn[color] ?? [])],
+          customTimeouts: { create: `${deadlineSeconds + 120}s`, update: `${deadlineSeconds + 120}s` },
+        },
+      );
+      jobNames[color] = jobName;
+    }
+    this.jobs = jobs;
+    this.jobNames = jobNames;
+    this.registerOutputs({ jobNames });
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The release gates under mocks: the smoke Job per color before the switch (named by what it
+ * runs, gating the live Service), the watch Command after it (re-run only by a switch), and the
+ * promotion property: a promotion changes the live Service and the watch Command, nothing else.
+ */
+import { Job } from "kubernetes-models/batch/v1";
+import { beforeAll, describe, expect, it } from "vitest";
+import { validateStackConfig } from "../../config";
+import { ProgramRun, changedResources, loadStackConfig, runProgram } from "../helpers/program";
+
+const JOB = "kubernetes:batch/v1:Job";
+const COMMAND = "command:local:Command";
+const SERVICE = "kubernetes:core/v1:Service";
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+
+const PRODUCTION_CHECKS = [
+  { path: "/healthz", status: 200 },
+  { path: "/ready", status: 200 },
+  { path: "/api/version", status: 200, bodyContains: '"status":"ok"' },
+];
+
+describe("smoke gate", () => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runProgram("production");
+    expect(run.error).toBeUndefined();
+  });
+
+  it("runs one Job per color against that color's preview Service, in the jobs image", () => {
+    const green = run.get(JOB, "web-smoke-green").inputs;
+    const container = green.spec.template.spec.containers[0];
+    expect(container.image).toBe("ghcr.io/acme/web-jobs:1.5.0");
+    expect(container.command).toEqual([
+      "node",
+      "dist/jobs/cli.js",
+      "smoke",
+      "--url",
+      "http://web-green-preview.web-production.svc.cluster.local:80",
+      "--checks",
+      JSON.stringify(PRODUCTION_CHECKS),
+      "--timeout-seconds",
+      "5",
+      "--retries",
+      "3",
+      "--backoff-seconds",
+      "2",
+    ]);
+    expect(run.get(JOB, "web-smoke-blue").inputs.spec.template.spec.containers[0].command[4]).toBe(
+      "http://web-blue-preview.web-production.svc.cluster.local:80",
+    );
+    expect(run.outputs.smokeJobNames).toEqual({
+      blue: run.get(JOB, "web-smoke-blue").inputs.metadata.name,
+      green: run.get(JOB, "web-smoke-green").inputs.metadata.name,
+    });
+  });
+
+  it("is a restricted, self-contained Job that a failed run replaces and that is never garbage-collected", () => {
+    const job = run.get(JOB, "web-smoke-green").inputs;
+    expect(job.metadata.name).toMatch(/^web-smoke-green-[0-9a-f]{10}$/);
+    expect(job.metadata.annotations).toEqual({ "pulumi.com/replaceUnready": "true" });
+    expect(job.metadata.labels).toEqual({ app: "web", color: "green", role: "smoke" });
+    expect(job.spec.ttlSecondsAfterFinished).toBeUndefined();
+    // 3 checks × (4 attempts × 5 s + backoffs 2 + 4 + 8 s) + 60 s to start.
+    expect(job.spec.activeDeadlineSeconds).toBe(3 * (4 * 5 + 14) + 60);
+    expect(job.spec.podFailurePolicy.rules[0]).toEqual({
+      action: "FailJob",
+      onExitCodes: { containerName: "smoke", operator: "NotIn", values: [0] },
+    });
+    const pod = job.spec.template.spec;
+    expect(pod.restartPolicy).toBe("Never");
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } });
+    expect(pod.containers[0].securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    for (const smoke of run.ofType(JOB)) expect(() => new Job(smoke.inputs).validate()).not.toThrow();
+  });
+
+  it("waits for its color's Deployment, and the live Service waits for the active color's smoke Job", () => {
+    expect(run.get(JOB, "web-smoke-green").dependencies).toEqual([run.get(DEPLOYMENT, "web-green").urn]);
+    expect(run.get(JOB, "web-smoke-blue").dependencies).toEqual([run.get(DEPLOYMENT, "web-blue").urn]);
+    expect(run.get(SERVICE, "web-live").dependencies).toEqual([run.get(DEPLOYMENT, "web-blue").urn, run.get(JOB, "web-smoke-blue").urn]);
+  });
+
+  it("is named by what it runs: a new image or new checks give a new Job, anything else keeps it", async () => {
+    const name = (r: ProgramRun, color: string) => r.get(JOB, `web-smoke-${color}`).inputs.metadata.name;
+    const release = await runProgram("production", { edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:1.5.1") });
+    expect(name(release, "green")).not.toBe(name(run, "green"));
+    expect(name(release, "blue")).toBe(name(run, "blue"));
+    const checks = await runProgram("production", { edit: (c) => c.smoke.checks.push({ path: "/api/users/me", status: 401 }) });
+    expect(name(checks, "green")).not.toBe(name(run, "green"));
+    const scaled = await runProgram("production", { edit: (c) => (c.colors.green.replicas = 6) });
+    expect(name(scaled, "green")).toBe(name(run, "green"));
+  });
+
+  it("skips a color that runs no Pods, and checks the health path when no checks are configured", async () => {
+    const r = await runProgram("staging", {
+      edit: (c) => {
+        c.colors.blue.replicas = 0;
+        delete c.smoke;
+      },
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.ofType(JOB).filter((j) => j.name.startsWith("web-smoke-")).map((j) => j.name)).toEqual(["web-smoke-green"]);
+    const command = r.get(JOB, "web-smoke-green").inputs.spec.template.spec.containers[0].command;
+    expect(command.slice(5, 7)).toEqual(["--checks", '[{"path":"/healthz","status":200}]']);
+  });
+
+  it("can be turned off outside production; the live Service then waits for the Deployment only", async () => {
+    const r = await runProgram("staging", { edit: (c) => (c.smoke = { enabled: false }) });
+    expect(r.error).toBeUndefined();
+    expect(r.ofType(JOB).filter((j) => j.name.startsWith("web-smoke-"))).toEqual([]);
+    expect(r.get(SERVICE, "web-live").dependencies).toEqual([r.get(DEPLOYMENT, "web-green").urn]);
+  });
+});
+
+describe("post-promotion watch", () => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runProgram("production");
+  });
+
+  it("runs the watch after the live Service, over the release alarms, with the previous color for the rollback", () => {
+    const watch = run.get(COMMAND, "web-watch");
+    expect(watch.dependencies).toEqual([run.get(SERVICE, "web-live").urn]);
+    expect(watch.inputs).toEqual({
+      create:
+        "test -f dist/jobs/cli.js || { echo 'dist/jobs/cli.js is missing: run npm run build before pulumi up' >&2; exit 1; }; " +
+        "exec node dist/jobs/cli.js watch --stack production --active blue --previous green " +
+        "--alarms web-production-release-health,web-production-http-5xx-rate,web-production-p99-latency " +
+        "--minutes 30 --poll-seconds 60 --settle-minutes 10",
+      update: "echo 'watch settings changed; they apply from the next switch of the live Service'",
+      triggers: ["blue"],
+    });
+  });
+
+  it("passes --ignore-poll-failures when configured, and watch.minutes 0 turns it off", async () => {
+    const ignoring = await runProgram("production", { edit: (c) => (c.watch.ignorePollFailures = true) });
+    expect(ignoring.get(COMMAND, "web-watch").inputs.create).toMatch(/--settle-minutes 10 --ignore-poll-failures$/);
+    const off = await runProgram("production", { edit: (c) => (c.watch.minutes = 0) });
+    expect(off.ofType(COMMAND)).toEqual([]);
+    expect(off.outputs.promotionWatch).toBe("off (watch.minutes is 0)");
+  });
+});
+
+describe("promotion, rollback and release diffs", () => {
+  let before: ProgramRun;
+  beforeAll(async () => {
+    before = await runProgram("production");
+  });
+
+  it("a promotion changes the live Service and the watch Command, and nothing else", async () => {
+    const promoted = await runProgram("production", { edit: (c) => (c.activeColor = "green") });
+    expect(changedResources(before, promoted)).toEqual([`${COMMAND}::web-watch`, `${SERVICE}::web-live`]);
+    // Its triggers change, so the Command is replaced and the watch runs; green's smoke Job stays as it is.
+    expect(promoted.get(COMMAND, "web-watch").inputs.triggers).toEqual(["green"]);
+    expect(promoted.get(COMMAND, "web-watch").inputs.create).toContain("--active green --previous blue");
+    expect(promoted.get(SERVICE, "web-live").dependencies).toEqual([
+      promoted.get(DEPLOYMENT, "web-green").urn,
+      promoted.get(JOB, "web-smoke-green").urn,
+    ]);
+  });
+
+  it("a rollback re-runs no smoke Job: the verified color's Job is unchanged, so the switch waits for nothing", async () => {
+    const promoted = await runProgram("production", { edit: (c) => (c.activeColor = "green") });
+    const rolledBack = await runProgram("production");
+    expect(changedResources(promoted, rolledBack)).toEqual([`${COMMAND}::web-watch`, `${SERVICE}::web-live`]);
+    expect(rolledBack.get(JOB, "web-smoke-blue").inputs).toEqual(promoted.get(JOB, "web-smoke-blue").inputs);
+  });
+
+  it("a release on the idle color changes its Deployment and smoke Job, never the live Service or the watch", async () => {
+    const released = await runProgram("production", { edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:1.5.1") });
+    expect(changedResources(before, released)).toEqual([`${DEPLOYMENT}::web-green`, `${JOB}::web-smoke-green`]);
+    expect(released.get(COMMAND, "web-watch").inputs.triggers).toEqual(before.get(COMMAND, "web-watch").inputs.triggers);
+  });
+
+  it("changing the watch settings updates the Command (its no-op update) without a new trigger", async () => {
+    const retuned = await runProgram("production", { edit: (c) => (c.watch.minutes = 45) });
+    expect(changedResources(before, retuned)).toEqual([`${COMMAND}::web-watch`]);
+    expect(retuned.get(COMMAND, "web-watch").inputs.triggers).toEqual(["blue"]);
+  });
+});
+
+describe("gate config rules", () => {
+  const problems = (edit: (config: any) => void) => {
+    const config = loadStackConfig("production");
+    edit(config);
+    const result = validateStackConfig(config);
+    return result.ok ? [] : result.problems;
+  };
+
+  it("needs a pinned jobs image in production", () => {
+    const noJobsImage = (c: any) => {
+      delete c.jobsImage;
+      delete c.migrations; // sql migrations run from jobsImage too and would report it as well
+    };
+    expect(problems(noJobsImage)).toEqual([
+      "`jobsImage` is not set: the smoke gate runs in the jobs image; set it with `pulumi config set jobsImage ghcr.io/acme/web-jobs:1.5.0`",
+    ]);
+    expect(problems((c) => (c.jobsImage = "ghcr.io/acme/web-jobs:latest"))).toEqual([
+      "`jobsImage` is `ghcr.io/acme/web-jobs:latest`: production images must be pinned and `latest` moves; use a version tag or a digest, such as `ghcr.io/acme/web-jobs:1.4.2` or `ghcr.io/acme/web-jobs@sha256:<digest>`",
+    ]);
+  });
+
+  it("keeps the smoke gate on in production", () => {
+    expect(problems((c) => (c.smoke.enabled = false))).toEqual([
+      "`smoke.enabled` is `false`: production keeps the smoke gate, so traffic never switches to an unchecked color; remove it with `pulumi config rm --path smoke.enabled`",
+    ]);
+  });
+
+  it("rejects bad checks and timings, naming the key", () => {
+    expect(problems((c) => (c.smoke.checks[0].path = "healthz"))).toEqual([
+      "`smoke.checks.0.path` is `healthz`: must be an HTTP path starting with `/`, such as `/healthz`",
+    ]);
+    expect(problems((c) => (c.smoke.retries = -1))).toEqual([
+      "`smoke.retries` is `-1`: must be a whole number of retries from 0 to 10; set it with `pulumi config set --path smoke.retries 3`",
+    ]);
+    expect(problems((c) => (c.watch.minutes = -5))).toEqual([
+      "`watch.minutes` is `-5`: must be a whole number of minutes from 0 to 240; set it with `pulumi config set --path watch.minutes 30`",
+    ]);
+  });
+
+  it("refuses a watch with no release alarms to read", () => {
+    expect(problems((c) => delete c.alarms.dimensions.loadBalancer)).toEqual([
+      "`alarms.dimensions.targetGroup` is `targetgroup/web-production/73e2d6bc24d8a067` but `alarms.dimensions.loadBalancer` is not set: target group metrics are keyed by both; set it with `pulumi config set --path alarms.dimensions.loadBalancer app/<name>/<id>`",
+      "`watch.minutes` is 30 but `alarms.dimensions.loadBalancer` is not set, so there are no release alarms to watch: set it with `pulumi config set --path alarms.dimensions.loadBalancer app/<name>/<id>` or turn the watch off with `pulumi config set --path watch.minutes 0`",
+    ]);
+  });
+});
