@@ -70,9 +70,10 @@ export class Alarms extends pulumi.ComponentResource {
         {
           alarmName: releaseHealthName,
           alarmDescription:
-            "Any service alarm of this stack is in ALARM. The post-promotion watch reads it; it notifies nobody itself (its members do).",
+            "A release alarm of this stack is in ALARM: the live color is unhealthy. The post-promotion watch reads it; after a promotion, roll back.",
           alarmRule: release.map((a) => `ALARM("${a.name}")`).join(" OR "),
-          actionsEnabled: false,
+          alarmActions: actions,
+          okActions: actions,
         },
         { parent: this, dependsOn: release.map((a) => metricAlarms[a.key]) },
       );

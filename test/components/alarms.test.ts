@@ -184,17 +184,19 @@ describe("production alarms", () => {
     expect(run.get(ALARM, "web-alarms-backup-age").inputs.alarmDescription).toContain("No backup has succeeded in the last 26 hours");
   });
 
-  it("the release-health composite is over the service alarms, after them, and notifies nobody itself", () => {
+  it("the release-health composite is over the service alarms, after them, and notifies the topic", () => {
     const composite = run.get("aws:cloudwatch/compositeAlarm:CompositeAlarm", "web-alarms-release-health");
     expect(composite.inputs).toEqual({
       alarmName: "web-production-release-health",
-      alarmDescription: expect.stringContaining("post-promotion watch reads it"),
+      alarmDescription:
+        "A release alarm of this stack is in ALARM: the live color is unhealthy. The post-promotion watch reads it; after a promotion, roll back.",
       alarmRule: 'ALARM("web-production-http-5xx-rate") OR ALARM("web-production-p99-latency")',
-      actionsEnabled: false,
+      ...actions,
     });
     expect(composite.dependencies).toEqual([
       run.get(ALARM, "web-alarms-http-5xx-rate").urn,
       run.get(ALARM, "web-alarms-p99-latency").urn,
+      run.get("aws:sns/topic:Topic", "web-alarms-topic").urn,
     ]);
   });
 

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
-import { parse } from "yaml";
+import { mergeStackConfig } from "../../lib/stackFile";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const PROJECT = "bluegreen";
@@ -39,6 +39,8 @@ export interface RegisteredResource {
   readonly wireInputs: any;
   /** URNs of explicit `dependsOn` resources (components expanded to their children). */
   readonly dependencies: readonly string[];
+  /** Per input property, the URNs of the resources its value came from. */
+  readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
   readonly protect: boolean;
   readonly deleteBeforeReplace: boolean;
   readonly aliases: readonly unknown[];
@@ -67,17 +69,16 @@ export interface RunOptions {
 
 /** Project defaults from Pulumi.yaml merged with the stack file, keys without the `bluegreen:` prefix. */
 export function loadStackConfig(stack: StackName): PlainConfig {
-  const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
-  const stackFile = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
-  const config: PlainConfig = {};
-  for (const [key, spec] of Object.entries<any>(project.config ?? {})) {
-    if (spec && typeof spec === "object" && "default" in spec) config[key] = spec.default;
-  }
-  for (const [key, value] of Object.entries(stackFile.config ?? {})) {
-    if (!key.startsWith(`${PROJECT}:`)) continue;
-    config[key.slice(PROJECT.length + 1)] = value;
-  }
-  return config;
+  return mergeStackConfig(
+    fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"),
+    fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"),
+  );
+}
+
+function propertyDependenciesOf(req: any): Record<string, string[]> {
+  const byProperty: Record<string, string[]> = {};
+  req.getPropertydependenciesMap().forEach((deps: any, prop: string) => (byProperty[prop] = deps.getUrnsList()));
+  return byProperty;
 }
 
 const stateModule = require("@pulumi/pulumi/runtime/state");
@@ -127,6 +128,7 @@ export async function runProgram(stack: StackName, options: RunOptions = {}): Pr
       custom: req.getCustom(),
       wireInputs: req.getObject()?.toJavaScript() ?? {},
       dependencies: req.getDependenciesList(),
+      propertyDependencies: propertyDependenciesOf(req),
       protect: req.getProtect() ?? false,
       deleteBeforeReplace: req.getDeletebeforereplace() ?? false,
       aliases: req.getAliasesList().map((a: any) => a.toObject()),

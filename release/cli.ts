@@ -1,0 +1,224 @@
+/**
+ * The release CLI for on-call engineers: `npm run release -- <command> --stack <stack>`.
+ * It edits Pulumi.<stack>.yaml (comments and layout kept), checks the result with the same rules as
+ * `pulumi up`, prints the diff and the exact commands to commit and apply. It never runs pulumi.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Color, COLORS, SECRET_CONFIG_KEYS, stackConfigSchema, validateStackConfig } from "../config";
+import { mergeStackConfig, projectName, withoutSecrets } from "../lib/stackFile";
+import { diffLines } from "./diff";
+import { Paint, paintFor } from "./paint";
+import { statusLines } from "./status";
+import { StackDocument, StackDocumentError } from "./stackDocument";
+import { flip, Plan, ReleaseState, retire, stage } from "./transitions";
+
+export interface Io {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly isTTY: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+export const USAGE = [
+  "usage: npm run release -- <command> --stack <stack> [--file <path>] [--dry-run]",
+  "",
+  "commands:",
+  "  status                 both colors, the live one, images, replicas, rollback readiness",
+  "  stage <color> <image>  put a new image on the idle color",
+  "  promote                make the idle color live",
+  "  rollback               make the previous color live again (same edit as promote)",
+  "  retire <color>         scale the idle color to 0",
+  "",
+  "options:",
+  "  --stack <stack>  required; edits Pulumi.<stack>.yaml in the current directory",
+  "  --file <path>    edit this stack file instead (Pulumi.yaml is read from its directory);",
+  "                   relative to the project directory",
+  "  --dry-run        print the diff and commands without writing the file",
+];
+
+/** Exit codes: 0 done (or nothing to do), 1 refused, 2 bad usage. */
+const DONE = 0;
+const REFUSED = 1;
+const USAGE_ERROR = 2;
+
+class UsageError extends Error {}
+
+interface Args {
+  readonly command: string;
+  readonly positional: readonly string[];
+  readonly stack: string;
+  readonly file?: string;
+  readonly dryRun: boolean;
+}
+
+const ARITY: Record<string, number> = { status: 0, stage: 2, promote: 0, rollback: 0, retire: 1 };
+const SYNOPSIS: Record<string, string> = {
+  status: "status",
+  stage: "stage <color> <image>",
+  promote: "promote",
+  rollback: "rollback",
+  retire: "retire <color>",
+};
+
+function parseArgs(argv: readonly string[]): Args {
+  const positional: string[] = [];
+  let stack: string | undefined;
+  let file: string | undefined;
+  let dryRun = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === "" || (inline === undefined && v.startsWith("--"))) throw new UsageError(`\`${flag}\` needs a value`);
+      return v;
+    };
+    if (flag === "--stack") stack = value();
+    else if (flag === "--file") file = value();
+    else if (flag === "--dry-run") dryRun = true;
+    else if (flag.startsWith("--")) throw new UsageError(`\`${flag}\` is not an option`);
+    else positional.push(arg);
+  }
+  const [command, ...rest] = positional;
+  if (command === undefined) throw new UsageError("no command given");
+  if (!(command in ARITY)) throw new UsageError(`\`${command}\` is not a command; use one of ${Object.keys(ARITY).join(", ")}`);
+  if (rest.length !== ARITY[command]) throw new UsageError(`\`${command}\` takes ${ARITY[command]} argument(s): ${SYNOPSIS[command]}`);
+  if (stack === undefined) throw new UsageError(`\`--stack\` is required: name the stack, such as \`--stack staging\``);
+  return { command, positional: rest, stack, file, dryRun };
+}
+
+function parseColor(value: string): Color {
+  if ((COLORS as readonly string[]).includes(value)) return value as Color;
+  throw new UsageError(`\`${value}\` is not a color; use \`blue\` or \`green\``);
+}
+
+interface Loaded {
+  readonly file: string;
+  readonly fileName: string;
+  readonly projectText: string;
+  readonly doc: StackDocument;
+}
+
+function load(args: Args, io: Io): Loaded {
+  const file = path.resolve(io.cwd, args.file ?? `Pulumi.${args.stack}.yaml`);
+  const fileName = path.basename(file);
+  if (!fs.existsSync(file)) {
+    throw new UsageError(`${fileName} not found in ${path.dirname(file)}: run from the project directory or pass \`--file <path>\``);
+  }
+  const projectFile = path.join(path.dirname(file), "Pulumi.yaml");
+  if (!fs.existsSync(projectFile)) throw new UsageError(`Pulumi.yaml not found next to ${fileName}, in ${path.dirname(file)}`);
+  const projectText = fs.readFileSync(projectFile, "utf8");
+  const doc = new StackDocument(fs.readFileSync(file, "utf8"), projectName(projectText), fileName);
+  return { file, fileName, projectText, doc };
+}
+
+/** The config `pulumi up` would read from this document, checked with config.ts's rules. */
+function check(loaded: Loaded, doc: StackDocument) {
+  return validateStackConfig(withoutSecrets(mergeStackConfig(loaded.projectText, doc.text), SECRET_CONFIG_KEYS));
+}
+
+function releaseState(loaded: Loaded, stack: string): ReleaseState | string[] {
+  const raw = withoutSecrets(mergeStackConfig(loaded.projectText, loaded.doc.text), SECRET_CONFIG_KEYS);
+  const parsed = stackConfigSchema.safeParse(raw);
+  if (parsed.success) return { stack, activeColor: parsed.data.activeColor, colors: parsed.data.colors };
+  const result = validateStackConfig(raw);
+  return result.ok ? [] : result.problems;
+}
+
+function refuse(io: Io, paint: Paint, command: string, heading: string, problems: readonly string[]): number {
+  io.err(paint.red(`release ${command}: refused: ${heading}`));
+  for (const problem of problems) io.err(`  - ${problem}`);
+  return REFUSED;
+}
+
+function apply(args: Args, loaded: Loaded, plan: Plan, io: Io, paint: Paint): number {
+  if (plan.kind === "refused") return refuse(io, paint, args.command, "nothing was written", plan.problems);
+  if (plan.kind === "unchanged") {
+    io.out(plan.reason);
+    return DONE;
+  }
+  let doc = loaded.doc;
+  for (const edit of plan.edits) doc = doc.set(edit.path, edit.value);
+  const result = check(loaded, doc);
+  if (!result.ok) {
+    return refuse(io, paint, args.command, `the edited ${loaded.fileName} would fail \`pulumi up\`; nothing was written`, result.problems);
+  }
+  for (const line of diffLines(loaded.fileName, loaded.doc.text, doc.text, paint)) io.out(line);
+  if (plan.notes.length > 0) io.out("");
+  for (const note of plan.notes) io.out(note);
+  if (args.dryRun) {
+    io.out(paint.yellow(`Dry run: ${loaded.fileName} was not written.`));
+  } else {
+    const temporary = `${loaded.file}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, doc.text);
+    fs.renameSync(temporary, loaded.file);
+  }
+  io.out("");
+  io.out(paint.bold("Next: review the diff, then commit and apply (this CLI never runs pulumi):"));
+  io.out(`  git commit -am ${JSON.stringify(plan.commitMessage)}`);
+  io.out(`  pulumi up -s ${args.stack}`);
+  return DONE;
+}
+
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  const paint = paintFor(io.isTTY, io.env);
+  if (argv.includes("--help") || argv.includes("-h")) {
+    for (const line of USAGE) io.out(line);
+    return DONE;
+  }
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+    const loaded = load(args, io);
+    const state = releaseState(loaded, args.stack);
+    if (Array.isArray(state)) {
+      return refuse(io, paint, args.command, `${loaded.fileName} has config problems; fix them first`, state);
+    }
+    switch (args.command) {
+      case "status": {
+        for (const line of statusLines(state, loaded.fileName, paint)) io.out(line);
+        const result = check(loaded, loaded.doc);
+        if (!result.ok) return refuse(io, paint, args.command, `${loaded.fileName} would fail \`pulumi up\``, result.problems);
+        return DONE;
+      }
+      case "promote":
+        return apply(args, loaded, flip(state, "promote"), io, paint);
+      case "rollback":
+        return apply(args, loaded, flip(state, "rollback"), io, paint);
+      case "stage":
+        return apply(args, loaded, stage(state, parseColor(args.positional[0]), args.positional[1]), io, paint);
+      case "retire":
+        return apply(args, loaded, retire(state, parseColor(args.positional[0])), io, paint);
+    }
+    throw new UsageError(`\`${args.command}\` is not a command`);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(paint.red(`release: ${error.message}`));
+      io.err(USAGE[0]);
+      return USAGE_ERROR;
+    }
+    if (error instanceof StackDocumentError) {
+      io.err(paint.red(`release: ${error.message}`));
+      return REFUSED;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  run(process.argv.slice(2), {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    isTTY: process.stdout.isTTY === true,
+    env: process.env,
+    cwd: process.cwd(),
+  }).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      process.stderr.write(`release: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
