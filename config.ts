@@ -10,7 +10,7 @@ import { parseImageRef, unpinnedReason } from "./lib/imageRef";
 import { parseQuantity } from "./lib/quantity";
 import { AlarmsConfig, alarmsProblems, alarmsSchema } from "./config/alarms";
 import { SmokeConfig, WatchConfig, gatesProblems, jobsImageSchema, smokeSchema, watchSchema } from "./config/gates";
-import { MigrationsConfig, migrationsProblems, migrationsSchema, resolveMigrations } from "./config/migrations";
+import { MigrationsConfig, loadMigrations, migrationsProblems, migrationsSchema } from "./config/migrations";
 
 // Exported by the SDK at runtime but missing from its type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -418,6 +418,9 @@ export function loadConfig(): StackConfig {
       secrets[key] = new pulumi.Config().requireSecret(key);
     }
   }
+  // The migration files are read here, not in validateStackConfig, which stays pure.
+  const migrations = result.ok ? loadMigrations(result.config.migrations, result.config.jobsImage) : { problems: [] };
+  problems.push(...migrations.problems);
   if (result.ok && result.config.migrations && all[`${prefix}databaseUrl`] === undefined) {
     problems.push(
       `\`databaseUrl\` is not set but \`migrations\` is configured: migration Jobs read the database URL from it; set it with \`pulumi config set --secret databaseUrl <url> -s ${stack}\``,
@@ -443,7 +446,7 @@ export function loadConfig(): StackConfig {
     env: parsed.env,
     secretEnv,
     secrets,
-    migrations: resolveMigrations(parsed.migrations, parsed.jobsImage),
+    migrations: migrations.config,
     jobsImage: parsed.jobsImage,
     smoke: {
       ...parsed.smoke,

@@ -91,10 +91,10 @@ function readDirectory(directory: string, root: string): { files?: MigrationFile
 }
 
 /**
- * Cross-field rules of the section. `jobsImage` is the stack's jobs image, the sql-mode runner unless
- * `migrations.image` overrides it (its own checks live with `jobsImage`); `root` is the project directory.
+ * Cross-field rules of the section; pure (no files read). `jobsImage` is the stack's jobs image, the
+ * sql-mode runner unless `migrations.image` overrides it (its own checks live with `jobsImage`).
  */
-export function migrationsProblems(section: ParsedMigrations | undefined, production: boolean, jobsImage?: string, root = process.cwd()): string[] {
+export function migrationsProblems(section: ParsedMigrations | undefined, production: boolean, jobsImage?: string): string[] {
   if (!section) return [];
   const problems: string[] = [];
   if (section.mode === "sql") {
@@ -110,9 +110,6 @@ export function migrationsProblems(section: ParsedMigrations | undefined, produc
     }
     if (section.directory === undefined || section.directory.trim() === "") {
       problems.push(`\`migrations.directory\` is ${section.directory === undefined ? "not set" : "empty"}: sql mode ships that directory's NNN_name.sql files; set it with \`pulumi config set --path migrations.directory migrations\``);
-    } else {
-      const { problem } = readDirectory(section.directory, root);
-      if (problem) problems.push(problem);
     }
     for (const key of ["command", "contractCommand"] as const) {
       if (section[key]) problems.push(`\`migrations.${key}\` is set but \`migrations.mode\` is \`sql\`: the built-in runner needs no command; remove it with \`pulumi config rm --path migrations.${key}\``);
@@ -128,19 +125,35 @@ export function migrationsProblems(section: ParsedMigrations | undefined, produc
   return problems;
 }
 
-/** The section with its files read; call only after migrationsProblems found none. */
-export function resolveMigrations(section: ParsedMigrations | undefined, jobsImage?: string, root = process.cwd()): MigrationsConfig | undefined {
-  if (!section) return undefined;
-  const files = section.mode === "sql" ? readDirectory(section.directory!, root).files! : [];
+/**
+ * The section with its SQL files read from `directory` (relative to `root`, the project directory),
+ * or the problems with them. Call after migrationsProblems found none; run by loadConfig only, so
+ * that validateStackConfig stays pure.
+ */
+export function loadMigrations(
+  section: ParsedMigrations | undefined,
+  jobsImage?: string,
+  root = process.cwd(),
+): { config?: MigrationsConfig; problems: string[] } {
+  if (!section) return { problems: [] };
+  let files: MigrationFile[] = [];
+  if (section.mode === "sql") {
+    const read = readDirectory(section.directory!, root);
+    if (read.problem) return { problems: [read.problem] };
+    files = read.files!;
+  }
   return {
-    mode: section.mode,
-    image: section.mode === "sql" ? (section.image ?? jobsImage) : undefined,
-    command: section.command,
-    contractCommand: section.contractCommand,
-    files,
-    lockTimeoutSeconds: section.lockTimeoutSeconds,
-    ddlLockTimeoutSeconds: section.ddlLockTimeoutSeconds,
-    backoffLimit: section.backoffLimit,
-    activeDeadlineSeconds: section.activeDeadlineSeconds,
+    problems: [],
+    config: {
+      mode: section.mode,
+      image: section.mode === "sql" ? (section.image ?? jobsImage) : undefined,
+      command: section.command,
+      contractCommand: section.contractCommand,
+      files,
+      lockTimeoutSeconds: section.lockTimeoutSeconds,
+      ddlLockTimeoutSeconds: section.ddlLockTimeoutSeconds,
+      backoffLimit: section.backoffLimit,
+      activeDeadlineSeconds: section.activeDeadlineSeconds,
+    },
   };
 }
