@@ -11,6 +11,7 @@ import { parseImageRef, unpinnedReason } from "./lib/imageRef";
 import { parseQuantity } from "./lib/quantity";
 import { AlarmsConfig, alarmsProblems, alarmsSchema } from "./config/alarms";
 import { SmokeConfig, WatchConfig, gatesProblems, jobsImageSchema, smokeSchema, watchSchema } from "./config/gates";
+import { MigrationsConfig, loadMigrations, migrationsProblems, migrationsSchema } from "./config/migrations";
 
 // Exported by the SDK at runtime but missing from its type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -128,6 +129,7 @@ export const stackConfigSchema = z.strictObject({
   watch: watchSchema,
   alarms: alarmsSchema,
   backups: backupsSchema.optional(),
+  migrations: migrationsSchema.optional(),
 });
 
 type ParsedConfig = z.infer<typeof stackConfigSchema>;
@@ -160,6 +162,8 @@ export interface StackConfig {
   readonly secretEnv: Readonly<Record<string, pulumi.Output<string>>>;
   /** Backups to S3; unset: no backups (not allowed in production). */
   readonly backups?: BackupsConfig;
+  /** Migration Jobs of a release; undefined when the stack has no `migrations` section. */
+  readonly migrations?: MigrationsConfig;
   /** Secret config values from SECRET_CONFIG_KEYS that the stack sets (always stored as secrets). */
   readonly secrets: Readonly<Partial<Record<SecretConfigKey, pulumi.Output<string>>>>;
   /** Image of the in-cluster jobs (`node dist/jobs/cli.js <command>`). */
@@ -333,7 +337,9 @@ function ruleProblems(config: ParsedConfig): string[] {
       hasReleaseAlarms: config.alarms.dimensions.loadBalancer !== undefined,
     }),
   );
-  problems.push(...backupsProblems({ ...config, jobsImageChecked: config.smoke.enabled }));
+  problems.push(...migrationsProblems(config.migrations, config.production, config.jobsImage));
+  // One line for a missing `jobsImage`, whichever section needs it first.
+  problems.push(...backupsProblems({ ...config, jobsImageChecked: problems.some((p) => p.startsWith("`jobsImage` is not set") || p.includes("neither is `jobsImage`")) }));
   return problems;
 }
 
@@ -419,7 +425,17 @@ export function loadConfig(): StackConfig {
     }
   }
   if (result.ok) {
-    problems.push(...backupsSecretProblems(result.config.backups, (key) => all[`${prefix}${key}`] !== undefined, stack));
+    // With migrations configured, their section already reports a missing `databaseUrl`.
+    const isSet = (key: string) => all[`${prefix}${key}`] !== undefined || (key === "databaseUrl" && result.config.migrations !== undefined);
+    problems.push(...backupsSecretProblems(result.config.backups, isSet, stack));
+  }
+  // The migration files are read here, not in validateStackConfig, which stays pure.
+  const migrations = result.ok ? loadMigrations(result.config.migrations, result.config.jobsImage) : { problems: [] };
+  problems.push(...migrations.problems);
+  if (result.ok && result.config.migrations && all[`${prefix}databaseUrl`] === undefined) {
+    problems.push(
+      `\`databaseUrl\` is not set but \`migrations\` is configured: migration Jobs read the database URL from it; set it with \`pulumi config set --secret databaseUrl <url> -s ${stack}\``,
+    );
   }
   if (!result.ok || problems.length > 0) throw new ConfigError(problems);
 
@@ -441,6 +457,7 @@ export function loadConfig(): StackConfig {
     env: parsed.env,
     secretEnv,
     secrets,
+    migrations: migrations.config,
     jobsImage: parsed.jobsImage,
     backups: parsed.backups,
     smoke: {

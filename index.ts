@@ -8,6 +8,7 @@ import { Backups, deployedImagesHash } from "./components/backups";
 import { BlueGreenDeployment } from "./components/blueGreenDeployment";
 import { DatabaseSecret } from "./components/databaseSecret";
 import { LiveService } from "./components/liveService";
+import { MigrationFiles, MigrationJob, PlannedMigrationJob, planMigrations } from "./components/migrationJob";
 import { PromotionWatch } from "./components/promotionWatch";
 import { SmokeGate } from "./components/smokeGate";
 import { COLORS, Color, effectiveReplicas, loadConfig } from "./config";
@@ -15,14 +16,39 @@ import { COLORS, Color, effectiveReplicas, loadConfig } from "./config";
 const config = loadConfig();
 const { app, stack, activeColor, idleColor } = config;
 
-const database = config.secrets.databaseUrl
-  ? new DatabaseSecret(`${app}-database`, { app, namespace: config.namespace, databaseUrl: config.secrets.databaseUrl })
-  : undefined;
-
-// Pre-migration backup: one Job per release, keyed by a hash of the deployed images (unchanged by a
-// promotion). Until the migration Job exists, the colors' Deployments wait for it directly; with
-// migrations, the migration Job depends on it instead and the Deployments on the migration Job.
+// Migrations: expand Jobs run before the Deployments that need them; the contract Job only once the
+// idle color is retired, after every Deployment has rolled out.
+const migrations = config.migrations;
+const databaseSecret =
+  migrations || config.backups
+    ? new DatabaseSecret(`${app}-database`, { app, namespace: config.namespace, databaseUrl: config.secrets.databaseUrl! })
+    : undefined;
+const migrationFiles =
+  migrations?.mode === "sql"
+    ? new MigrationFiles(`${app}-migration-files`, {
+        app,
+        namespace: config.namespace,
+        files: migrations.files.map((f) => ({ name: f.name, content: f.sql })),
+      })
+    : undefined;
+const migrationPlan = migrations
+  ? planMigrations({
+      mode: migrations.mode,
+      image: migrations.image,
+      command: migrations.command,
+      contractCommand: migrations.contractCommand,
+      files: migrations.files.map((f) => ({ name: f.name, content: f.sql, phase: f.phase })),
+      lockTimeoutSeconds: migrations.lockTimeoutSeconds,
+      ddlLockTimeoutSeconds: migrations.ddlLockTimeoutSeconds,
+      colors: config.colors,
+      activeColor,
+    })
+  : { expand: [] };
+// Pre-migration backups: one Job per expand migration Job, which waits for it. A stack without
+// migrations still backs up once per release (hash of the deployed images, unchanged by a
+// promotion) and the colors' Deployments wait for that instead.
 const release = deployedImagesHash(config.colors);
+const preMigrationFor = migrationPlan.expand.length > 0 ? migrationPlan.expand.map((planned) => planned.hash) : [release];
 const backups = config.backups
   ? new Backups(`${app}-backups`, {
       app,
@@ -31,12 +57,34 @@ const backups = config.backups
       jobsImage: config.jobsImage!,
       config: config.backups,
       protect: config.production,
-      databaseUrlEnv: database!.databaseUrlEnv(),
+      databaseUrlEnv: databaseSecret!.databaseUrlEnv(),
       restoreCheckDatabaseUrl: config.secrets.restoreCheckDatabaseUrl!,
-      preMigrationFor: [release],
+      preMigrationFor,
     })
   : undefined;
-const preMigrationBackup = backups ? [backups.preMigrationJobs[release]] : [];
+const backupBefore = (hash: string) => (backups ? [backups.preMigrationJobs[hash]] : []);
+
+const migrationJob = (planned: PlannedMigrationJob, opts?: pulumi.ComponentResourceOptions) =>
+  new MigrationJob(
+    `${app}-migrate-${planned.hash}`,
+    {
+      app,
+      namespace: config.namespace,
+      spec: planned.spec,
+      databaseUrlEnv: databaseSecret!.databaseUrlEnv(),
+      files: planned.spec.files.length > 0 ? migrationFiles : undefined,
+      backoffLimit: migrations!.backoffLimit,
+      activeDeadlineSeconds: migrations!.activeDeadlineSeconds,
+      resources: config.resources,
+    },
+    opts,
+  );
+const expandJobs = migrationPlan.expand.map((planned) => ({
+  colors: planned.colors,
+  job: migrationJob(planned, { dependsOn: backupBefore(planned.hash) }),
+}));
+const jobsGating = (color: Color) =>
+  expandJobs.length > 0 ? expandJobs.filter((j) => j.colors.includes(color)).map((j) => j.job) : backupBefore(release);
 
 const colors = new BlueGreenDeployment(app, {
   app,
@@ -50,7 +98,7 @@ const colors = new BlueGreenDeployment(app, {
   resources: config.resources,
   env: config.env,
   secretEnv: config.secretEnv,
-  dependsOn: { blue: preMigrationBackup, green: preMigrationBackup },
+  dependsOn: Object.fromEntries(COLORS.map((color) => [color, jobsGating(color)])),
 });
 
 const alarms = new Alarms(`${app}-alarms`, { app, stack, config: config.alarms, region: config.awsRegion });
@@ -73,6 +121,17 @@ const smoke = config.smoke.enabled
       retries: config.smoke.retries,
       backoffSeconds: config.smoke.backoffSeconds,
       dependsOn: Object.fromEntries(Object.entries(colors.deployments).map(([color, d]) => [color, [d]])),
+    })
+  : undefined;
+
+// Contract only after both Deployments rolled out (the retired one to 0) and the live color passed its smoke test.
+const contractJob = migrationPlan.contract
+  ? migrationJob(migrationPlan.contract, {
+      dependsOn: [
+        ...expandJobs.map((j) => j.job),
+        ...Object.values(colors.deployments),
+        ...(smoke?.jobs[activeColor] ? [smoke.jobs[activeColor]!] : []),
+      ],
     })
   : undefined;
 
@@ -111,6 +170,10 @@ export const liveServiceName = live.service.metadata.name;
 export const previewServiceNames = Object.fromEntries(
   Object.entries(colors.previewServices).map(([color, service]) => [color, service.metadata.name]),
 ) as Record<string, pulumi.Output<string>>;
+export const migrationJobs = {
+  expand: expandJobs.map((j) => j.job.jobName),
+  contract: contractJob?.jobName ?? "none",
+};
 export const rollbackHint = idleReady
   ? `Roll back: git revert <promotion commit> && pulumi up -s ${stack} (or: pulumi config set activeColor ${idleColor} -s ${stack} && pulumi up -s ${stack})`
   : `No instant rollback: idle color ${idleColor} is not running; stage it with pulumi config set --path colors.${idleColor}.image <image> -s ${stack}`;
@@ -125,4 +188,4 @@ export const promotionWatch = watch
   : "off (watch.minutes is 0)";
 export const backupBucketName = backups?.bucketName ?? "none";
 export const backupPrefix = backups?.prefix ?? "none";
-export const preMigrationBackupJob = backups ? backups.preMigrationJobs[release].metadata.name : "none";
+export const preMigrationBackupJobs = backups ? Object.values(backups.preMigrationJobs).map((job) => job.metadata.name) : [];

@@ -105,7 +105,7 @@ export function backupsProblems(config: {
   production: boolean;
   jobsImage?: string;
   backups?: BackupsConfig;
-  /** The smoke gate already reports a missing `jobsImage`. */
+  /** Another section already reported a missing `jobsImage`. */
   jobsImageChecked?: boolean;
 }): string[] {
   const problems: string[] = [];

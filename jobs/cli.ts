@@ -12,7 +12,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   backup: () => import("./commands/backup"),
   "restore-check": () => import("./commands/restoreCheck"),
   restore: () => import("./commands/restore"),
+  migrate: () => import("./commands/migrate"),
   smoke: () => import("./commands/smoke"),
+  verify: () => import("./commands/verify"),
   watch: () => import("./commands/watch"),
 };
 

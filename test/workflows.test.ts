@@ -156,9 +156,7 @@ describe("jobs-image.yml", () => {
     expect(build.with).toMatchObject({ context: ".", file: "jobs/Dockerfile", push: "${{ github.event_name == 'push' }}" });
   });
 
-  // jobs/Dockerfile comes with the migration Jobs work, landing in parallel; until it is on main this
-  // check shows as skipped. Once it lands, drop the skipIf so a missing Dockerfile fails again.
-  it.skipIf(!fs.existsSync(path.join(ROOT, "jobs/Dockerfile")))("builds the Dockerfile that exists in jobs/", () => {
+  it("builds the Dockerfile that exists in jobs/", () => {
     expect(fs.existsSync(path.join(ROOT, "jobs/Dockerfile"))).toBe(true);
   });
 });

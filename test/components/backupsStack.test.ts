@@ -42,39 +42,60 @@ describe("backups in the stacks", () => {
     expect(staging.outputs.backupPrefix).toBe("web/staging");
   });
 
-  it("both colors' Deployments wait for the pre-migration backup Job of the release", async () => {
+  it("backup -> migration -> Deployments: each expand migration Job waits for its own pre-migration backup Job", async () => {
     const run = await runProgram("production");
+    const migrationJobs = run.ofType(JOB).filter((j) => /^web-migrate-[a-f0-9]{10}-job$/.test(j.name));
+    expect(migrationJobs.length).toBeGreaterThanOrEqual(1);
+    const hashes = migrationJobs.map((j) => /^web-migrate-([a-f0-9]{10})-job$/.exec(j.name)![1]);
+    expect(backupJobs(run)).toEqual(hashes.map((h) => `web-backups-pre-${h}`));
+    expect(run.outputs.preMigrationBackupJobs).toEqual(hashes.map((h) => `web-backup-pre-${h}`));
+    for (const [i, migration] of migrationJobs.entries()) {
+      const backup = run.get(JOB, `web-backups-pre-${hashes[i]}`);
+      expect(backup.inputs.metadata.name).toBe(`web-backup-pre-${hashes[i]}`);
+      expect(migration.dependencies).toContain(backup.urn);
+      // The backup Job waits for the bucket set-up (policy, encryption, public access block).
+      for (const [type, name] of [
+        ["aws:s3/bucketPolicy:BucketPolicy", "web-backups-bucket-policy"],
+        ["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "web-backups-bucket-encryption"],
+        ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "web-backups-bucket-public-access-block"],
+        ["aws:s3/bucket:Bucket", "web-backups-bucket"],
+      ]) {
+        expect(backup.dependencies).toContain(urnOf(run, type, name));
+      }
+    }
+    for (const color of ["blue", "green"]) {
+      const deployment = run.get("kubernetes:apps/v1:Deployment", `web-${color}`);
+      expect([...deployment.dependencies].sort()).toEqual(
+        [...migrationJobs.map((j) => j.urn), urnOf(run, "kubernetes:core/v1:Secret", "web-env")].sort(),
+      );
+    }
+  });
+
+  it("without migrations, both colors' Deployments wait for the release's backup Job (hash of the deployed images)", async () => {
+    const run = await runProgram("production", { edit: (c) => delete c.migrations });
+    expect(run.error).toBeUndefined();
     const hash = deployedImagesHash({ blue: { image: "ghcr.io/acme/web:1.4.2" }, green: { image: "ghcr.io/acme/web:1.5.0" } });
     expect(hash).toMatch(/^[a-f0-9]{10}$/);
     const job = run.get(JOB, `web-backups-pre-${hash}`);
     expect(backupJobs(run)).toEqual([`web-backups-pre-${hash}`]);
-    expect(job.inputs.metadata.name).toBe(`web-backup-pre-${hash}`);
-    expect(run.outputs.preMigrationBackupJob).toBe(`web-backup-pre-${hash}`);
     for (const color of ["blue", "green"]) {
-      // The backup Job, and the env Secret the Pods read.
       expect([...run.get("kubernetes:apps/v1:Deployment", `web-${color}`).dependencies].sort()).toEqual(
         [job.urn, urnOf(run, "kubernetes:core/v1:Secret", "web-env")].sort(),
       );
     }
-    // The Job itself waits for the whole bucket set-up (policy, encryption, lifecycle) to exist.
-    for (const [type, name] of [
-      ["aws:s3/bucketPolicy:BucketPolicy", "web-backups-bucket-policy"],
-      ["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "web-backups-bucket-encryption"],
-      ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "web-backups-bucket-public-access-block"],
-      ["aws:s3/bucket:Bucket", "web-backups-bucket"],
-    ]) {
-      expect(job.dependencies).toContain(urnOf(run, type, name));
-    }
   });
 
-  it("a promotion keeps the release hash (no new backup Job); staging a new image makes a new one", async () => {
-    const base = await runProgram("production");
-    const promoted = await runProgram("production", { edit: (c) => (c.activeColor = "green") });
-    const released = await runProgram("production", { edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:1.6.0") });
-    const names = backupJobs;
-    expect(names(promoted)).toEqual(names(base));
-    expect(names(released)).not.toEqual(names(base));
-    expect(names(released)).toEqual([`web-backups-pre-${deployedImagesHash({ b: { image: "ghcr.io/acme/web:1.4.2" }, g: { image: "ghcr.io/acme/web:1.6.0" } })}`]);
+  it("a promotion keeps the release's backup Job; staging a new image (without migrations) makes a new one", async () => {
+    const noMigrations = (c: Record<string, any>) => delete c.migrations;
+    const base = await runProgram("production", { edit: noMigrations });
+    const promoted = await runProgram("production", { edit: (c) => (noMigrations(c), (c.activeColor = "green")) });
+    const released = await runProgram("production", { edit: (c) => (noMigrations(c), (c.colors.green.image = "ghcr.io/acme/web:1.6.0")) });
+    expect(backupJobs(promoted)).toEqual(backupJobs(base));
+    expect(backupJobs(released)).toEqual([`web-backups-pre-${deployedImagesHash({ b: { image: "ghcr.io/acme/web:1.4.2" }, g: { image: "ghcr.io/acme/web:1.6.0" } })}`]);
+    expect(backupJobs(released)).not.toEqual(backupJobs(base));
+    // With migrations, a promotion changes no Job either.
+    const [withMigrations, promotedWithMigrations] = [await runProgram("production"), await runProgram("production", { edit: (c) => (c.activeColor = "green") })];
+    expect(backupJobs(promotedWithMigrations)).toEqual(backupJobs(withMigrations));
   });
 
   it("secrets reach the program only as secrets: never a plain string in any resource input or output", async () => {

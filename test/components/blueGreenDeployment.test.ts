@@ -140,6 +140,9 @@ describe("BlueGreenDeployment (production stack)", () => {
         SESSION_SECRET: TEST_SECRETS.production.sessionSecret,
       },
     });
+    // The migration Jobs' Secret holds the database URL too, also wrapped.
+    const databaseSecret = run.get("kubernetes:core/v1:Secret", "web-database");
+    expect(databaseSecret.wireInputs.stringData[SECRET_SIG]).toBe("1b47061264138c4ac30d75fd1eb44270");
     for (const resource of run.resources) {
       // Other Secrets (database URL for jobs) hold theirs wrapped as Pulumi secrets too.
       if (resource === secret || (resource.type === "kubernetes:core/v1:Secret" && resource.wireInputs.stringData?.[SECRET_SIG])) continue;
@@ -163,7 +166,13 @@ describe("BlueGreenDeployment (production stack)", () => {
   it("a stack without secretEnv registers no Secret and no secretKeyRef", async () => {
     // Only the backups' own secrets: the database they back up and the restore-check scratch server.
     const { databaseUrl, restoreCheckDatabaseUrl } = TEST_SECRETS.production;
-    const plain = await runProgram("production", { edit: (c) => (c.secretEnv = {}), secrets: { databaseUrl, restoreCheckDatabaseUrl } });
+    const plain = await runProgram("production", {
+      edit: (c) => {
+        c.secretEnv = {};
+        delete c.migrations; // migrations need more than the backups' secrets
+      },
+      secrets: { databaseUrl, restoreCheckDatabaseUrl },
+    });
     expect(plain.error).toBeUndefined();
     expect(plain.ofType("kubernetes:core/v1:Secret").map((s) => s.name)).toEqual(["web-database", "web-backups-restore-check"]);
     expect(plain.get("kubernetes:apps/v1:Deployment", "web-blue").inputs.spec.template.spec.containers[0].env).toEqual([

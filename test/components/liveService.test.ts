@@ -39,6 +39,7 @@ describe("stack outputs", () => {
       idleImage: "ghcr.io/acme/web:1.4.2",
       liveServiceName: "web",
       previewServiceNames: { blue: "web-blue-preview", green: "web-green-preview" },
+      migrationJobs: { expand: [expect.stringMatching(/^web-migrate-[0-9a-f]{10}$/)], contract: "none" },
       rollbackHint:
         "Roll back: git revert <promotion commit> && pulumi up -s staging (or: pulumi config set activeColor blue -s staging && pulumi up -s staging)",
     });

@@ -1,0 +1,290 @@
+/**
+ * A release's migration as a Kubernetes Job named by a hash of what it runs (image, command, the
+ * migration files, phase). Jobs are immutable and run once, so an unchanged release keeps its
+ * completed Job (nothing re-runs) and a new release gets a new Job. Pulumi awaits the Job: a failed
+ * migration fails `pulumi up` before any Deployment that depends on it changes.
+ *
+ * In sql mode the files travel in an immutable ConfigMap named by their content hash (MigrationFiles).
+ */
+import { createHash } from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { COLORS, Color, ColorConfig, effectiveReplicas } from "../config";
+
+export type MigrationPhase = "expand" | "contract";
+
+export interface MigrationFileContent {
+  readonly name: string;
+  readonly content: string;
+}
+
+/** Everything a migration Job runs; its hash names the Job. */
+export interface MigrationJobSpec {
+  readonly image: string;
+  /** The container command with its arguments. */
+  readonly command: readonly string[];
+  /** The SQL files the Job mounts (sql mode); empty when the image carries its own migrations. */
+  readonly files: readonly MigrationFileContent[];
+  readonly phase: MigrationPhase;
+}
+
+const HASH_LENGTH = 10;
+
+function digest(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, HASH_LENGTH);
+}
+
+function sortedFiles(files: readonly MigrationFileContent[]): MigrationFileContent[] {
+  return [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((f) => ({ name: f.name, content: f.content }));
+}
+
+/** Short hex hash of what a Job runs. Pure: the same spec always gives the same hash. */
+export function migrationJobHash(spec: MigrationJobSpec): string {
+  return digest({ image: spec.image, command: [...spec.command], files: sortedFiles(spec.files), phase: spec.phase });
+}
+
+/** Short hex hash of a file set: the ConfigMap's name suffix. */
+export function migrationFilesHash(files: readonly MigrationFileContent[]): string {
+  return digest(sortedFiles(files));
+}
+
+/** Where the built-in runner finds the SQL files in its container. */
+export const MIGRATIONS_MOUNT_PATH = "/migrations";
+
+/** The built-in runner's command for a phase (the jobs image's entry point). */
+export function runnerCommand(phase: MigrationPhase, lockTimeoutSeconds: number, ddlLockTimeoutSeconds: number): string[] {
+  return [
+    "node", "dist/jobs/cli.js", "migrate",
+    "--dir", MIGRATIONS_MOUNT_PATH,
+    "--phase", phase,
+    "--lock-timeout", String(lockTimeoutSeconds),
+    "--ddl-lock-timeout", String(ddlLockTimeoutSeconds),
+  ];
+}
+
+export interface MigrationPlanInput {
+  readonly mode: "sql" | "command";
+  /** sql mode: the runner image. */
+  readonly image?: string;
+  /** command mode: the app image's migration command. */
+  readonly command?: readonly string[];
+  /** command mode: the contract command, if the app has one. */
+  readonly contractCommand?: readonly string[];
+  /** sql mode: the files shipped (all phases), each with whether it is a contract file. */
+  readonly files: readonly (MigrationFileContent & { readonly phase: MigrationPhase })[];
+  readonly lockTimeoutSeconds: number;
+  /** sql mode: how long a DDL statement may wait for a table lock (0 = no limit). */
+  readonly ddlLockTimeoutSeconds: number;
+  readonly colors: Readonly<Record<Color, ColorConfig>>;
+  readonly activeColor: Color;
+}
+
+export interface PlannedMigrationJob {
+  readonly spec: MigrationJobSpec;
+  readonly hash: string;
+  /** Colors whose Deployment waits for this Job. */
+  readonly colors: readonly Color[];
+}
+
+export interface MigrationPlan {
+  readonly expand: readonly PlannedMigrationJob[];
+  /** Present only while the idle color is retired (runs 0 replicas). */
+  readonly contract?: PlannedMigrationJob;
+}
+
+/**
+ * Which migration Jobs a stack runs. Nothing here depends on which color is live while both run,
+ * so a promotion (flipping `activeColor`) changes no Job:
+ *  - sql: one expand Job for the file set, gating every deployed color;
+ *  - command: one expand Job per distinct color image, gating the colors running that image.
+ * The contract Job exists only while the idle color runs no replicas.
+ */
+export function planMigrations(input: MigrationPlanInput): MigrationPlan {
+  const deployed = COLORS.filter((c) => input.colors[c].image !== undefined);
+  const files = input.files.map((f) => ({ name: f.name, content: f.content }));
+  const expand: PlannedMigrationJob[] = [];
+  if (input.mode === "sql") {
+    const spec: MigrationJobSpec = { image: input.image!, command: runnerCommand("expand", input.lockTimeoutSeconds, input.ddlLockTimeoutSeconds), files, phase: "expand" };
+    expand.push({ spec, hash: migrationJobHash(spec), colors: deployed });
+  } else {
+    for (const image of [...new Set(deployed.map((c) => input.colors[c].image!))]) {
+      const spec: MigrationJobSpec = { image, command: [...input.command!], files: [], phase: "expand" };
+      expand.push({ spec, hash: migrationJobHash(spec), colors: deployed.filter((c) => input.colors[c].image === image) });
+    }
+  }
+
+  const idle: Color = input.activeColor === "blue" ? "green" : "blue";
+  const retired = effectiveReplicas(idle, input.activeColor, input.colors[idle]) === 0;
+  let contract: PlannedMigrationJob | undefined;
+  if (retired && input.mode === "sql" && input.files.some((f) => f.phase === "contract")) {
+    const spec: MigrationJobSpec = { image: input.image!, command: runnerCommand("contract", input.lockTimeoutSeconds, input.ddlLockTimeoutSeconds), files, phase: "contract" };
+    contract = { spec, hash: migrationJobHash(spec), colors: [] };
+  } else if (retired && input.mode === "command" && input.contractCommand) {
+    const spec: MigrationJobSpec = { image: input.colors[input.activeColor].image!, command: [...input.contractCommand], files: [], phase: "contract" };
+    contract = { spec, hash: migrationJobHash(spec), colors: [] };
+  }
+  return { expand, contract };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface MigrationFilesArgs {
+  /** App name; the ConfigMap is `<app>-migrations-<hash>`. */
+  readonly app: string;
+  readonly namespace: string;
+  /** The NNN_name.sql files; their names become the ConfigMap's keys. */
+  readonly files: readonly MigrationFileContent[];
+}
+
+/** The SQL files as an immutable ConfigMap whose name carries their content hash. */
+export class MigrationFiles extends pulumi.ComponentResource {
+  public readonly configMap: k8s.core.v1.ConfigMap;
+  /** Content hash of the files. */
+  public readonly hash: string;
+  /** Name of the ConfigMap, for a volume. */
+  public readonly configMapName: pulumi.Output<string>;
+
+  constructor(name: string, args: MigrationFilesArgs, opts?: pulumi.ComponentResourceOptions) {
+    if (args.files.length === 0) throw new Error(`MigrationFiles ${name}: \`files\` is empty; ship at least one NNN_name.sql file`);
+    const badKey = args.files.find((f) => !/^[-._a-zA-Z0-9]+$/.test(f.name));
+    if (badKey) throw new Error(`MigrationFiles ${name}: file name \`${badKey.name}\` cannot be a ConfigMap key; use letters, digits, \`-\`, \`_\` and \`.\``);
+    super("bluegreen:k8s:MigrationFiles", name, {}, opts);
+
+    this.hash = migrationFilesHash(args.files);
+    this.configMap = new k8s.core.v1.ConfigMap(
+      `${name}-${this.hash}`,
+      {
+        metadata: {
+          name: `${args.app}-migrations-${this.hash}`,
+          namespace: args.namespace,
+          labels: { app: args.app, role: "migration", "bluegreen/migration-files": this.hash },
+        },
+        immutable: true,
+        data: Object.fromEntries(sortedFiles(args.files).map((f) => [f.name, f.content])),
+      },
+      { parent: this },
+    );
+    this.configMapName = this.configMap.metadata.name;
+    this.registerOutputs({ configMapName: this.configMapName, hash: this.hash });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface MigrationJobArgs {
+  /** App name; the Job is `<app>-migrate-<hash>`. */
+  readonly app: string;
+  readonly namespace: string;
+  /** What the Job runs; its hash names the Job. */
+  readonly spec: MigrationJobSpec;
+  /** The DATABASE_URL env entry, a `secretKeyRef` (DatabaseSecret.databaseUrlEnv()). */
+  readonly databaseUrlEnv: pulumi.Input<k8s.types.input.core.v1.EnvVar>;
+  /** The ConfigMap holding `spec.files`, mounted at /migrations; required when `spec.files` is not empty. */
+  readonly files?: MigrationFiles;
+  /** Retries after a failed attempt. @default 1 */
+  readonly backoffLimit?: number;
+  /** Seconds before Kubernetes stops the Job. @default 900 */
+  readonly activeDeadlineSeconds?: number;
+  /** Container resources. @default requests 100m/128Mi, limits 500m/256Mi */
+  readonly resources?: {
+    readonly requests: { readonly cpu: string; readonly memory: string };
+    readonly limits: { readonly cpu: string; readonly memory: string };
+  };
+}
+
+/** UID the Job runs as, like the app Deployments. */
+const JOB_UID = 10001;
+
+export class MigrationJob extends pulumi.ComponentResource {
+  /** The Job; depend on this component (or this Job) to run after the migration. */
+  public readonly job: k8s.batch.v1.Job;
+  /** Hash of what the Job runs (migrationJobHash of the spec). */
+  public readonly hash: string;
+  public readonly phase: MigrationPhase;
+  public readonly jobName: pulumi.Output<string>;
+
+  constructor(name: string, args: MigrationJobArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { spec } = args;
+    if (spec.image.trim() === "") throw new Error(`MigrationJob ${name}: \`spec.image\` is empty`);
+    if (spec.command.length === 0) throw new Error(`MigrationJob ${name}: \`spec.command\` is empty; give the migration command, such as \`[npx, prisma, migrate, deploy]\``);
+    if (spec.files.length > 0 && !args.files) throw new Error(`MigrationJob ${name}: \`spec.files\` has ${spec.files.length} file(s) but \`files\` (their ConfigMap) is not given`);
+    const backoffLimit = args.backoffLimit ?? 1;
+    const activeDeadlineSeconds = args.activeDeadlineSeconds ?? 900;
+    if (!Number.isInteger(backoffLimit) || backoffLimit < 0) throw new Error(`MigrationJob ${name}: \`backoffLimit\` is ${backoffLimit}; use a whole number ≥ 0`);
+    if (!Number.isInteger(activeDeadlineSeconds) || activeDeadlineSeconds < 1) {
+      throw new Error(`MigrationJob ${name}: \`activeDeadlineSeconds\` is ${activeDeadlineSeconds}; use a whole number ≥ 1`);
+    }
+    super("bluegreen:k8s:MigrationJob", name, {}, opts);
+
+    this.hash = migrationJobHash(spec);
+    this.phase = spec.phase;
+    const resources = args.resources ?? { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
+    const labels = { app: args.app, role: "migration", "bluegreen/phase": spec.phase, "bluegreen/migration-hash": this.hash };
+
+    const volumeMounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "tmp", mountPath: "/tmp" }];
+    const volumes: k8s.types.input.core.v1.Volume[] = [{ name: "tmp", emptyDir: {} }];
+    if (args.files) {
+      volumeMounts.push({ name: "migrations", mountPath: MIGRATIONS_MOUNT_PATH, readOnly: true });
+      volumes.push({ name: "migrations", configMap: { name: args.files.configMapName } });
+    }
+
+    this.job = new k8s.batch.v1.Job(
+      `${name}-job`,
+      {
+        metadata: {
+          name: `${args.app}-migrate-${this.hash}`,
+          namespace: args.namespace,
+          labels,
+          // A failed Job is replaced (re-run) by the next `pulumi up` instead of blocking it.
+          annotations: { "pulumi.com/replaceUnready": "true" },
+        },
+        // No ttlSecondsAfterFinished: a Job deleted behind Pulumi's back reads as drift and re-runs.
+        spec: {
+          backoffLimit,
+          activeDeadlineSeconds,
+          template: {
+            metadata: { labels },
+            spec: {
+              restartPolicy: "Never",
+              automountServiceAccountToken: false,
+              enableServiceLinks: false,
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: JOB_UID,
+                runAsGroup: JOB_UID,
+                fsGroup: JOB_UID,
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+              containers: [
+                {
+                  name: "migrate",
+                  image: spec.image,
+                  imagePullPolicy: "IfNotPresent",
+                  command: [...spec.command],
+                  // HOME on the writable /tmp: tools such as npx write caches there.
+                  env: [args.databaseUrlEnv, { name: "HOME", value: "/tmp" }],
+                  resources: {
+                    requests: { cpu: resources.requests.cpu, memory: resources.requests.memory },
+                    limits: { cpu: resources.limits.cpu, memory: resources.limits.memory },
+                  },
+                  securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    runAsNonRoot: true,
+                    capabilities: { drop: ["ALL"] },
+                  },
+                  volumeMounts,
+                },
+              ],
+              volumes,
+            },
+          },
+        },
+      },
+      // A same-named Job cannot be created before the old one is deleted (replaceUnready retries).
+      { parent: this, dependsOn: opts?.dependsOn, deleteBeforeReplace: true },
+    );
+    this.jobName = this.job.metadata.name;
+    this.registerOutputs({ jobName: this.jobName, hash: this.hash, phase: this.phase });
+  }
+}

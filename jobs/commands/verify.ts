@@ -1,0 +1,53 @@
+/**
+ * `verify --spec FILE` (DATABASE_URL from the environment): checks the database's schema against an
+ * expected-schema spec, prints one `verify.check` line per check, and exits 1 when a required check fails.
+ */
+import { parseArgs } from "node:util";
+import { Client } from "pg";
+import { JobError, log, warn } from "../log";
+import { runChecks } from "../verify/checks";
+import { SpecError, readSpec } from "../verify/spec";
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    values = parseArgs({ args: argv, options: { spec: { type: "string" } }, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new JobError(`${(error as Error).message}; usage: verify --spec FILE`, 2);
+  }
+  const specFile = values.spec ?? process.env.VERIFY_SPEC;
+  if (!specFile) throw new JobError("--spec is not set: pass the expected-schema file, e.g. `verify --spec migrations/schema.yaml`", 2);
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    throw new JobError("DATABASE_URL is not set: export the PostgreSQL connection URL, e.g. `DATABASE_URL=postgres://user@host:5432/db`", 2);
+  }
+  let spec;
+  try {
+    spec = readSpec(specFile);
+  } catch (error) {
+    if (error instanceof SpecError) throw new JobError(error.message, 2);
+    throw error;
+  }
+
+  const client = new Client({ connectionString: databaseUrl, application_name: "bluegreen-verify", connectionTimeoutMillis: 15_000 });
+  await client.connect();
+  let results;
+  try {
+    results = await runChecks(client, spec);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+
+  for (const r of results) {
+    const fields = { check: r.check, status: r.ok ? "pass" : "fail", required: r.required, expected: r.expected, actual: r.actual };
+    if (r.ok || r.required) log("verify.check", fields);
+    else warn("verify.check", fields);
+  }
+  const failed = results.filter((r) => !r.ok && r.required);
+  const optionalFailed = results.filter((r) => !r.ok && !r.required).length;
+  if (failed.length > 0) {
+    throw new JobError(`${failed.length} of ${results.length} required schema check(s) failed, first: ${failed[0].check} (expected ${JSON.stringify(failed[0].expected)}, found ${JSON.stringify(failed[0].actual)})`);
+  }
+  log("verify.passed", { checks: results.length, optionalFailed });
+  return 0;
+}

@@ -1,0 +1,44 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "../helpers/program";
+
+/** Every .ts file under a directory. */
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sources(full);
+    return entry.name.endsWith(".ts") ? [full] : [];
+  });
+}
+
+describe("the jobs image", () => {
+  const jobsDir = path.join(ROOT, "jobs");
+  const dockerfile = fs.readFileSync(path.join(jobsDir, "Dockerfile"), "utf8");
+
+  it("builds from jobs/ alone: no job module imports code outside jobs/", () => {
+    const escaping: string[] = [];
+    for (const file of sources(jobsDir)) {
+      for (const match of fs.readFileSync(file, "utf8").matchAll(/from\s+"(\.[^"]+)"|import\("(\.[^"]+)"\)/g)) {
+        const target = path.resolve(path.dirname(file), match[1] ?? match[2]);
+        if (!target.startsWith(jobsDir + path.sep)) escaping.push(`${path.relative(ROOT, file)} -> ${match[1] ?? match[2]}`);
+      }
+    }
+    expect(escaping).toEqual([]);
+  });
+
+  it("copies only files that exist and starts the CLI that `npm test` builds", () => {
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].split(/\s+/));
+    expect(copied).toEqual(["package.json", "package-lock.json", "tsconfig.json", "jobs", "package.json"]);
+    for (const source of copied) expect(fs.existsSync(path.join(ROOT, source)), source).toBe(true);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "dist\/jobs\/cli\.js"\]$/m);
+    expect(fs.existsSync(path.join(ROOT, "dist/jobs/cli.js"))).toBe(true);
+    expect(dockerfile).toMatch(/RUN npx tsc -p jobs\/tsconfig\.json/);
+  });
+
+  it("installs the PostgreSQL client of a chosen major version and runs as a non-root UID", () => {
+    expect(dockerfile).toMatch(/^ARG PG_MAJOR=\d+$/m);
+    expect(dockerfile).toContain('postgresql-client-${PG_MAJOR}');
+    expect(dockerfile).toMatch(/^USER 10001:10001$/m);
+  });
+});

@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import { parseMigration } from "../../jobs/migrate/files";
+import { RULES, lintFile } from "../../jobs/migrate/lint";
+import { splitStatements } from "../../jobs/migrate/sql";
+
+/** Findings of one file as `line rule`. */
+const lint = (sql: string, name = "005_change.sql") => lintFile(parseMigration(name, sql)).map((f) => `${f.line} ${f.rule}`);
+
+// Each rule: an unsafe file (finding expected on the marked line) and its safe alternative (no finding).
+const CASES: Record<string, { unsafe: string; line: number; safe: string }> = {
+  "drop-table": { unsafe: "SELECT 1;\nDROP TABLE legacy_sessions;", line: 2, safe: "-- migrate:contract\nDROP TABLE legacy_sessions;" },
+  "drop-column": { unsafe: "ALTER TABLE users\n  DROP COLUMN legacy_name;", line: 2, safe: "-- migrate:contract\nALTER TABLE users DROP COLUMN legacy_name;" },
+  "rename-table": { unsafe: "ALTER TABLE users RENAME TO accounts;", line: 1, safe: "CREATE TABLE accounts (id bigint);" },
+  "rename-column": { unsafe: "\nALTER TABLE users RENAME COLUMN email TO email_address;", line: 2, safe: "ALTER TABLE users ADD COLUMN email_address text;" },
+  "alter-column-type": { unsafe: "ALTER TABLE orders ALTER COLUMN total TYPE numeric(12,2);", line: 1, safe: "ALTER TABLE orders ADD COLUMN total_exact numeric(12,2);" },
+  "set-not-null": { unsafe: "ALTER TABLE users ALTER COLUMN email SET NOT NULL;", line: 1, safe: "ALTER TABLE users ALTER COLUMN email SET DEFAULT '';\nALTER TABLE users ALTER COLUMN email SET NOT NULL;" },
+  "add-column-not-null": { unsafe: "ALTER TABLE orders ADD COLUMN status text NOT NULL;", line: 1, safe: "ALTER TABLE orders ADD COLUMN status text NOT NULL DEFAULT 'pending';" },
+  "create-index-not-concurrently": {
+    unsafe: "CREATE INDEX orders_created_at_idx ON orders (created_at);",
+    line: 1,
+    safe: "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY orders_created_at_idx ON orders (created_at);",
+  },
+  "drop-index-not-concurrently": { unsafe: "DROP INDEX orders_old_idx;", line: 1, safe: "-- migrate:no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS orders_old_idx;" },
+  "add-constraint-not-valid": {
+    unsafe: "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);",
+    line: 1,
+    safe: "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;",
+  },
+  "add-unique-constraint": {
+    unsafe: "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
+    line: 1,
+    safe: "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx;",
+  },
+  truncate: { unsafe: "TRUNCATE sessions;", line: 1, safe: "DELETE FROM sessions WHERE expires_at < now() - interval '30 days';" },
+  "concurrently-in-transaction": {
+    unsafe: "CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);",
+    line: 1,
+    safe: "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);",
+  },
+  "no-transaction-single-statement": {
+    unsafe: "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY a_idx ON a (x);\nCREATE INDEX CONCURRENTLY b_idx ON b (y);",
+    line: 3,
+    safe: "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY a_idx ON a (x);",
+  },
+  "transaction-control": { unsafe: "BEGIN;\nALTER TABLE users ADD COLUMN bio text;\nCOMMIT;", line: 1, safe: "ALTER TABLE users ADD COLUMN bio text;" },
+};
+
+describe("migrate lint", () => {
+  it("has a test case for every rule", () => {
+    expect(Object.keys(CASES).sort()).toEqual(RULES.map((r) => r.id).sort());
+  });
+
+  for (const [rule, { unsafe, line, safe }] of Object.entries(CASES)) {
+    it(`${rule}: reports file, line and rule, and accepts the safe alternative`, () => {
+      const findings = lintFile(parseMigration("005_change.sql", unsafe));
+      expect(findings.map((f) => `${f.file}:${f.line} ${f.rule}`)).toContain(`005_change.sql:${line} ${rule}`);
+      expect(findings.find((f) => f.rule === rule)!.message.length).toBeGreaterThan(40);
+      expect(lint(safe)).toEqual([]);
+    });
+  }
+
+  it("names the safe alternative in the message", () => {
+    const [finding] = lintFile(parseMigration("007_idx.sql", "CREATE INDEX orders_user_idx ON orders (user_id);"));
+    expect(finding).toEqual({
+      file: "007_idx.sql",
+      line: 1,
+      rule: "create-index-not-concurrently",
+      message: "CREATE INDEX on existing table `orders` blocks its writes while the index builds; use `CREATE INDEX CONCURRENTLY` alone in a `-- migrate:no-transaction` file",
+    });
+  });
+
+  it("lets a table created in the same file get indexes, constraints and NOT NULL columns", () => {
+    const sql = [
+      "CREATE TABLE IF NOT EXISTS public.invoices (id bigint, order_id bigint, total integer);",
+      "CREATE INDEX invoices_order_idx ON invoices (order_id);",
+      "ALTER TABLE invoices ADD CONSTRAINT invoices_order_fk FOREIGN KEY (order_id) REFERENCES orders (id);",
+      "ALTER TABLE invoices ADD COLUMN number text NOT NULL, ALTER COLUMN total SET NOT NULL;",
+    ].join("\n");
+    expect(lint(sql)).toEqual([]);
+  });
+
+  it("finds every problem of a multi-action ALTER TABLE on its own line", () => {
+    const sql = "ALTER TABLE users\n  ADD COLUMN bio text,\n  DROP COLUMN legacy,\n  ALTER COLUMN age TYPE bigint;";
+    expect(lint(sql)).toEqual(["3 drop-column", "4 alter-column-type"]);
+  });
+
+  it("ignores SQL inside comments, string literals and function bodies", () => {
+    const sql = [
+      "-- DROP TABLE users;",
+      "/* ALTER TABLE users DROP COLUMN email; */",
+      "INSERT INTO audit (note) VALUES ('DROP TABLE users; TRUNCATE x');",
+      "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN TRUNCATE scratch; RETURN NEW; END $$;",
+    ].join("\n");
+    expect(lint(sql)).toEqual([]);
+  });
+
+  it("lets a reviewed statement pass one rule with `-- migrate:allow <rule>`", () => {
+    const sql = "-- migrate:allow drop-table (scratch table no color reads)\nDROP TABLE import_scratch;\nDROP TABLE users;";
+    expect(lint(sql)).toEqual(["3 drop-table"]);
+  });
+
+  it("checks contract files only against the runner rules", () => {
+    expect(lint("-- migrate:contract\nALTER TABLE users DROP COLUMN legacy;\nDROP TABLE old;")).toEqual([]);
+    expect(lint("-- migrate:contract\nDROP INDEX CONCURRENTLY old_idx;")).toEqual(["2 concurrently-in-transaction"]);
+  });
+});
+
+describe("statement splitting", () => {
+  it("splits on semicolons outside literals and dollar quotes, keeping each statement's line", () => {
+    const sql = "SELECT 'a;b';\n\nCREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;\n-- trailing comment";
+    expect(splitStatements(sql).map((s) => [s.line, s.text.trim()])).toEqual([
+      [1, "SELECT 'a;b'"],
+      [3, "CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql"],
+    ]);
+  });
+});
+
+describe("migration file names and headers", () => {
+  it("reads the no-transaction and contract headers", () => {
+    expect(parseMigration("010_x.sql", "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (c);")).toMatchObject({ version: "010", transactional: false, phase: "expand" });
+    expect(parseMigration("011_x.sql", "-- drop the old column\n-- migrate:contract\nALTER TABLE t DROP COLUMN c;")).toMatchObject({ transactional: true, phase: "contract" });
+    // A header after the first statement is only a comment.
+    expect(parseMigration("012_x.sql", "SELECT 1;\n-- migrate:contract\n")).toMatchObject({ phase: "expand" });
+  });
+
+  it("rejects bad names and unknown headers, naming the file", () => {
+    expect(() => parseMigration("4_add.sql", "")).toThrow("`4_add.sql` is not a migration file name");
+    expect(() => parseMigration("004_x.sql", "-- migrate:notransaction\nSELECT 1;")).toThrow(
+      "004_x.sql:1: unknown header `-- migrate:notransaction`; known headers: `-- migrate:no-transaction`, `-- migrate:contract`",
+    );
+  });
+});
