@@ -87,8 +87,10 @@ const httpPath = text("must be an HTTP path starting with `/`, such as `/healthz
 const envName = z.string().regex(ENV_NAME, expect("is not a valid environment variable name (letters, digits, `_`, not starting with a digit): rename it"));
 
 export const stackConfigSchema = z.strictObject({
-  app: text("must be a DNS label (lowercase letters, digits, `-`) of at most 40 characters, such as `web`")
-    .refine((v) => DNS_LABEL.test(v) && v.length <= 40, expect("must be a DNS label (lowercase letters, digits, `-`) of at most 40 characters, such as `web`")),
+  // 30 characters keep every derived name within its limit: `<app>-restore-check` for a CronJob (52),
+  // `<app>-smoke-<color>-<hash>` for a Job (63), auto-named IAM roles `<app>-backups-restore-check-xxxxxxx` (64).
+  app: text("must be a DNS label (lowercase letters, digits, `-`) of at most 30 characters, such as `web`")
+    .refine((v) => DNS_LABEL.test(v) && v.length <= 30, expect("must be a DNS label (lowercase letters, digits, `-`) of at most 30 characters, such as `web`")),
   namespace: text("must be a Kubernetes namespace name (lowercase letters, digits, `-`), such as `web-production`")
     .refine((v) => DNS_LABEL.test(v) && v.length <= 63, expect("must be a Kubernetes namespace name (lowercase letters, digits, `-`), such as `web-production`")),
   production: z.boolean(expect("must be `true` or `false`")),

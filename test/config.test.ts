@@ -159,7 +159,12 @@ const BAD_CONFIGS: BadConfig[] = [
   {
     name: "app name that is not a DNS label",
     edit: (c) => (c.app = "Web App"),
-    problems: ["`app` is `Web App`: must be a DNS label (lowercase letters, digits, `-`) of at most 40 characters, such as `web`"],
+    problems: ["`app` is `Web App`: must be a DNS label (lowercase letters, digits, `-`) of at most 30 characters, such as `web`"],
+  },
+  {
+    name: "app name too long for the names derived from it",
+    edit: (c) => (c.app = "a".repeat(31)),
+    problems: [`\`app\` is \`${"a".repeat(31)}\`: must be a DNS label (lowercase letters, digits, \`-\`) of at most 30 characters, such as \`web\``],
   },
   {
     name: "namespace that is not a DNS label",
