@@ -469,6 +469,14 @@ export function loadConfig(): StackConfig {
     // With migrations configured, their section already reports a missing `databaseUrl`.
     const isSet = (key: string) => all[`${prefix}${key}`] !== undefined || (key === "databaseUrl" && result.config.migrations !== undefined);
     problems.push(...backupsSecretProblems(result.config.backups, isSet, stack));
+    // The bucket is created by the default AWS provider; the jobs reach it in `backups.region`.
+    const awsRegion = all["aws:region"];
+    const backupsRegion = result.config.backups?.region;
+    if (awsRegion !== undefined && backupsRegion !== undefined && awsRegion !== backupsRegion) {
+      problems.push(
+        `\`backups.region\` is \`${backupsRegion}\` but \`aws:region\` is \`${awsRegion}\`: the bucket would be created in ${awsRegion} while the jobs look for it in ${backupsRegion}; set both to the same region`,
+      );
+    }
   }
   // The migration files are read here, not in validateStackConfig, which stays pure.
   const migrations = result.ok ? loadMigrations(result.config.migrations, result.config.jobsImage) : { problems: [] };
@@ -507,6 +515,6 @@ export function loadConfig(): StackConfig {
     },
     watch: parsed.watch,
     alarms: parsed.alarms,
-    awsRegion: new pulumi.Config("aws").get("region"),
+    awsRegion: all["aws:region"],
   };
 }

@@ -13,6 +13,7 @@ interface BadConfig {
   readonly edit?: (c: PlainConfig) => void;
   readonly secrets?: Record<string, string>;
   readonly plain?: Record<string, string>;
+  readonly otherConfig?: Record<string, string>;
   readonly problems: string[];
 }
 
@@ -231,6 +232,13 @@ const BAD_CONFIGS: BadConfig[] = [
     ],
   },
   {
+    name: "backups in another region than the AWS provider's",
+    otherConfig: { "aws:region": "us-east-1" },
+    problems: [
+      "`backups.region` is `eu-west-1` but `aws:region` is `us-east-1`: the bucket would be created in us-east-1 while the jobs look for it in eu-west-1; set both to the same region",
+    ],
+  },
+  {
     name: "several problems at once, all reported",
     edit: (c) => {
       c.port = -1;
@@ -249,7 +257,7 @@ describe("bad stack config", () => {
   });
 
   it.each(BAD_CONFIGS)("$name: rejected with the exact message and nothing registered", async (bad) => {
-    const run = await runProgram(bad.stack ?? "production", { edit: bad.edit, secrets: bad.secrets, plain: bad.plain });
+    const run = await runProgram(bad.stack ?? "production", { edit: bad.edit, secrets: bad.secrets, plain: bad.plain, otherConfig: bad.otherConfig });
     // The program runs in a fresh module registry, so compare by name rather than instanceof.
     expect(run.error?.name).toBe("ConfigError");
     expect([...(run.error as ConfigError).problems].sort()).toEqual([...bad.problems].sort());
@@ -259,6 +267,11 @@ describe("bad stack config", () => {
 });
 
 describe("good stack config", () => {
+  it("accepts an AWS provider region that matches the backups' region", async () => {
+    const run = await runProgram("production", { otherConfig: { "aws:region": "eu-west-1" } });
+    expect(run.error).toBeUndefined();
+  });
+
   it("names the metric the backup job really publishes", () => {
     expect(BACKUP_SUCCESS_METRIC).toBe(METRIC_NAMES.lastSuccess);
   });

@@ -131,7 +131,7 @@ describe("post-promotion watch", () => {
         "test -f dist/jobs/cli.js || { echo 'dist/jobs/cli.js is missing: run npm run build before pulumi up' >&2; exit 1; }; " +
         "exec node dist/jobs/cli.js watch --stack production --active blue --previous green " +
         "--alarms web-production-release-health,web-production-http-5xx-rate,web-production-p99-latency " +
-        "--minutes 30 --poll-seconds 60 --settle-minutes 10",
+        "--minutes 30 --poll-seconds 60 --settle-minutes 10 --region eu-west-1",
       update: "echo 'watch settings changed; they apply from the next switch of the live Service'",
       triggers: ["blue"],
     });
@@ -139,7 +139,7 @@ describe("post-promotion watch", () => {
 
   it("passes --ignore-poll-failures when configured, and watch.minutes 0 turns it off", async () => {
     const ignoring = await runProgram("production", { edit: (c) => (c.watch.ignorePollFailures = true) });
-    expect(ignoring.get(COMMAND, "web-watch").inputs.create).toMatch(/--settle-minutes 10 --ignore-poll-failures$/);
+    expect(ignoring.get(COMMAND, "web-watch").inputs.create).toMatch(/--settle-minutes 10 --ignore-poll-failures --region eu-west-1$/);
     const off = await runProgram("production", { edit: (c) => (c.watch.minutes = 0) });
     expect(off.ofType(COMMAND)).toEqual([]);
     expect(off.outputs.promotionWatch).toBe("off (watch.minutes is 0)");

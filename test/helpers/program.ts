@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
+import { parse } from "yaml";
 import { mergeStackConfig } from "../../lib/stackFile";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -69,6 +70,8 @@ export interface RunOptions {
   readonly secrets?: Record<string, string>;
   /** Extra config set in plain text under the project prefix (for example a secret stored wrongly). */
   readonly plain?: Record<string, string>;
+  /** Config of other namespaces, with their full keys (for example `aws:region`). */
+  readonly otherConfig?: Record<string, string>;
 }
 
 /** Project defaults from Pulumi.yaml merged with the stack file, keys without the `bluegreen:` prefix. */
@@ -77,6 +80,16 @@ export function loadStackConfig(stack: StackName): PlainConfig {
     fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"),
     fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"),
   );
+}
+
+/** The stack file's keys of other namespaces (`aws:region`, `kubernetes:context`), with their full keys. */
+export function loadOtherConfig(stack: StackName): Record<string, string> {
+  const stackFile = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
+  const other: Record<string, string> = {};
+  for (const [key, value] of Object.entries(stackFile.config ?? {})) {
+    if (!key.startsWith(`${PROJECT}:`)) other[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return other;
 }
 
 function propertyDependenciesOf(req: any): Record<string, string[]> {
@@ -100,6 +113,7 @@ export async function runProgram(stack: StackName, options: RunOptions = {}): Pr
   const secrets = options.secrets ?? TEST_SECRETS[stack];
   for (const [key, value] of Object.entries(secrets)) all[`${PROJECT}:${key}`] = value;
   for (const [key, value] of Object.entries(options.plain ?? {})) all[`${PROJECT}:${key}`] = value;
+  for (const [key, value] of Object.entries({ ...loadOtherConfig(stack), ...options.otherConfig })) all[key] = value;
 
   vi.resetModules();
   pulumi.runtime.setAllConfig(all, Object.keys(secrets).map((key) => `${PROJECT}:${key}`));

@@ -15,7 +15,7 @@ describe("promote and rollback", () => {
       [
         "--- Pulumi.production.yaml",
         "+++ Pulumi.production.yaml",
-        "@@ line 7 @@",
+        "@@ line 8 @@",
         "   # The color the live Service selects. Promote: set to the idle color. Roll back: git revert.",
         "-  bluegreen:activeColor: blue",
         "+  bluegreen:activeColor: green",
@@ -115,7 +115,7 @@ describe("stage", () => {
       [
         "--- Pulumi.production.yaml",
         "+++ Pulumi.production.yaml",
-        "@@ line 13 @@",
+        "@@ line 14 @@",
         "     green:",
         "-      image: ghcr.io/acme/web:1.5.0",
         "+      image: ghcr.io/acme/web:1.6.0",
