@@ -138,9 +138,19 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
   const key = dumpKey(s3.prefix, stamp, options.name);
   log("backup.started", { name: options.name, database: describeUrl(options.databaseUrl), bucket: s3.bucket, key });
 
-  const pgDump = await toolVersion(options.pgDump);
-  interruption.check("before connecting; nothing was uploaded");
-  const db = await connect(options.databaseUrl, "database to back up");
+  // `pg_dump --version` and connecting are independent: overlapping them shortens every run. A
+  // missing pg_dump is still the error reported first.
+  const connecting = connect(options.databaseUrl, "database to back up");
+  connecting.catch(() => undefined); // reported when awaited below
+  let pgDump;
+  try {
+    pgDump = await toolVersion(options.pgDump);
+    interruption.check("before connecting; nothing was uploaded");
+  } catch (error) {
+    connecting.then((db) => db.end()).catch(() => undefined);
+    throw error;
+  }
+  const db = await connecting;
   const client = s3Client(s3);
   try {
     const server = await serverVersion(db);
@@ -234,6 +244,7 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
 
     // The dump is complete: from here a signal waits for the manifest write.
     interruption.defer();
+    log("backup.uploaded", { key, bytes: meter.bytes });
     const finished = new Date();
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,

@@ -66,10 +66,10 @@ export async function run(argv: string[]): Promise<number> {
 
   const client = s3Client(s3);
   try {
-    const { key, manifest } = await chooseManifest(COMMAND, client, s3, values.manifest);
+    // Independent look-ups, run together: each is a fixed cost of every check.
+    const [{ key, manifest }, pgRestore] = await Promise.all([chooseManifest(COMMAND, client, s3, values.manifest), toolVersion(pgRestorePath)]);
     log("restore-check.started", { manifest: key, dump: manifest.key, bytes: manifest.bytes, backupFinishedAt: manifest.finishedAt });
 
-    const pgRestore = await toolVersion(pgRestorePath);
     const dumpMajor = majorOf(manifest.pgDumpVersion) ?? 0;
     if (!(pgRestore.major >= dumpMajor)) {
       throw new JobError(`${pgRestorePath} is \`${pgRestore.text}\` but the dump was made by \`${manifest.pgDumpVersion}\`: pg_restore cannot read newer archives; use PostgreSQL ${dumpMajor} client tools or newer`);
@@ -89,6 +89,7 @@ export async function run(argv: string[]): Promise<number> {
           args: ["--exit-on-error", "--no-owner", "--no-privileges"],
         });
         problems.push(...integrityProblems(manifest, result));
+        log("restore-check.restored", { bytes: result.bytes, failed: result.restoreError !== undefined });
         if (result.restoreError) problems.push(`pg_restore into the scratch database failed: ${result.restoreError}`);
         if (problems.length === 0) {
           const scratch = await connect(targetUrl, "scratch database");
