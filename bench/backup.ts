@@ -9,8 +9,8 @@
  *   restore-check   our job: download, pg_restore into a fresh scratch database, row counts, drop
  *   restore-check, no counts  the same on the `--no-row-counts` backup (no counts after restore)
  *   pg_restore      raw pg_restore of the same dump file into a fresh database
- *   start-up        `cli backup --help` / `cli restore-check --help`: node plus every module the
- *                   command loads, doing nothing
+ *   start-up        `cli backup --help` / `cli restore-check --help`: node plus the modules a command
+ *                   loads before it starts working (backup loads the AWS SDK only after pg_dump started)
  *
  * After the table, a breakdown of (a) and restore-check by phase, from the jobs' own log lines:
  * median seconds from process start to the first line, and between named lines.
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       for (const command of Object.keys(startup)) startup[command].push(await measure(process.execPath, [CLI, command, "--help"], env));
     }
     for (const [command, samples] of Object.entries(startup)) {
-      rows.push(["-", `start-up: \`cli ${command} --help\``, fmt(median(samples.map((s) => s.seconds))), median(samples.map((s) => s.peakRssMb)).toFixed(0), "node + the command's modules"]);
+      rows.push(["-", `start-up: \`cli ${command} --help\``, fmt(median(samples.map((s) => s.seconds))), median(samples.map((s) => s.peakRssMb)).toFixed(0), "node + what loads before any work"]);
     }
     for (const scale of scales) {
       const database = `bench_s${scale}`;

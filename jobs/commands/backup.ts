@@ -4,6 +4,8 @@
  * - Refuses when pg_dump's major version is older than the server's (such dumps fail, and peers'
  *   backups silently stopped for weeks that way).
  * - No temp file: memory is bounded by part size x (queue size + 1).
+ * - The AWS SDK is loaded after pg_dump started (it takes about a tenth of a second, which then
+ *   overlaps pg_dump's catalog reads instead of delaying them).
  * - Row counts per table are taken in the same snapshot pg_dump uses: this job opens a REPEATABLE
  *   READ transaction, exports its snapshot, hands it to `pg_dump --snapshot` and counts rows in that
  *   transaction while pg_dump runs. restore-check compares a restore against these counts. Exact
@@ -16,7 +18,7 @@
  */
 import { spawn } from "node:child_process";
 import { pipeline } from "node:stream";
-import { Upload } from "@aws-sdk/lib-storage";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { JobError, log } from "../log";
 import { FlagSpecs, isTrue, parseFlags, required, usageOf, wholeNumber } from "../backup/flags";
 import { Interruption } from "../backup/interruption";
@@ -151,7 +153,7 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
     throw error;
   }
   const db = await connecting;
-  const client = s3Client(s3);
+  let client: S3Client | undefined;
   try {
     const server = await serverVersion(db);
     if (!(pgDump.major >= server.major)) {
@@ -216,14 +218,16 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
     pipeline(child.stdout!, meter, () => undefined);
     interruption.whenSignalled(() => fail(interruption.error(`after ${meter.bytes} bytes`)));
 
-    const upload = new Upload({
-      client,
-      params: { Bucket: s3.bucket, Key: key, Body: meter, ContentType: "application/octet-stream", ...encryptionParams(s3) },
-      partSize: options.partSize,
-      queueSize: options.queueSize,
-      leavePartsOnError: false,
-    });
     try {
+      const { Upload } = await import("@aws-sdk/lib-storage");
+      client = s3Client(s3);
+      const upload = new Upload({
+        client,
+        params: { Bucket: s3.bucket, Key: key, Body: meter, ContentType: "application/octet-stream", ...encryptionParams(s3) },
+        partSize: options.partSize,
+        queueSize: options.queueSize,
+        leavePartsOnError: false,
+      });
       await upload.done();
     } catch (error) {
       child.kill("SIGKILL");
@@ -262,7 +266,7 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
     };
     const manifestAt = manifestKey(s3.prefix, stamp, options.name);
     try {
-      await writeManifest(client, s3, manifestAt, manifest);
+      await writeManifest(client!, s3, manifestAt, manifest);
     } catch (error) {
       throw new JobError(`the dump s3://${s3.bucket}/${key} was uploaded but writing its manifest failed: ${s3ErrorText(error)}; without a manifest the dump is ignored, run the backup again`);
     }
@@ -287,7 +291,7 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
     }
     return manifest;
   } finally {
-    client.destroy();
+    client?.destroy();
     await db.end().catch(() => undefined);
   }
 }
