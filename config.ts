@@ -87,8 +87,10 @@ const httpPath = text("must be an HTTP path starting with `/`, such as `/healthz
 const envName = z.string().regex(ENV_NAME, expect("is not a valid environment variable name (letters, digits, `_`, not starting with a digit): rename it"));
 
 export const stackConfigSchema = z.strictObject({
-  app: text("must be a DNS label (lowercase letters, digits, `-`) of at most 40 characters, such as `web`")
-    .refine((v) => DNS_LABEL.test(v) && v.length <= 40, expect("must be a DNS label (lowercase letters, digits, `-`) of at most 40 characters, such as `web`")),
+  // 30 characters keep every derived name within its limit: `<app>-restore-check` for a CronJob (52),
+  // `<app>-smoke-<color>-<hash>` for a Job (63), auto-named IAM roles `<app>-backups-restore-check-xxxxxxx` (64).
+  app: text("must be a DNS label (lowercase letters, digits, `-`) of at most 30 characters, such as `web`")
+    .refine((v) => DNS_LABEL.test(v) && v.length <= 30, expect("must be a DNS label (lowercase letters, digits, `-`) of at most 30 characters, such as `web`")),
   namespace: text("must be a Kubernetes namespace name (lowercase letters, digits, `-`), such as `web-production`")
     .refine((v) => DNS_LABEL.test(v) && v.length <= 63, expect("must be a Kubernetes namespace name (lowercase letters, digits, `-`), such as `web-production`")),
   production: z.boolean(expect("must be `true` or `false`")),
@@ -337,9 +339,36 @@ function ruleProblems(config: ParsedConfig): string[] {
       hasReleaseAlarms: config.alarms.dimensions.loadBalancer !== undefined,
     }),
   );
+  problems.push(...backupMetricProblems(config));
   problems.push(...migrationsProblems(config.migrations, config.production, config.jobsImage));
   // One line for a missing `jobsImage`, whichever section needs it first.
   problems.push(...backupsProblems({ ...config, jobsImageChecked: problems.some((p) => p.startsWith("`jobsImage` is not set") || p.includes("neither is `jobsImage`")) }));
+  return problems;
+}
+
+/** The metric name the backup job publishes on success (jobs/backup/metrics.ts, METRIC_NAMES.lastSuccess). */
+export const BACKUP_SUCCESS_METRIC = "LastSuccessTimestamp";
+
+/** The backup-age alarm must watch what the backup job publishes, or it stays in ALARM for ever. */
+function backupMetricProblems(config: ParsedConfig): string[] {
+  const watched = config.alarms.backupMetric;
+  const problems: string[] = [];
+  if (!config.backups) return problems;
+  const published = config.backups.metricsNamespace;
+  if (published === undefined) {
+    problems.push(
+      `\`backups.metricsNamespace\` is not set but the \`backup-age\` alarm watches namespace \`${watched.namespace}\`: the backup job would publish nothing and the alarm would stay in ALARM; set it with \`pulumi config set --path backups.metricsNamespace ${watched.namespace}\``,
+    );
+  } else if (published !== watched.namespace) {
+    problems.push(
+      `\`backups.metricsNamespace\` is \`${published}\` but \`alarms.backupMetric.namespace\` is \`${watched.namespace}\`: the \`backup-age\` alarm would never see the backup job's metric; set both to the same namespace`,
+    );
+  }
+  if (watched.name !== BACKUP_SUCCESS_METRIC) {
+    problems.push(
+      `\`alarms.backupMetric.name\` is \`${watched.name}\` but the backup job publishes \`${BACKUP_SUCCESS_METRIC}\`: remove the key to use it`,
+    );
+  }
   return problems;
 }
 
@@ -388,14 +417,26 @@ export function loadConfig(): StackConfig {
   }
 
   const raw: Record<string, unknown> = {};
+  // A secret under any other key would reach Kubernetes objects and state as plain text, so it is
+  // refused (without showing its value) rather than silently unwrapped.
+  const secretStoredKeys: string[] = [];
   for (const [fullKey, value] of Object.entries(all)) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
-    if (!secretKeys.has(key)) raw[key] = decodeConfigValue(value);
+    if (secretKeys.has(key)) continue;
+    if (isConfigSecret(fullKey)) secretStoredKeys.push(key);
+    else raw[key] = decodeConfigValue(value);
   }
 
   const result = validateStackConfig(raw);
-  const problems = result.ok ? [] : [...result.problems];
+  const problems = secretStoredKeys.map(
+    (key) =>
+      `\`${key}\` is stored as a secret, but only the keys \`secretEnv\` names (and ${SECRET_CONFIG_KEYS.map((k) => `\`${k}\``).join(", ")}) are delivered as secrets; its value would be written in plain text: put the secret value under its own key with \`pulumi config set --secret <key> <value> -s ${stack}\`, reference it from \`secretEnv\`, and store \`${key}\` in plain text`,
+  );
+  if (secretStoredKeys.length > 0) {
+    // Keep the other problems, but not the ones about a key that is missing only because it is secret.
+    if (!result.ok) problems.push(...result.problems.filter((p) => !secretStoredKeys.some((key) => p.startsWith(`\`${key}`))));
+  } else if (!result.ok) problems.push(...result.problems);
   const secretEnv: Record<string, pulumi.Output<string>> = {};
   if (result.ok) {
     const config = new pulumi.Config();

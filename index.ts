@@ -86,6 +86,12 @@ const expandJobs = migrationPlan.expand.map((planned) => ({
 const jobsGating = (color: Color) =>
   expandJobs.length > 0 ? expandJobs.filter((j) => j.colors.includes(color)).map((j) => j.job) : backupBefore(release);
 
+// The color going idle must keep its Pods until traffic has left it: on a promotion with
+// `previewReplicas` (or a retire in the same commit) its scale-down waits for the live Service,
+// which is declared below, after the new active color is ready. A promise stands in for it here.
+let liveServiceDeclared!: (service: pulumi.Resource) => void;
+const liveServiceSwitched = new Promise<pulumi.Resource>((resolve) => (liveServiceDeclared = resolve));
+
 const colors = new BlueGreenDeployment(app, {
   app,
   namespace: config.namespace,
@@ -98,7 +104,9 @@ const colors = new BlueGreenDeployment(app, {
   resources: config.resources,
   env: config.env,
   secretEnv: config.secretEnv,
-  dependsOn: Object.fromEntries(COLORS.map((color) => [color, jobsGating(color)])),
+  dependsOn: Object.fromEntries(
+    COLORS.map((color) => [color, color === activeColor ? jobsGating(color) : [...jobsGating(color), liveServiceSwitched]]),
+  ),
 });
 
 const alarms = new Alarms(`${app}-alarms`, { app, stack, config: config.alarms, region: config.awsRegion });
@@ -124,17 +132,6 @@ const smoke = config.smoke.enabled
     })
   : undefined;
 
-// Contract only after both Deployments rolled out (the retired one to 0) and the live color passed its smoke test.
-const contractJob = migrationPlan.contract
-  ? migrationJob(migrationPlan.contract, {
-      dependsOn: [
-        ...expandJobs.map((j) => j.job),
-        ...Object.values(colors.deployments),
-        ...(smoke?.jobs[activeColor] ? [smoke.jobs[activeColor]!] : []),
-      ],
-    })
-  : undefined;
-
 const live = new LiveService(`${app}-live`, {
   app,
   namespace: config.namespace,
@@ -142,6 +139,7 @@ const live = new LiveService(`${app}-live`, {
   servicePort: config.servicePort,
   gates: [colors.deployments[activeColor]!, ...(smoke ? [smoke.jobs[activeColor]!] : [])],
 });
+liveServiceDeclared(live.service);
 
 // After the switch: watch the release alarms, only when the live Service switched.
 const watch =
@@ -159,6 +157,20 @@ const watch =
         liveService: live.service,
       })
     : undefined;
+
+// Contract only after both Deployments rolled out (the retired one to 0), the live color passed its
+// smoke test, traffic is on it and the post-promotion watch (if any) passed: the old code is gone.
+const contractJob = migrationPlan.contract
+  ? migrationJob(migrationPlan.contract, {
+      dependsOn: [
+        ...expandJobs.map((j) => j.job),
+        ...Object.values(colors.deployments),
+        ...(smoke?.jobs[activeColor] ? [smoke.jobs[activeColor]!] : []),
+        live.service,
+        ...(watch ? [watch] : []),
+      ],
+    })
+  : undefined;
 
 const idle = config.colors[idleColor];
 const idleReady = idle.image !== undefined && (idle.previewReplicas ?? idle.replicas) > 0;

@@ -104,24 +104,25 @@ export class Backups extends pulumi.ComponentResource {
       { description: `backup job of ${args.app} (${args.stack})`, assumeRolePolicy: JSON.stringify(irsaTrustPolicy(c, args.namespace, backupSa)), tags },
       { parent: this },
     );
-    new aws.iam.RolePolicy(
+    const backupPolicies: aws.iam.RolePolicy[] = [];
+    backupPolicies.push(new aws.iam.RolePolicy(
       `${name}-backup-storage`,
       { role: this.backupRole.id, policy: pulumi.jsonStringify(backupPolicyDocument(bucketArn, keyArn, prefix)) },
       { parent: this },
-    );
+    ));
     if (c.metricsNamespace) {
-      new aws.iam.RolePolicy(
+      backupPolicies.push(new aws.iam.RolePolicy(
         `${name}-backup-metrics`,
         { role: this.backupRole.id, policy: JSON.stringify(metricsPolicyDocument(c.metricsNamespace)) },
         { parent: this },
-      );
+      ));
     }
     this.restoreCheckRole = new aws.iam.Role(
       `${name}-restore-check`,
       { description: `restore-check job of ${args.app} (${args.stack})`, assumeRolePolicy: JSON.stringify(irsaTrustPolicy(c, args.namespace, restoreCheckSa)), tags },
       { parent: this },
     );
-    new aws.iam.RolePolicy(
+    const restoreCheckPolicy = new aws.iam.RolePolicy(
       `${name}-restore-check-storage`,
       { role: this.restoreCheckRole.id, policy: pulumi.jsonStringify(restoreCheckPolicyDocument(bucketArn, keyArn, prefix)) },
       { parent: this },
@@ -242,13 +243,13 @@ export class Backups extends pulumi.ComponentResource {
       "backup",
       c.schedule,
       jobSpec("backup", this.backupServiceAccount.metadata.name, "backup", backupEnv("scheduled")),
-      [this.storage],
+      [this.storage, ...backupPolicies],
     );
     this.restoreCheckCronJob = cronJob(
       "restore-check",
       c.restoreCheckSchedule,
       jobSpec("restore-check", this.restoreCheckServiceAccount.metadata.name, "restore-check", restoreCheckEnv),
-      [this.storage],
+      [this.storage, restoreCheckPolicy],
     );
 
     const preMigrationJobs: Record<string, k8s.batch.v1.Job> = {};
@@ -266,8 +267,13 @@ export class Backups extends pulumi.ComponentResource {
           },
           spec: jobSpec("backup", this.backupServiceAccount.metadata.name, "backup", backupEnv(jobName)),
         },
-        // The bucket must be ready (policy, encryption) before anything is written to it.
-        { parent: this, dependsOn: [this.storage] },
+        // The bucket (policy, encryption) and the role's permissions must exist before the first write.
+        // Pulumi awaits the Job for its whole deadline (its default await is 10 minutes).
+        {
+          parent: this,
+          dependsOn: [this.storage, ...backupPolicies],
+          customTimeouts: { create: `${c.activeDeadlineSeconds + 120}s`, update: `${c.activeDeadlineSeconds + 120}s` },
+        },
       );
     }
 

@@ -35,8 +35,11 @@ export interface BlueGreenDeploymentArgs {
   readonly env?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Secret environment variables, stored in a Kubernetes Secret and read with `secretKeyRef`. @default {} */
   readonly secretEnv?: Readonly<Record<string, pulumi.Input<string>>>;
-  /** Resources each color's Deployment waits for (the migration Job of a release). @default [] */
-  readonly dependsOn?: Readonly<Partial<Record<Color, readonly pulumi.Resource[]>>>;
+  /**
+   * Resources each color's Deployment waits for: the migration Job of a release, and for the idle
+   * color the live Service (a promise of it), so it scales down only once traffic has left it. @default []
+   */
+  readonly dependsOn?: Readonly<Partial<Record<Color, readonly pulumi.Input<pulumi.Resource>[]>>>;
 }
 
 /** UID the app runs as; any non-root UID works with `runAsNonRoot`. */

@@ -282,7 +282,13 @@ export class MigrationJob extends pulumi.ComponentResource {
         },
       },
       // A same-named Job cannot be created before the old one is deleted (replaceUnready retries).
-      { parent: this, dependsOn: opts?.dependsOn, deleteBeforeReplace: true },
+      // Pulumi awaits the Job for its whole deadline (its default await is 10 minutes).
+      {
+        parent: this,
+        dependsOn: opts?.dependsOn,
+        deleteBeforeReplace: true,
+        customTimeouts: { create: `${activeDeadlineSeconds + 120}s`, update: `${activeDeadlineSeconds + 120}s` },
+      },
     );
     this.jobName = this.job.metadata.name;
     this.registerOutputs({ jobName: this.jobName, hash: this.hash, phase: this.phase });

@@ -46,9 +46,9 @@ export interface SmokeGateArgs {
 /** UID the smoke Job runs as. */
 const JOBS_UID = 10001;
 
-/** Preview Service URL of a color, from inside the cluster. */
+/** Preview Service URL of a color, from inside the cluster (`<svc>.<ns>.svc` works whatever the cluster domain). */
 export function previewUrl(app: string, color: Color, namespace: string, servicePort: number): string {
-  return `http://${app}-${color}-preview.${namespace}.svc.cluster.local:${servicePort}`;
+  return `http://${app}-${color}-preview.${namespace}.svc:${servicePort}`;
 }
 
 /** Longest a smoke run can take: every attempt timing out plus every backoff. */

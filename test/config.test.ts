@@ -3,7 +3,8 @@
  * The configs are the real stack files with one edit, evaluated through the whole program.
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../config";
+import { BACKUP_SUCCESS_METRIC, ConfigError } from "../config";
+import { METRIC_NAMES } from "../jobs/backup/metrics";
 import { PlainConfig, runProgram, StackName, TEST_SECRETS } from "./helpers/program";
 
 interface BadConfig {
@@ -158,7 +159,12 @@ const BAD_CONFIGS: BadConfig[] = [
   {
     name: "app name that is not a DNS label",
     edit: (c) => (c.app = "Web App"),
-    problems: ["`app` is `Web App`: must be a DNS label (lowercase letters, digits, `-`) of at most 40 characters, such as `web`"],
+    problems: ["`app` is `Web App`: must be a DNS label (lowercase letters, digits, `-`) of at most 30 characters, such as `web`"],
+  },
+  {
+    name: "app name too long for the names derived from it",
+    edit: (c) => (c.app = "a".repeat(31)),
+    problems: [`\`app\` is \`${"a".repeat(31)}\`: must be a DNS label (lowercase letters, digits, \`-\`) of at most 30 characters, such as \`web\``],
   },
   {
     name: "namespace that is not a DNS label",
@@ -203,6 +209,28 @@ const BAD_CONFIGS: BadConfig[] = [
     ],
   },
   {
+    name: "a plain section stored as a secret (its value would be written in plain text)",
+    edit: (c) => delete c.env,
+    secrets: { ...TEST_SECRETS.production, env: JSON.stringify({ API_KEY: "sk-live-value" }) },
+    problems: [
+      "`env` is stored as a secret, but only the keys `secretEnv` names (and `databaseUrl`, `restoreCheckDatabaseUrl`) are delivered as secrets; its value would be written in plain text: put the secret value under its own key with `pulumi config set --secret <key> <value> -s production`, reference it from `secretEnv`, and store `env` in plain text",
+    ],
+  },
+  {
+    name: "backups that publish no metric for the backup-age alarm",
+    edit: (c) => delete c.backups.metricsNamespace,
+    problems: [
+      "`backups.metricsNamespace` is not set but the `backup-age` alarm watches namespace `Bluegreen/Backups`: the backup job would publish nothing and the alarm would stay in ALARM; set it with `pulumi config set --path backups.metricsNamespace Bluegreen/Backups`",
+    ],
+  },
+  {
+    name: "backup metric namespace that differs from the alarm's",
+    edit: (c) => (c.backups.metricsNamespace = "Acme/Backups"),
+    problems: [
+      "`backups.metricsNamespace` is `Acme/Backups` but `alarms.backupMetric.namespace` is `Bluegreen/Backups`: the `backup-age` alarm would never see the backup job's metric; set both to the same namespace",
+    ],
+  },
+  {
     name: "several problems at once, all reported",
     edit: (c) => {
       c.port = -1;
@@ -231,6 +259,10 @@ describe("bad stack config", () => {
 });
 
 describe("good stack config", () => {
+  it("names the metric the backup job really publishes", () => {
+    expect(BACKUP_SUCCESS_METRIC).toBe(METRIC_NAMES.lastSuccess);
+  });
+
   it.each(["staging", "production"] as const)("%s evaluates without errors", async (stack) => {
     const run = await runProgram(stack);
     expect(run.error).toBeUndefined();

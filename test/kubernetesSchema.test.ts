@@ -47,3 +47,21 @@ describe.each(["staging", "production"] as StackName[])("Kubernetes objects of %
     expect(() => broken.validate()).toThrow();
   });
 });
+
+describe("names derived from the longest app name allowed", () => {
+  it("stay within Kubernetes' limits (63 for objects, 52 for CronJobs) and IAM's (64 for roles, with the 8-character auto-name suffix)", async () => {
+    const app = "a".repeat(30);
+    const run = await runProgram("production", { edit: (c) => (c.app = app) });
+    expect(run.error).toBeUndefined();
+    const k8sObjects = run.resources.filter((r) => r.type.startsWith("kubernetes:"));
+    expect(k8sObjects.length).toBeGreaterThan(10);
+    for (const object of k8sObjects) {
+      const limit = object.type === "kubernetes:batch/v1:CronJob" ? 52 : 63;
+      expect(object.inputs.metadata.name.length, `${object.type} ${object.inputs.metadata.name}`).toBeLessThanOrEqual(limit);
+    }
+    for (const role of run.ofType("aws:iam/role:Role")) {
+      const name = role.inputs.name ?? `${role.name}-xxxxxxx`;
+      expect(name.length, name).toBeLessThanOrEqual(64);
+    }
+  });
+});

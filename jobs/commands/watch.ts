@@ -65,8 +65,15 @@ function currentCommit(): RollbackContext["commit"] {
   return { sha: sha.slice(0, 12), isMerge };
 }
 
+/** Set by whoever runs `pulumi up` to skip the watch, e.g. on a rollback to the color that was live before. */
+export const SKIP_WATCH_ENV = "BLUEGREEN_SKIP_WATCH";
+
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags(argv);
+  if (process.env[SKIP_WATCH_ENV] === "1") {
+    log("watch.skipped", { reason: `${SKIP_WATCH_ENV}=1`, active: flags.active, previous: flags.previous });
+    return 0;
+  }
   const alarmNames = required("alarms", flags.alarms).split(",").filter(Boolean);
   const pollMs = number("poll-seconds", flags["poll-seconds"], 1) * 1000;
   const settings = {

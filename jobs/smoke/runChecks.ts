@@ -12,7 +12,7 @@ export interface SmokeCheck {
 }
 
 export interface SmokeOptions {
-  /** Base URL, such as `http://web-green-preview.web-production.svc.cluster.local:80`. */
+  /** Base URL, such as `http://web-green-preview.web-production.svc:80`. */
   readonly url: string;
   readonly checks: readonly SmokeCheck[];
   readonly timeoutMs: number;
@@ -57,12 +57,12 @@ export function parseBaseUrl(url: string): URL {
     parsed = new URL(url);
   } catch {
     throw new JobError(
-      `\`--url\` is \`${url}\`: not a URL; pass the color's preview Service URL, such as http://web-green-preview.web-production.svc.cluster.local:80`,
+      `\`--url\` is \`${url}\`: not a URL; pass the color's preview Service URL, such as http://web-green-preview.web-production.svc:80`,
       2,
     );
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new JobError(`\`--url\` is \`${url}\`: not an http(s) URL; pass the color's preview Service URL, such as http://web-green-preview.web-production.svc.cluster.local:80`, 2);
+    throw new JobError(`\`--url\` is \`${url}\`: not an http(s) URL; pass the color's preview Service URL, such as http://web-green-preview.web-production.svc:80`, 2);
   }
   return parsed;
 }

@@ -24,6 +24,10 @@ const JOB = "kubernetes:batch/v1:Job";
 const backupJobs = (run: ProgramRun) => run.ofType(JOB).map((j) => j.name).filter((n) => n.startsWith("web-backups-pre-"));
 const urnOf = (run: ProgramRun, type: string, name: string) => run.get(type, name).urn;
 
+
+/** The idle color (green in production) scales only after the live Service switched. */
+const afterSwitch = (run: ProgramRun, color: string) => (color === "green" ? [urnOf(run, "kubernetes:core/v1:Service", "web-live")] : []);
+
 describe("backups in the stacks", () => {
   it("production protects the bucket and its key; staging does not; neither force-destroys", async () => {
     const [production, staging] = [await runProgram("production"), await runProgram("staging")];
@@ -66,7 +70,7 @@ describe("backups in the stacks", () => {
     for (const color of ["blue", "green"]) {
       const deployment = run.get("kubernetes:apps/v1:Deployment", `web-${color}`);
       expect([...deployment.dependencies].sort()).toEqual(
-        [...migrationJobs.map((j) => j.urn), urnOf(run, "kubernetes:core/v1:Secret", "web-env")].sort(),
+        [...migrationJobs.map((j) => j.urn), urnOf(run, "kubernetes:core/v1:Secret", "web-env"), ...afterSwitch(run, color)].sort(),
       );
     }
   });
@@ -80,7 +84,7 @@ describe("backups in the stacks", () => {
     expect(backupJobs(run)).toEqual([`web-backups-pre-${hash}`]);
     for (const color of ["blue", "green"]) {
       expect([...run.get("kubernetes:apps/v1:Deployment", `web-${color}`).dependencies].sort()).toEqual(
-        [job.urn, urnOf(run, "kubernetes:core/v1:Secret", "web-env")].sort(),
+        [job.urn, urnOf(run, "kubernetes:core/v1:Secret", "web-env"), ...afterSwitch(run, color)].sort(),
       );
     }
   });

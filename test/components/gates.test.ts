@@ -35,7 +35,7 @@ describe("smoke gate", () => {
       "dist/jobs/cli.js",
       "smoke",
       "--url",
-      "http://web-green-preview.web-production.svc.cluster.local:80",
+      "http://web-green-preview.web-production.svc:80",
       "--checks",
       JSON.stringify(PRODUCTION_CHECKS),
       "--timeout-seconds",
@@ -46,7 +46,7 @@ describe("smoke gate", () => {
       "2",
     ]);
     expect(run.get(JOB, "web-smoke-blue").inputs.spec.template.spec.containers[0].command[4]).toBe(
-      "http://web-blue-preview.web-production.svc.cluster.local:80",
+      "http://web-blue-preview.web-production.svc:80",
     );
     expect(run.outputs.smokeJobNames).toEqual({
       blue: run.get(JOB, "web-smoke-blue").inputs.metadata.name,

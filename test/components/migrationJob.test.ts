@@ -237,7 +237,7 @@ describe("when the migration Jobs change", () => {
     expect(greenJob.inputs.spec.template.spec.volumes).toEqual([{ name: "tmp", emptyDir: {} }]);
   });
 
-  it("runs the contract Job only once the idle color is retired, after the expand Job and both Deployments", async () => {
+  it("runs the contract Job only once the idle color is retired, after the expand Job, both Deployments and the switch", async () => {
     const dir = copyMigrations(path.join(tmp, "contract"));
     fs.writeFileSync(path.join(dir, "006_drop_users_legacy.sql"), "-- migrate:contract\nALTER TABLE users DROP COLUMN IF EXISTS legacy_name;\n");
     const running = await runProgram("staging", { edit: (c) => (c.migrations.directory = dir) });
@@ -254,7 +254,14 @@ describe("when the migration Jobs change", () => {
     const contract = jobs.find((j) => j.inputs.metadata.labels["bluegreen/phase"] === "contract")!;
     const expand = jobs.find((j) => j.inputs.metadata.labels["bluegreen/phase"] === "expand")!;
     expect(contract.inputs.spec.template.spec.containers[0].command).toEqual(runnerCommand("contract", 300, 10));
-    expect(contract.dependencies).toEqual(expect.arrayContaining([expand.urn, retired.get(DEPLOYMENT, "web-blue").urn, retired.get(DEPLOYMENT, "web-green").urn]));
+    expect(contract.dependencies).toEqual(
+      expect.arrayContaining([
+        expand.urn,
+        retired.get(DEPLOYMENT, "web-blue").urn,
+        retired.get(DEPLOYMENT, "web-green").urn,
+        retired.get("kubernetes:core/v1:Service", "web-live").urn,
+      ]),
+    );
     expect(retired.outputs.migrationJobs).toEqual({ expand: [expand.inputs.metadata.name], contract: contract.inputs.metadata.name });
   });
 

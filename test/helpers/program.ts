@@ -46,6 +46,8 @@ export interface RegisteredResource {
   readonly protect: boolean;
   readonly deleteBeforeReplace: boolean;
   readonly aliases: readonly unknown[];
+  /** `customTimeouts` as registered (`{create, update, pb_delete}`), when set. */
+  readonly customTimeouts?: { create: string; update: string };
 }
 
 export interface ProgramRun {
@@ -134,6 +136,7 @@ export async function runProgram(stack: StackName, options: RunOptions = {}): Pr
       protect: req.getProtect() ?? false,
       deleteBeforeReplace: req.getDeletebeforereplace() ?? false,
       aliases: req.getAliasesList().map((a: any) => a.toObject()),
+      customTimeouts: req.getCustomtimeouts()?.toObject(),
     });
     registerResource(req, (err: any, res: any) => {
       if (!err) {

@@ -130,7 +130,7 @@ describe("smoke checks", () => {
 
   it("rejects a bad URL before any request, naming --url", async () => {
     await expect(runSmokeChecks({ url: "web-green-preview:80/", checks: [{ path: "/healthz", status: 200 }], ...fast })).rejects.toThrow(
-      "`--url` is `web-green-preview:80/`: not an http(s) URL; pass the color's preview Service URL, such as http://web-green-preview.web-production.svc.cluster.local:80",
+      "`--url` is `web-green-preview:80/`: not an http(s) URL; pass the color's preview Service URL, such as http://web-green-preview.web-production.svc:80",
     );
     await expect(runSmokeChecks({ url: "not a url", checks: [{ path: "/", status: 200 }], ...fast })).rejects.toThrow(
       "`--url` is `not a url`: not a URL;",

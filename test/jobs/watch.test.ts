@@ -254,10 +254,10 @@ describe("CloudWatch adapter and CLI", () => {
     expect(verdict).toMatchObject({ status: "fail", cause: "unreadable", problem: expect.stringMatching(/could not read the alarm states at .*ECONNREFUSED/) });
   });
 
-  function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const child = spawn(process.execPath, [path.join(ROOT, "dist/jobs/cli.js"), "watch", ...args], {
       cwd: ROOT,
-      env: { ...process.env, AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "test-secret", GITHUB_SHA: "0123456789abcdef0123" },
+      env: { ...process.env, AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "test-secret", GITHUB_SHA: "0123456789abcdef0123", ...extraEnv },
     });
     let stdout = "";
     let stderr = "";
@@ -289,6 +289,15 @@ describe("CloudWatch adapter and CLI", () => {
       event: "watch.failed",
       error: "release watch failed: in ALARM: web-production-p99-latency; roll back: pulumi config set activeColor blue -s production && pulumi up -s production",
     });
+  });
+
+  it("CLI: BLUEGREEN_SKIP_WATCH=1 skips the watch without reading any alarm (an on-call rollback)", async () => {
+    alarms = NAMES.map((AlarmName) => ({ AlarmName, StateValue: "ALARM", StateUpdatedTimestamp: Math.ceil(Date.now() / 1000) + 5 }));
+    const { code, stdout } = await cli([...cliArgs(), "--minutes", "30"], { BLUEGREEN_SKIP_WATCH: "1" });
+    expect(code).toBe(0);
+    const lines = stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: "info", event: "watch.skipped", reason: "BLUEGREEN_SKIP_WATCH=1", active: "green", previous: "blue" });
   });
 
   it("CLI: rejects missing flags by name", async () => {
