@@ -3,12 +3,13 @@
  * is what makes a dump a backup; readers (restore-check, restore) never look at a dump without one
  * and verify the dump's size and SHA-256 against it.
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { JobError } from "../log";
-import { S3Settings, encryptionParams, manifestsPrefix, s3ErrorText } from "./s3";
+import { MANIFEST_FORMAT } from "./manifestWrite";
+import { S3Settings, manifestsPrefix, s3ErrorText } from "./s3";
 
-export const MANIFEST_FORMAT = "bluegreen-backup/1";
+export { MANIFEST_FORMAT, writeManifest } from "./manifestWrite";
 
 export const manifestSchema = z.strictObject({
   format: z.literal(MANIFEST_FORMAT),
@@ -25,23 +26,14 @@ export const manifestSchema = z.strictObject({
   startedAt: z.string(),
   finishedAt: z.string(),
   durationSeconds: z.number().nonnegative(),
-  /** Exact row count per table (`"schema"."table"`), counted in the snapshot pg_dump used. */
-  tables: z.record(z.string(), z.number().int().nonnegative()),
+  /**
+   * Exact row count per table (`"schema"."table"`), counted in the snapshot pg_dump used; null when
+   * the backup ran with `--no-row-counts`, and then restores cannot compare row counts.
+   */
+  tables: z.record(z.string(), z.number().int().nonnegative()).nullable(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
-
-export async function writeManifest(client: S3Client, settings: S3Settings, key: string, manifest: Manifest): Promise<void> {
-  await client.send(
-    new PutObjectCommand({
-      Bucket: settings.bucket,
-      Key: key,
-      Body: `${JSON.stringify(manifest, null, 2)}\n`,
-      ContentType: "application/json",
-      ...encryptionParams(settings),
-    }),
-  );
-}
 
 export async function readManifest(client: S3Client, settings: S3Settings, key: string): Promise<Manifest> {
   let text: string;

@@ -2,8 +2,8 @@
  * CloudWatch metrics of a successful backup, for the alarms: the alarm on backup age treats missing
  * data as breaching, so a backup job that stops running is noticed.
  */
-import { CloudWatchClient, MetricDatum, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import { Manifest } from "./manifest";
+import type { MetricDatum } from "@aws-sdk/client-cloudwatch";
+import type { Manifest } from "./manifest";
 
 /** `LastSuccessTimestamp` is what the backup-age alarm (components/alarms.ts) watches. */
 export const METRIC_NAMES = {
@@ -29,6 +29,8 @@ export async function publishBackupMetrics(
   endpoint: string | undefined,
   data: MetricDatum[],
 ): Promise<void> {
+  // Loaded only when metrics are on: most backup runs never publish, and loading costs start-up time.
+  const { CloudWatchClient, PutMetricDataCommand } = await import("@aws-sdk/client-cloudwatch");
   const client = new CloudWatchClient({ region, endpoint });
   try {
     await client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: data }));

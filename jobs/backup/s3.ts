@@ -7,7 +7,7 @@
  *
  * `<stamp>` is a fixed-width UTC time, so the newest manifest is the greatest key.
  */
-import { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { JobError } from "../log";
 import { FlagSpecs, isTrue, required } from "./flags";
 
@@ -56,7 +56,10 @@ export function s3SettingsFrom(command: string, values: Record<string, string | 
 }
 
 export function s3Client(settings: S3Settings): S3Client {
-  return new S3Client({
+  // Loaded on first use, not with this module: the backup job starts pg_dump first and loads the SDK
+  // while pg_dump reads the catalogs, so the two overlap instead of adding up.
+  const { S3Client: Client } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+  return new Client({
     region: settings.region,
     endpoint: settings.endpoint,
     forcePathStyle: settings.forcePathStyle,

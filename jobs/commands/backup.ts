@@ -4,9 +4,13 @@
  * - Refuses when pg_dump's major version is older than the server's (such dumps fail, and peers'
  *   backups silently stopped for weeks that way).
  * - No temp file: memory is bounded by part size x (queue size + 1).
+ * - The AWS SDK is loaded after pg_dump started (it takes about a tenth of a second, which then
+ *   overlaps pg_dump's catalog reads instead of delaying them).
  * - Row counts per table are taken in the same snapshot pg_dump uses: this job opens a REPEATABLE
  *   READ transaction, exports its snapshot, hands it to `pg_dump --snapshot` and counts rows in that
- *   transaction while pg_dump runs. restore-check compares a restore against these counts.
+ *   transaction while pg_dump runs. restore-check compares a restore against these counts. Exact
+ *   counts are a second full scan of every table competing with pg_dump for CPU; `--no-row-counts`
+ *   skips them (the manifest's `tables` is then null and restores say they cannot compare counts).
  * - The dump object only completes after pg_dump exited 0 and the counts are in; any failure or
  *   SIGTERM before that aborts the multipart upload, so no object appears under the final key, and
  *   the manifest (written last) is absent. A signal after the dump completed lets the manifest write
@@ -14,11 +18,12 @@
  */
 import { spawn } from "node:child_process";
 import { pipeline } from "node:stream";
-import { Upload } from "@aws-sdk/lib-storage";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { JobError, log } from "../log";
-import { FlagSpecs, parseFlags, required, usageOf, wholeNumber } from "../backup/flags";
+import { FlagSpecs, isTrue, parseFlags, required, usageOf, wholeNumber } from "../backup/flags";
 import { Interruption } from "../backup/interruption";
-import { Manifest, MANIFEST_FORMAT, writeManifest } from "../backup/manifest";
+import type { Manifest } from "../backup/manifest";
+import { MANIFEST_FORMAT, writeManifest } from "../backup/manifestWrite";
 import { Meter, round } from "../backup/meter";
 import { backupMetricData, parseDimensions, publishBackupMetrics } from "../backup/metrics";
 import {
@@ -49,6 +54,11 @@ export const BACKUP_FLAGS = {
   "metrics-namespace": { env: "BACKUP_METRICS_NAMESPACE", help: "CloudWatch namespace to publish backup metrics to (default off)" },
   "metrics-dimensions": { env: "BACKUP_METRICS_DIMENSIONS", help: "metric dimensions, such as `App=web,Stack=production` (default `Prefix=<prefix>`)" },
   "cloudwatch-endpoint": { env: "CLOUDWATCH_ENDPOINT", help: "CloudWatch endpoint URL (default AWS's)" },
+  "no-row-counts": {
+    env: "BACKUP_NO_ROW_COUNTS",
+    boolean: true,
+    help: "skip the exact per-table row counts (a second scan of every table while pg_dump runs); restore-check then cannot compare row counts and logs that it skipped them",
+  },
   help: { boolean: true, help: "print this text" },
 } as const satisfies FlagSpecs;
 
@@ -67,6 +77,8 @@ export interface BackupOptions {
   readonly metricsNamespace?: string;
   readonly metricsDimensions: Readonly<Record<string, string>>;
   readonly cloudwatchEndpoint?: string;
+  /** Count every table's rows in pg_dump's snapshot, for restore-check to compare. */
+  readonly rowCounts: boolean;
 }
 
 export function backupOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BackupOptions | undefined {
@@ -91,6 +103,7 @@ export function backupOptions(argv: readonly string[], env: NodeJS.ProcessEnv = 
     metricsNamespace: values["metrics-namespace"],
     metricsDimensions: metricsDimensionsFrom(values["metrics-dimensions"], s3SettingsFrom(COMMAND, values).prefix),
     cloudwatchEndpoint: values["cloudwatch-endpoint"],
+    rowCounts: !isTrue(values["no-row-counts"]),
   };
 }
 
@@ -127,10 +140,20 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
   const key = dumpKey(s3.prefix, stamp, options.name);
   log("backup.started", { name: options.name, database: describeUrl(options.databaseUrl), bucket: s3.bucket, key });
 
-  const pgDump = await toolVersion(options.pgDump);
-  interruption.check("before connecting; nothing was uploaded");
-  const db = await connect(options.databaseUrl, "database to back up");
-  const client = s3Client(s3);
+  // `pg_dump --version` and connecting are independent: overlapping them shortens every run. A
+  // missing pg_dump is still the error reported first.
+  const connecting = connect(options.databaseUrl, "database to back up");
+  connecting.catch(() => undefined); // reported when awaited below
+  let pgDump;
+  try {
+    pgDump = await toolVersion(options.pgDump);
+    interruption.check("before connecting; nothing was uploaded");
+  } catch (error) {
+    connecting.then((db) => db.end()).catch(() => undefined);
+    throw error;
+  }
+  const db = await connecting;
+  let client: S3Client | undefined;
   try {
     const server = await serverVersion(db);
     if (!(pgDump.major >= server.major)) {
@@ -140,15 +163,23 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
     }
     log("backup.versions", { server: server.text, pgDump: pgDump.text });
 
-    // One snapshot for pg_dump and for the row counts.
-    await db.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    const snapshot = (await db.query<{ id: string }>("SELECT pg_export_snapshot() AS id")).rows[0].id;
-    const tables = await listTables(db);
-    log("backup.snapshot", { snapshot, tables: tables.length });
+    const connection = libpqConnection(options.databaseUrl);
+    const args = ["--format=custom", "--no-password", `--dbname=${connection.dbname}`];
+    let tables: string[] | undefined;
+    if (options.rowCounts) {
+      // One snapshot for pg_dump and for the row counts. JIT compiling a count(*) costs more CPU
+      // than it saves, and the CPU is pg_dump's.
+      await db.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      await db.query("SET LOCAL jit = off");
+      const snapshot = (await db.query<{ id: string }>("SELECT pg_export_snapshot() AS id")).rows[0].id;
+      tables = await listTables(db);
+      args.push(`--snapshot=${snapshot}`);
+      log("backup.snapshot", { snapshot, tables: tables.length });
+    } else {
+      log("backup.row-counts-skipped", { reason: "--no-row-counts: the manifest has no row counts, so restore-check cannot compare them" });
+    }
     interruption.check("before pg_dump started; nothing was uploaded");
 
-    const connection = libpqConnection(options.databaseUrl);
-    const args = ["--format=custom", `--snapshot=${snapshot}`, "--no-password", `--dbname=${connection.dbname}`];
     if (options.compress !== undefined) args.push(`--compress=${options.compress}`);
     const child = spawn(options.pgDump, args, { env: { ...process.env, ...connection.env }, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
@@ -172,7 +203,7 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
         if (result.code !== 0) {
           throw new JobError(`pg_dump failed (${result.signal ? `signal ${result.signal}` : `exit ${result.code}`}): ${lastLine(stderr)}`);
         }
-        tableRows = await counting;
+        tableRows = counting ? await counting : null;
       },
     });
     const fail = (error: Error) => {
@@ -181,20 +212,22 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
       child.kill("SIGTERM");
       meter.destroy(error);
     };
-    let tableRows: Record<string, number> = {};
-    const counting = countRows(db, tables);
-    counting.catch((error: Error) => fail(new JobError(`counting rows failed: ${error.message}`)));
+    let tableRows: Record<string, number> | null = null;
+    const counting = tables ? countRows(db, tables) : undefined;
+    counting?.catch((error: Error) => fail(new JobError(`counting rows failed: ${error.message}`)));
     pipeline(child.stdout!, meter, () => undefined);
     interruption.whenSignalled(() => fail(interruption.error(`after ${meter.bytes} bytes`)));
 
-    const upload = new Upload({
-      client,
-      params: { Bucket: s3.bucket, Key: key, Body: meter, ContentType: "application/octet-stream", ...encryptionParams(s3) },
-      partSize: options.partSize,
-      queueSize: options.queueSize,
-      leavePartsOnError: false,
-    });
     try {
+      const { Upload } = await import("@aws-sdk/lib-storage");
+      client = s3Client(s3);
+      const upload = new Upload({
+        client,
+        params: { Bucket: s3.bucket, Key: key, Body: meter, ContentType: "application/octet-stream", ...encryptionParams(s3) },
+        partSize: options.partSize,
+        queueSize: options.queueSize,
+        leavePartsOnError: false,
+      });
       await upload.done();
     } catch (error) {
       child.kill("SIGKILL");
@@ -210,11 +243,12 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
       }
       throw new JobError(`upload to s3://${s3.bucket}/${key} failed after ${meter.bytes} bytes: ${s3ErrorText(error)}; the multipart upload was aborted and no manifest was written`);
     } finally {
-      await db.query("COMMIT").catch(() => undefined);
+      if (tables) await db.query("COMMIT").catch(() => undefined);
     }
 
     // The dump is complete: from here a signal waits for the manifest write.
     interruption.defer();
+    log("backup.uploaded", { key, bytes: meter.bytes });
     const finished = new Date();
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
@@ -232,7 +266,7 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
     };
     const manifestAt = manifestKey(s3.prefix, stamp, options.name);
     try {
-      await writeManifest(client, s3, manifestAt, manifest);
+      await writeManifest(client!, s3, manifestAt, manifest);
     } catch (error) {
       throw new JobError(`the dump s3://${s3.bucket}/${key} was uploaded but writing its manifest failed: ${s3ErrorText(error)}; without a manifest the dump is ignored, run the backup again`);
     }
@@ -241,7 +275,7 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
       key,
       bytes: manifest.bytes,
       sha256: manifest.sha256,
-      tables: tables.length,
+      tables: tableRows ? Object.keys(tableRows).length : null,
       seconds: manifest.durationSeconds,
       mbPerSecond: round(manifest.bytes / 1e6 / Math.max(manifest.durationSeconds, 0.001)),
       ...(interruption.signal ? { note: `${interruption.signal} arrived after the dump completed; the manifest was written first` } : {}),
@@ -257,7 +291,7 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
     }
     return manifest;
   } finally {
-    client.destroy();
+    client?.destroy();
     await db.end().catch(() => undefined);
   }
 }

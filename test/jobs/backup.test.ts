@@ -104,6 +104,52 @@ describe("backup -> restore-check round trip", () => {
   });
 });
 
+describe("--no-row-counts", () => {
+  it("skips the counts: the manifest has none, restore-check and restore say they skipped the comparison and still prove the dump", async () => {
+    const result = await backup("no-counts", ["--no-row-counts"]);
+    expect(result.error).toBeUndefined();
+    expect(result.code).toBe(0);
+    expect(result.lines.find((l) => l.event === "backup.snapshot")).toBeUndefined();
+    expect(result.lines.find((l) => l.event === "backup.row-counts-skipped")).toMatchObject({ reason: expect.stringMatching(/^--no-row-counts: /) });
+    const manifestKey = (await s3.keys("no-counts/manifests/"))[0];
+    const manifest = await manifestOf(manifestKey);
+    expect(manifest.tables).toBeNull();
+    expect(result.lines.find((l) => l.event === "backup.succeeded")).toMatchObject({ manifest: manifestKey, bytes: manifest.bytes, tables: null });
+
+    const check = await restoreCheck("no-counts", ["--verify", JSON.stringify([{ name: "users restored", sql: "SELECT count(*) = 500 FROM users" }])]);
+    expect(check.error).toBeUndefined();
+    expect(check.code).toBe(0);
+    expect(check.lines.find((l) => l.event === "restore-check.row-counts-skipped")).toMatchObject({
+      reason: "the backup was made with --no-row-counts: its manifest has no row counts to compare",
+    });
+    expect(check.lines.find((l) => l.event === "restore-check.verified")).toMatchObject({ tables: 3, rows: null, checks: 1 });
+    expect(await scratchDatabases()).toEqual([]);
+
+    // The verify queries still run and still fail the check.
+    const failing = await restoreCheck("no-counts", ["--verify", JSON.stringify([{ name: "no users", sql: "SELECT count(*) = 0 FROM users" }])]);
+    expect(failing.code).toBe(1);
+    expect(failing.error).toMatch(/verify check `no users` returned \[\[false\]\], expected one row with true$/);
+
+    const target = await pg.createDatabase("restored_no_counts");
+    const restored = await runCli(["restore", "--target-database-url", target], jobEnv(pg, s3, "no-counts"));
+    expect(restored.error).toBeUndefined();
+    expect(restored.lines.find((l) => l.event === "restore.row-counts-skipped")).toBeDefined();
+    expect(await contentsOf(pg, "restored_no_counts")).toEqual(await contentsOf(pg, "app"));
+  });
+
+  it("is also read from BACKUP_NO_ROW_COUNTS, and the counts stay on by default", async () => {
+    const fromEnv = await backup("no-counts-env", [], { BACKUP_NO_ROW_COUNTS: "true" });
+    expect(fromEnv.code).toBe(0);
+    expect((await manifestOf((await s3.keys("no-counts-env/manifests/"))[0])).tables).toBeNull();
+    const byDefault = await backup("counts-default", [], { BACKUP_NO_ROW_COUNTS: "" });
+    expect(byDefault.code).toBe(0);
+    expect((await manifestOf((await s3.keys("counts-default/manifests/"))[0])).tables).toEqual({ "billing.invoices": 1500, "public.empty_table": 0, "public.users": 500 });
+    const bad = await backup("no-counts-bad", ["--no-row-counts=maybe"]);
+    expect(bad.code).toBe(2);
+    expect(bad.error).toBe("backup: `--no-row-counts` is `maybe`: a switch takes no value (or `=true`/`=false`)");
+  });
+});
+
 describe("damaged dumps are caught", () => {
   async function damage(prefix: string, change: (dump: Buffer) => Buffer) {
     await backup(prefix);
