@@ -119,8 +119,13 @@ export async function run(argv: string[]): Promise<number> {
           }
         }
       } finally {
-        await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(scratchName)} WITH (FORCE)`);
-        log("restore-check.scratch-dropped", { database: scratchName });
+        // A failed drop must not hide what the check found: report both.
+        try {
+          await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(scratchName)} WITH (FORCE)`);
+          log("restore-check.scratch-dropped", { database: scratchName });
+        } catch (error) {
+          problems.push(`the scratch database ${scratchName} could not be dropped (${(error as Error).message}); drop it by hand`);
+        }
       }
     } finally {
       await admin.end().catch(() => undefined);

@@ -95,6 +95,16 @@ describe("backup -> restore-check round trip", () => {
     expect(progress.map((l) => l.bytes)).toEqual([...progress.map((l) => l.bytes)].sort((a, b) => a - b));
   });
 
+  it("a complete backup whose CloudWatch metrics cannot be published still succeeds, with a warning", async () => {
+    const result = await backup("metrics-down", ["--metrics-namespace", "Bluegreen/Backups", "--cloudwatch-endpoint", "http://127.0.0.1:9"]);
+    expect(result.code, result.error).toBe(0);
+    const warning = result.lines.find((l) => l.event === "backup.metrics-failed");
+    expect(warning).toMatchObject({ level: "warn", namespace: "Bluegreen/Backups" });
+    expect(warning.error).toMatch(/^the backup metrics-down\/manifests\/\S+\.json is complete, but publishing CloudWatch metrics failed: .+; the backup-age alarm fires if no later run publishes them$/);
+    expect(result.lines.some((l) => l.event === "backup.succeeded")).toBe(true);
+    expect((await s3.keys("metrics-down/manifests/")).length).toBe(1);
+  });
+
   it("fails restore-check when a verify query does not hold, and drops the scratch database", async () => {
     await backup("verify-fails");
     const check = await restoreCheck("verify-fails", ["--verify", JSON.stringify([{ name: "no users", sql: "SELECT count(*) = 0 FROM users" }])]);
