@@ -10,6 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupsConfig } from "../config/backups";
 import { BackupBucket } from "./backupBucket";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./restrictedSecurity";
 
 /** An env entry reading a Secret key, as DatabaseSecret.databaseUrlEnv() returns it. */
 export interface SecretEnvVar {
@@ -41,8 +42,6 @@ export interface BackupsArgs {
   readonly preMigrationFor?: readonly string[];
 }
 
-/** UID the jobs run as; the image must not need root. */
-const JOBS_UID = 10001;
 const HASH = /^[a-z0-9]{6,20}$/;
 
 export class Backups extends pulumi.ComponentResource {
@@ -189,13 +188,7 @@ export class Backups extends pulumi.ComponentResource {
           serviceAccountName,
           // Time for a SIGTERMed backup to abort its multipart upload.
           terminationGracePeriodSeconds: 60,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: JOBS_UID,
-            runAsGroup: JOBS_UID,
-            fsGroup: JOBS_UID,
-            seccompProfile: { type: "RuntimeDefault" },
-          },
+          securityContext: restrictedPodSecurityContext,
           containers: [
             {
               name: role,
@@ -207,12 +200,7 @@ export class Backups extends pulumi.ComponentResource {
                 requests: { cpu: c.resources.requests.cpu, memory: c.resources.requests.memory },
                 limits: { cpu: c.resources.limits.cpu, memory: c.resources.limits.memory },
               },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                capabilities: { drop: ["ALL"] },
-              },
+              securityContext: restrictedContainerSecurityContext,
               volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
             },
           ],

@@ -6,6 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COLORS, Color, ColorConfig, effectiveReplicas } from "../config";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./restrictedSecurity";
 
 export interface ResourceQuantities {
   readonly cpu: string;
@@ -42,8 +43,6 @@ export interface BlueGreenDeploymentArgs {
   readonly dependsOn?: Readonly<Partial<Record<Color, readonly pulumi.Input<pulumi.Resource>[]>>>;
 }
 
-/** UID the app runs as; any non-root UID works with `runAsNonRoot`. */
-const APP_UID = 10001;
 
 export class BlueGreenDeployment extends pulumi.ComponentResource {
   /** Deployments of the colors that have an image. */
@@ -113,13 +112,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
               metadata: { labels },
               spec: {
                 automountServiceAccountToken: false,
-                securityContext: {
-                  runAsNonRoot: true,
-                  runAsUser: APP_UID,
-                  runAsGroup: APP_UID,
-                  fsGroup: APP_UID,
-                  seccompProfile: { type: "RuntimeDefault" },
-                },
+                securityContext: restrictedPodSecurityContext,
                 topologySpreadConstraints: [
                   {
                     maxSkew: 1,
@@ -158,12 +151,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
                       timeoutSeconds: 2,
                       failureThreshold: 3,
                     },
-                    securityContext: {
-                      allowPrivilegeEscalation: false,
-                      readOnlyRootFilesystem: true,
-                      runAsNonRoot: true,
-                      capabilities: { drop: ["ALL"] },
-                    },
+                    securityContext: restrictedContainerSecurityContext,
                     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                   },
                 ],

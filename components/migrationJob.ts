@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COLORS, Color, ColorConfig, effectiveReplicas } from "../config";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./restrictedSecurity";
 
 export type MigrationPhase = "expand" | "contract";
 
@@ -192,8 +193,6 @@ export interface MigrationJobArgs {
   };
 }
 
-/** UID the Job runs as, like the app Deployments. */
-const JOB_UID = 10001;
 
 export class MigrationJob extends pulumi.ComponentResource {
   /** The Job; depend on this component (or this Job) to run after the migration. */
@@ -248,13 +247,7 @@ export class MigrationJob extends pulumi.ComponentResource {
               restartPolicy: "Never",
               automountServiceAccountToken: false,
               enableServiceLinks: false,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: JOB_UID,
-                runAsGroup: JOB_UID,
-                fsGroup: JOB_UID,
-                seccompProfile: { type: "RuntimeDefault" },
-              },
+              securityContext: restrictedPodSecurityContext,
               containers: [
                 {
                   name: "migrate",
@@ -267,12 +260,7 @@ export class MigrationJob extends pulumi.ComponentResource {
                     requests: { cpu: resources.requests.cpu, memory: resources.requests.memory },
                     limits: { cpu: resources.limits.cpu, memory: resources.limits.memory },
                   },
-                  securityContext: {
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    runAsNonRoot: true,
-                    capabilities: { drop: ["ALL"] },
-                  },
+                  securityContext: restrictedContainerSecurityContext,
                   volumeMounts,
                 },
               ],

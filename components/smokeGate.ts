@@ -13,6 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { COLORS, Color } from "../config";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./restrictedSecurity";
 
 export interface SmokeCheck {
   readonly path: string;
@@ -43,8 +44,6 @@ export interface SmokeGateArgs {
   readonly dependsOn: Readonly<Partial<Record<Color, readonly pulumi.Resource[]>>>;
 }
 
-/** UID the smoke Job runs as. */
-const JOBS_UID = 10001;
 
 /** Preview Service URL of a color, from inside the cluster (`<svc>.<ns>.svc` works whatever the cluster domain). */
 export function previewUrl(app: string, color: Color, namespace: string, servicePort: number): string {
@@ -129,12 +128,7 @@ export class SmokeGate extends pulumi.ComponentResource {
               spec: {
                 restartPolicy: "Never",
                 automountServiceAccountToken: false,
-                securityContext: {
-                  runAsNonRoot: true,
-                  runAsUser: JOBS_UID,
-                  runAsGroup: JOBS_UID,
-                  seccompProfile: { type: "RuntimeDefault" },
-                },
+                securityContext: restrictedPodSecurityContext,
                 containers: [
                   {
                     name: "smoke",
@@ -145,12 +139,7 @@ export class SmokeGate extends pulumi.ComponentResource {
                       requests: { cpu: "50m", memory: "64Mi" },
                       limits: { cpu: "200m", memory: "128Mi" },
                     },
-                    securityContext: {
-                      allowPrivilegeEscalation: false,
-                      readOnlyRootFilesystem: true,
-                      runAsNonRoot: true,
-                      capabilities: { drop: ["ALL"] },
-                    },
+                    securityContext: restrictedContainerSecurityContext,
                   },
                 ],
               },
