@@ -433,10 +433,8 @@ export function loadConfig(): StackConfig {
     (key) =>
       `\`${key}\` is stored as a secret, but only the keys \`secretEnv\` names (and ${SECRET_CONFIG_KEYS.map((k) => `\`${k}\``).join(", ")}) are delivered as secrets; its value would be written in plain text: put the secret value under its own key with \`pulumi config set --secret <key> <value> -s ${stack}\`, reference it from \`secretEnv\`, and store \`${key}\` in plain text`,
   );
-  if (secretStoredKeys.length > 0) {
-    // Keep the other problems, but not the ones about a key that is missing only because it is secret.
-    if (!result.ok) problems.push(...result.problems.filter((p) => !secretStoredKeys.some((key) => p.startsWith(`\`${key}`))));
-  } else if (!result.ok) problems.push(...result.problems);
+  // Not the problems about a key that reads as missing only because it was stored as a secret.
+  if (!result.ok) problems.push(...result.problems.filter((p) => !secretStoredKeys.some((key) => p.startsWith(`\`${key}`))));
   const secretEnv: Record<string, pulumi.Output<string>> = {};
   if (result.ok) {
     const config = new pulumi.Config();
