@@ -9,8 +9,11 @@ import { z } from "zod";
 import { BackupsConfig, backupsProblems, backupsSchema, backupsSecretProblems } from "./config/backups";
 import { parseImageRef, unpinnedReason } from "./lib/imageRef";
 import { parseQuantity } from "./lib/quantity";
+import { decodeConfigValue } from "./lib/configValue";
+
+export { decodeConfigValue };
 import { AlarmsConfig, alarmsProblems, alarmsSchema } from "./config/alarms";
-import { SmokeConfig, WatchConfig, gatesProblems, jobsImageSchema, smokeSchema, watchSchema } from "./config/gates";
+import { SmokeConfig, WatchConfig, defaultWatchMinutes, gatesProblems, jobsImageSchema, smokeSchema, watchSchema } from "./config/gates";
 import { MigrationsConfig, loadMigrations, migrationsProblems, migrationsSchema } from "./config/migrations";
 
 // Exported by the SDK at runtime but missing from its type declarations.
@@ -129,7 +132,7 @@ export const stackConfigSchema = z.strictObject({
   jobsImage: jobsImageSchema,
   smoke: smokeSchema,
   watch: watchSchema,
-  alarms: alarmsSchema,
+  alarms: alarmsSchema.optional(),
   backups: backupsSchema.optional(),
   migrations: migrationsSchema.optional(),
 });
@@ -174,8 +177,8 @@ export interface StackConfig {
   readonly smoke: SmokeConfig;
   /** Post-promotion alarm watch. */
   readonly watch: WatchConfig;
-  /** Alarm notifications, dimensions and thresholds. */
-  readonly alarms: AlarmsConfig;
+  /** Alarm notifications, dimensions and thresholds; unset: no AWS alarms (not allowed in production). */
+  readonly alarms?: AlarmsConfig;
   /** `aws:region` when the stack sets it, for the watch's CloudWatch client. */
   readonly awsRegion?: string;
 }
@@ -329,14 +332,20 @@ function ruleProblems(config: ParsedConfig): string[] {
     }
   }
 
-  problems.push(...alarmsProblems(config.alarms));
+  if (config.alarms) problems.push(...alarmsProblems(config.alarms));
+  else if (config.production) {
+    problems.push(
+      "`alarms` is not set but `production` is true: a production stack must be monitored; add an `alarms` section (see README, Alarms)",
+    );
+  }
   problems.push(
     ...gatesProblems({
       production: config.production,
       jobsImage: config.jobsImage,
       smoke: config.smoke,
       watch: config.watch,
-      hasReleaseAlarms: config.alarms.dimensions.loadBalancer !== undefined,
+      alarmsConfigured: config.alarms !== undefined,
+      hasReleaseAlarms: config.alarms?.dimensions.loadBalancer !== undefined,
     }),
   );
   problems.push(...backupMetricProblems(config));
@@ -351,9 +360,9 @@ export const BACKUP_SUCCESS_METRIC = "LastSuccessTimestamp";
 
 /** The backup-age alarm must watch what the backup job publishes, or it stays in ALARM for ever. */
 function backupMetricProblems(config: ParsedConfig): string[] {
-  const watched = config.alarms.backupMetric;
   const problems: string[] = [];
-  if (!config.backups) return problems;
+  if (!config.backups || !config.alarms) return problems;
+  const watched = config.alarms.backupMetric;
   const published = config.backups.metricsNamespace;
   if (published === undefined) {
     problems.push(
@@ -380,20 +389,6 @@ export function validateStackConfig(
   if (!parsed.success) return { ok: false, problems: formatIssues(raw, parsed.error.issues) };
   const problems = ruleProblems(parsed.data);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config: parsed.data };
-}
-
-/**
- * Decodes one config value. Pulumi hands every value over as text; structured values (objects,
- * arrays, numbers, booleans) arrive as JSON.
- */
-export function decodeConfigValue(text: string): unknown {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value === "object" || typeof value === "number" || typeof value === "boolean") return value;
-  } catch {
-    // plain text
-  }
-  return text;
 }
 
 /**
@@ -511,7 +506,7 @@ export function loadConfig(): StackConfig {
       ...parsed.smoke,
       checks: parsed.smoke.checks.length > 0 ? parsed.smoke.checks : [{ path: parsed.healthPath, status: 200 }],
     },
-    watch: parsed.watch,
+    watch: { ...parsed.watch, minutes: parsed.watch.minutes ?? defaultWatchMinutes(parsed.alarms?.dimensions.loadBalancer !== undefined) },
     alarms: parsed.alarms,
     awsRegion: all["aws:region"],
   };

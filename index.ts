@@ -9,7 +9,6 @@ import { BlueGreenDeployment } from "./components/blueGreenDeployment";
 import { DatabaseSecret } from "./components/databaseSecret";
 import { LiveService } from "./components/liveService";
 import { MigrationFiles, MigrationJob, PlannedMigrationJob, planMigrations } from "./components/migrationJob";
-import { PromotionWatch } from "./components/promotionWatch";
 import { SmokeGate } from "./components/smokeGate";
 import { COLORS, Color, effectiveReplicas, loadConfig } from "./config";
 
@@ -86,12 +85,9 @@ const expandJobs = migrationPlan.expand.map((planned) => ({
 const jobsGating = (color: Color) =>
   expandJobs.length > 0 ? expandJobs.filter((j) => j.colors.includes(color)).map((j) => j.job) : backupBefore(release);
 
-// The color going idle must keep its Pods until traffic has left it: on a promotion with
-// `previewReplicas` (or a retire in the same commit) its scale-down waits for the live Service,
-// which is declared below, after the new active color is ready. A promise stands in for it here.
-let liveServiceDeclared!: (service: pulumi.Resource) => void;
-const liveServiceSwitched = new Promise<pulumi.Resource>((resolve) => (liveServiceDeclared = resolve));
-
+// The switch path depends on nothing but itself: the live color's Deployment never waits on a Job,
+// so a rollback to it cannot be held up by a release (or a failed one) that is still pending. Jobs
+// gate the idle color, where releases land; a color is promoted in a later commit than its release.
 const colors = new BlueGreenDeployment(app, {
   app,
   namespace: config.namespace,
@@ -104,12 +100,11 @@ const colors = new BlueGreenDeployment(app, {
   resources: config.resources,
   env: config.env,
   secretEnv: config.secretEnv,
-  dependsOn: Object.fromEntries(
-    COLORS.map((color) => [color, color === activeColor ? jobsGating(color) : [...jobsGating(color), liveServiceSwitched]]),
-  ),
+  dependsOn: { [idleColor]: jobsGating(idleColor) },
 });
 
-const alarms = new Alarms(`${app}-alarms`, { app, stack, config: config.alarms, region: config.awsRegion });
+// AWS alarms only where configured: a stack without them needs no AWS provider or credentials.
+const alarms = config.alarms ? new Alarms(`${app}-alarms`, { app, stack, config: config.alarms, region: config.awsRegion }) : undefined;
 
 // Before the switch: each color that runs Pods is smoke-tested through its preview Service once per release.
 const smokedColors: Partial<Record<Color, { image: string }>> = {};
@@ -139,27 +134,10 @@ const live = new LiveService(`${app}-live`, {
   servicePort: config.servicePort,
   gates: [colors.deployments[activeColor]!, ...(smoke ? [smoke.jobs[activeColor]!] : [])],
 });
-liveServiceDeclared(live.service);
-
-// After the switch: watch the release alarms, only when the live Service switched.
-const watch =
-  config.watch.minutes > 0
-    ? new PromotionWatch(`${app}-watch`, {
-        stack,
-        activeColor,
-        previousColor: idleColor,
-        alarmNames: alarms.releaseAlarmNames,
-        minutes: config.watch.minutes,
-        pollSeconds: config.watch.pollSeconds,
-        settleMinutes: config.watch.settleMinutes,
-        ignorePollFailures: config.watch.ignorePollFailures,
-        region: config.awsRegion,
-        liveService: live.service,
-      })
-    : undefined;
 
 // Contract only after both Deployments rolled out (the retired one to 0), the live color passed its
-// smoke test, traffic is on it and the post-promotion watch (if any) passed: the old code is gone.
+// smoke test and traffic is on it: the old code is gone. (The post-promotion watch runs after
+// `pulumi up`, as `npm run release -- watch`; retire a color only once it passed.)
 const contractJob = migrationPlan.contract
   ? migrationJob(migrationPlan.contract, {
       dependsOn: [
@@ -167,7 +145,6 @@ const contractJob = migrationPlan.contract
         ...Object.values(colors.deployments),
         ...(smoke?.jobs[activeColor] ? [smoke.jobs[activeColor]!] : []),
         live.service,
-        ...(watch ? [watch] : []),
       ],
     })
   : undefined;
@@ -187,17 +164,25 @@ export const migrationJobs = {
   contract: contractJob?.jobName ?? "none",
 };
 export const rollbackHint = idleReady
-  ? `Roll back: git revert <promotion commit> && pulumi up -s ${stack} (or: pulumi config set activeColor ${idleColor} -s ${stack} && pulumi up -s ${stack})`
+  ? `Roll back: npm run release -- rollback --stack ${stack} --apply (or: git revert <promotion commit> && pulumi up -s ${stack})`
   : `No instant rollback: idle color ${idleColor} is not running; stage it with pulumi config set --path colors.${idleColor}.image <image> -s ${stack}`;
-export const alarmTopicArn = alarms.topic.topic.id; // an SNS topic's id is its ARN
-export const alarmNames = alarms.alarmNames;
+export const alarmTopicArn = alarms ? alarms.topic.topic.id : "none"; // an SNS topic's id is its ARN
+export const alarmNames = alarms?.alarmNames ?? {};
 /** Alarms not created because a dimension or capacity is not configured, with the reason. */
-export const skippedAlarms = alarms.skipped;
-export const dashboardName = alarms.dashboard.dashboardName;
+export const skippedAlarms = alarms?.skipped ?? {};
+export const dashboardName = alarms ? alarms.dashboard.dashboardName : "none";
 export const smokeJobNames = smoke?.jobNames ?? {};
-export const promotionWatch = watch
-  ? `watches ${alarms.releaseAlarmNames.join(", ")} for ${config.watch.minutes} min after each switch`
-  : "off (watch.minutes is 0)";
+/** The URN `npm run release -- rollback --apply` targets: the one resource a switch changes. */
+export const liveServiceUrn = live.service.urn;
+/** What `npm run release -- watch` reads after a switch; `minutes: 0` when there is nothing to watch. */
+export const promotionWatch = {
+  minutes: alarms && alarms.releaseAlarmNames.length > 0 ? config.watch.minutes : 0,
+  alarmNames: alarms?.releaseAlarmNames ?? [],
+  pollSeconds: config.watch.pollSeconds,
+  settleMinutes: config.watch.settleMinutes,
+  ignorePollFailures: config.watch.ignorePollFailures,
+  region: config.awsRegion ?? "",
+};
 export const backupBucketName = backups?.bucketName ?? "none";
 export const backupPrefix = backups?.prefix ?? "none";
 export const preMigrationBackupJobs = backups ? Object.values(backups.preMigrationJobs).map((job) => job.metadata.name) : [];

@@ -1,8 +1,13 @@
 /**
  * The Service users hit. Its selector is the traffic switch: `{app, color: activeColor}`.
- * It depends on the active color's Deployment (and any gate), so a release and a promotion in one
- * commit flip traffic only after the new color is ready; pulumi-kubernetes' own await (a Service
- * must target ready Pods) is a second guard.
+ * It depends on the active color's Deployment and smoke Job, which for a color that already passed
+ * them are unchanged, so the switch is one selector patch. Nothing else depends on it but the
+ * contract Job, so `pulumi up --target <its URN>` always works (the rollback's fast path).
+ *
+ * pulumi-kubernetes' Service await is skipped: it adds ~10 s to every switch waiting for endpoints
+ * to settle, and a rollback onto a color with one unready Pod would wait 10 minutes and then fail
+ * after the selector already flipped. The config rules (the color has an image and replicas) and the
+ * smoke Job guard the switch instead.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -37,7 +42,12 @@ export class LiveService extends pulumi.ComponentResource {
     this.service = new k8s.core.v1.Service(
       name,
       {
-        metadata: { name: args.app, namespace: args.namespace, labels: { app: args.app, role: "live" } },
+        metadata: {
+          name: args.app,
+          namespace: args.namespace,
+          labels: { app: args.app, role: "live" },
+          annotations: { "pulumi.com/skipAwait": "true" },
+        },
         spec: {
           type: "ClusterIP",
           selector: { app: args.app, color: args.activeColor },

@@ -3,8 +3,10 @@
  * with the configured checks (`node dist/jobs/cli.js smoke`). The live Service depends on the active
  * color's Job, so traffic never switches to a color that failed it.
  *
- * A Job is named by a hash of everything it runs (color, app image, jobs image, checks, URL,
- * timeouts), so it runs once per release of a color. Promoting or rolling back to a color whose Job
+ * A Job is named by a hash of what it checks (color, the color's app image, checks, URL, timeouts),
+ * so it runs once per release of a color, and a color's gate never depends on the other color or on
+ * stack-wide settings. A new `jobsImage` alone does not re-run a passed gate (its image is ignored
+ * after creation): the rollback to a checked color never waits for a new smoke run. Promoting or rolling back to a color whose Job
  * already passed changes nothing here: the switch does not wait for a re-run. Job templates are
  * immutable, hence the hash; a failed Job is replaced on the next `pulumi up`
  * (`pulumi.com/replaceUnready`); no `ttlSecondsAfterFinished`, since a deleted Job would read as drift.
@@ -96,9 +98,9 @@ export class SmokeGate extends pulumi.ComponentResource {
         String(backoffSeconds),
       ];
       // The app image is part of the identity although the command does not name it: a new release
-      // of the color must be checked again.
+      // of the color must be checked again. The jobs image is not: it is the tool, not what is checked.
       const hash = createHash("sha256")
-        .update(JSON.stringify({ color, image: target.image, jobsImage: args.jobsImage, command }))
+        .update(JSON.stringify({ color, image: target.image, command }))
         .digest("hex")
         .slice(0, 10);
       const jobName = `${args.app}-smoke-${color}-${hash}`;
@@ -149,6 +151,7 @@ export class SmokeGate extends pulumi.ComponentResource {
         {
           parent: this,
           dependsOn: [...(args.dependsOn[color] ?? [])],
+          ignoreChanges: ["spec.template.spec.containers[0].image"],
           customTimeouts: { create: `${deadlineSeconds + 120}s`, update: `${deadlineSeconds + 120}s` },
         },
       );

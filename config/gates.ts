@@ -53,8 +53,11 @@ export const smokeSchema = z
 export const watchSchema = z
   .strictObject(
     {
-      /** How long to watch the release alarms after the live Service switches; 0 turns the watch off. @default 30 */
-      minutes: wholeNumber(0, 240, 30, "minutes").default(30),
+      /**
+       * How long to watch the release alarms after the live Service switches; 0 turns the watch off.
+       * @default 30 when the stack has release alarms, else 0
+       */
+      minutes: wholeNumber(0, 240, 30, "minutes").optional(),
       /** Seconds between two reads of the alarm states. @default 60 */
       pollSeconds: wholeNumber(10, 600, 60, "seconds").default(60),
       /**
@@ -71,13 +74,20 @@ export const watchSchema = z
 
 export type SmokeConfig = z.infer<typeof smokeSchema>;
 export type SmokeCheck = z.infer<typeof smokeCheckSchema>;
-export type WatchConfig = z.infer<typeof watchSchema>;
+export type WatchConfig = z.infer<typeof watchSchema> & { readonly minutes: number };
+
+/** Watch minutes when the stack does not set them: watch only where there is something to watch. */
+export function defaultWatchMinutes(hasReleaseAlarms: boolean): number {
+  return hasReleaseAlarms ? 30 : 0;
+}
 
 export interface GatesInput {
   readonly production: boolean;
   readonly jobsImage?: string;
   readonly smoke: SmokeConfig;
-  readonly watch: WatchConfig;
+  readonly watch: z.infer<typeof watchSchema>;
+  /** Whether the stack has an `alarms` section at all. */
+  readonly alarmsConfigured: boolean;
   /** Whether the alarms section declares release alarms (it needs the load balancer dimension). */
   readonly hasReleaseAlarms: boolean;
 }
@@ -109,9 +119,14 @@ export function gatesProblems(gates: GatesInput): string[] {
       );
     }
   }
-  if (gates.watch.minutes > 0 && !gates.hasReleaseAlarms) {
+  const minutes = gates.watch.minutes ?? defaultWatchMinutes(gates.hasReleaseAlarms);
+  if (minutes > 0 && !gates.alarmsConfigured) {
     problems.push(
-      `\`watch.minutes\` is ${gates.watch.minutes} but \`alarms.dimensions.loadBalancer\` is not set, so there are no release alarms to watch: set it with \`pulumi config set --path alarms.dimensions.loadBalancer app/<name>/<id>\` or turn the watch off with \`pulumi config set --path watch.minutes 0\``,
+      `\`watch.minutes\` is ${minutes} but \`alarms\` is not set, so there are no release alarms to watch: turn the watch off with \`pulumi config set --path watch.minutes 0\` or add an \`alarms\` section (see README, Alarms)`,
+    );
+  } else if (minutes > 0 && !gates.hasReleaseAlarms) {
+    problems.push(
+      `\`watch.minutes\` is ${minutes} but \`alarms.dimensions.loadBalancer\` is not set, so there are no release alarms to watch: set it with \`pulumi config set --path alarms.dimensions.loadBalancer app/<name>/<id>\` or turn the watch off with \`pulumi config set --path watch.minutes 0\``,
     );
   }
   return problems;

@@ -4,6 +4,7 @@
  * validate an edit before it is written, and by the tests to run the program on the real files.
  */
 import { parse } from "yaml";
+import { decodeConfigValue } from "./configValue";
 
 export type PlainConfig = Record<string, any>;
 
@@ -34,10 +35,16 @@ function ownKeys(config: Record<string, unknown>, project: string, prefixOptiona
   return own;
 }
 
-/** The plain values a stack file sets for the project, keys without the prefix. */
+/**
+ * The plain values a stack file sets for the project, keys without the prefix, as the program reads
+ * them: a top-level string is decoded like Pulumi does (`"true"` is `true`, `"3"` is 3), since
+ * `pulumi config set` writes every scalar it touches as a string.
+ */
 export function stackFileValues(stackYaml: string, project: string): PlainConfig {
   const stackFile = (parse(stackYaml) ?? {}) as { config?: Record<string, unknown> };
-  return ownKeys(stackFile.config ?? {}, project, false);
+  const values = ownKeys(stackFile.config ?? {}, project, false);
+  for (const [key, value] of Object.entries(values)) if (typeof value === "string") values[key] = decodeConfigValue(value);
+  return values;
 }
 
 /** Project defaults from Pulumi.yaml merged with the stack file's values, keys without the prefix. */
