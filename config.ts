@@ -129,6 +129,13 @@ export const stackConfigSchema = z.strictObject({
       expect("must be a map of environment variable names to secret config key names"),
     )
     .default({}),
+  // How long `pulumi up` waits for a color's rollout before failing it (a Pod that never gets ready).
+  rolloutTimeoutSeconds: z
+    .number(expect("must be a whole number of seconds from 10 to 3600; set it with `pulumi config set rolloutTimeoutSeconds 600`"))
+    .int(expect("must be a whole number of seconds from 10 to 3600; set it with `pulumi config set rolloutTimeoutSeconds 600`"))
+    .min(10, expect("must be a whole number of seconds from 10 to 3600; set it with `pulumi config set rolloutTimeoutSeconds 600`"))
+    .max(3600, expect("must be a whole number of seconds from 10 to 3600; set it with `pulumi config set rolloutTimeoutSeconds 600`"))
+    .default(600),
   jobsImage: jobsImageSchema,
   smoke: smokeSchema,
   watch: watchSchema,
@@ -161,6 +168,8 @@ export interface StackConfig {
   readonly servicePort: number;
   readonly healthPath: string;
   readonly readinessPath: string;
+  /** How long `pulumi up` waits for a color's Deployment to roll out. */
+  readonly rolloutTimeoutSeconds: number;
   readonly resources: ParsedConfig["resources"];
   readonly env: Readonly<Record<string, string>>;
   /** Environment variable name -> secret value from Pulumi secret config. */
@@ -495,6 +504,7 @@ export function loadConfig(): StackConfig {
     servicePort: parsed.servicePort,
     healthPath: parsed.healthPath,
     readinessPath: parsed.readinessPath,
+    rolloutTimeoutSeconds: parsed.rolloutTimeoutSeconds,
     resources: parsed.resources,
     env: parsed.env,
     secretEnv,

@@ -97,6 +97,7 @@ const colors = new BlueGreenDeployment(app, {
   servicePort: config.servicePort,
   healthPath: config.healthPath,
   readinessPath: config.readinessPath,
+  rolloutTimeoutSeconds: config.rolloutTimeoutSeconds,
   resources: config.resources,
   env: config.env,
   secretEnv: config.secretEnv,
@@ -153,6 +154,7 @@ const idle = config.colors[idleColor];
 const idleReady = idle.image !== undefined && (idle.previewReplicas ?? idle.replicas) > 0;
 
 export { activeColor, idleColor };
+export const namespace = config.namespace;
 export const liveImage = config.colors[activeColor].image!;
 export const idleImage = idle.image ?? "none";
 export const liveServiceName = live.service.metadata.name;

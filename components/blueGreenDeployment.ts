@@ -30,6 +30,8 @@ export interface BlueGreenDeploymentArgs {
   readonly healthPath: string;
   /** Readiness probe path. */
   readonly readinessPath: string;
+  /** How long `pulumi up` waits for a Deployment to roll out before failing it. @default 600 */
+  readonly rolloutTimeoutSeconds?: number;
   /** Container resource requests and limits. */
   readonly resources: { readonly requests: ResourceQuantities; readonly limits: ResourceQuantities };
   /** Plain environment variables. @default {} */
@@ -37,8 +39,8 @@ export interface BlueGreenDeploymentArgs {
   /** Secret environment variables, stored in a Kubernetes Secret and read with `secretKeyRef`. @default {} */
   readonly secretEnv?: Readonly<Record<string, pulumi.Input<string>>>;
   /**
-   * Resources each color's Deployment waits for: the migration Job of a release, and for the idle
-   * color the live Service (a promise of it), so it scales down only once traffic has left it. @default []
+   * Resources each color's Deployment waits for: the migration and backup Jobs of a release (the idle
+   * color's only: the live color waits on nothing, so a rollback never does). @default []
    */
   readonly dependsOn?: Readonly<Partial<Record<Color, readonly pulumi.Input<pulumi.Resource>[]>>>;
 }
@@ -64,6 +66,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
     super("bluegreen:k8s:BlueGreenDeployment", name, {}, opts);
 
     const servicePort = args.servicePort ?? 80;
+    const rollout = args.rolloutTimeoutSeconds ?? 600;
     const secretEnv = args.secretEnv ?? {};
     const secretNames = Object.keys(secretEnv).sort();
 
@@ -160,7 +163,11 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
             },
           },
         },
-        { parent: this, dependsOn: [...(args.dependsOn?.[color] ?? [])] },
+        {
+          parent: this,
+          dependsOn: [...(args.dependsOn?.[color] ?? [])],
+          customTimeouts: { create: `${rollout}s`, update: `${rollout}s` },
+        },
       );
 
       previewServices[color] = new k8s.core.v1.Service(

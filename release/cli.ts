@@ -1,7 +1,8 @@
 /**
  * The release CLI for on-call engineers: `npm run release -- <command> --stack <stack>`.
  * It edits Pulumi.<stack>.yaml (comments and layout kept), checks the result with the same rules as
- * `pulumi up`, prints the diff and the exact commands to commit and apply. It never runs pulumi.
+ * `pulumi up`, prints the diff and the exact commands to commit and apply. Only `rollback --apply`
+ * (a targeted `pulumi up` of the live Service) and `watch` run pulumi, through the Automation API.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -12,6 +13,10 @@ import { Paint, paintFor } from "./paint";
 import { statusLines } from "./status";
 import { StackDocument, StackDocumentError } from "./stackDocument";
 import { flip, Plan, ReleaseState, retire, stage } from "./transitions";
+import { DeployedStackError, readDeployedStack } from "./deployedStack";
+import { gateProblems, switchLiveService, SwitchRefused } from "./targetedSwitch";
+import { otherColor } from "../config";
+import { runWatch, WATCH_USAGE } from "./watch";
 
 export interface Io {
   readonly out: (line: string) => void;
@@ -19,6 +24,8 @@ export interface Io {
   readonly isTTY: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** When the command started (ms since the epoch), for the times it prints. */
+  readonly startedAt?: number;
 }
 
 export const USAGE = [
@@ -28,7 +35,9 @@ export const USAGE = [
   "  status                 both colors, the live one, images, replicas, rollback readiness",
   "  stage <color> <image>  put a new image on the idle color",
   "  promote                make the idle color live",
-  "  rollback               make the previous color live again (same edit as promote)",
+  "  rollback [--apply]     make the previous color live again (same edit as promote); with --apply",
+  "                         also run `pulumi up --target <live Service>` now and wait for the flip",
+  "  watch                  after a switch: watch the release alarms; on ALARM roll back (--apply path)",
   "  retire <color>         scale the idle color to 0",
   "",
   "options:",
@@ -36,6 +45,8 @@ export const USAGE = [
   "  --file <path>    edit this stack file instead (Pulumi.yaml is read from its directory);",
   "                   relative to the project directory",
   "  --dry-run        print the diff and commands without writing the file",
+  "  --apply          (rollback) apply the switch now, touching only the live Service",
+  ...WATCH_USAGE,
 ];
 
 /** Exit codes: 0 done (or nothing to do), 1 refused, 2 bad usage. */
@@ -51,15 +62,21 @@ interface Args {
   readonly stack: string;
   readonly file?: string;
   readonly dryRun: boolean;
+  readonly apply: boolean;
+  /** `watch` options, as given. */
+  readonly watch: Readonly<Record<string, string | boolean>>;
 }
 
-const ARITY: Record<string, number> = { status: 0, stage: 2, promote: 0, rollback: 0, retire: 1 };
+const ARITY: Record<string, number> = { status: 0, stage: 2, promote: 0, rollback: 0, retire: 1, watch: 0 };
+const WATCH_VALUE_FLAGS = ["--minutes", "--alarms", "--poll-seconds", "--settle-minutes", "--region", "--endpoint"];
+const WATCH_SWITCHES = ["--no-rollback", "--commit", "--ignore-poll-failures"];
 const SYNOPSIS: Record<string, string> = {
   status: "status",
   stage: "stage <color> <image>",
   promote: "promote",
   rollback: "rollback",
   retire: "retire <color>",
+  watch: "watch",
 };
 
 function parseArgs(argv: readonly string[]): Args {
@@ -67,6 +84,8 @@ function parseArgs(argv: readonly string[]): Args {
   let stack: string | undefined;
   let file: string | undefined;
   let dryRun = false;
+  let apply = false;
+  const watch: Record<string, string | boolean> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -78,6 +97,9 @@ function parseArgs(argv: readonly string[]): Args {
     if (flag === "--stack") stack = value();
     else if (flag === "--file") file = value();
     else if (flag === "--dry-run") dryRun = true;
+    else if (flag === "--apply") apply = true;
+    else if (WATCH_VALUE_FLAGS.includes(flag)) watch[flag.slice(2)] = value();
+    else if (WATCH_SWITCHES.includes(flag)) watch[flag.slice(2)] = true;
     else if (flag.startsWith("--")) throw new UsageError(`\`${flag}\` is not an option`);
     else positional.push(arg);
   }
@@ -86,7 +108,10 @@ function parseArgs(argv: readonly string[]): Args {
   if (!(command in ARITY)) throw new UsageError(`\`${command}\` is not a command; use one of ${Object.keys(ARITY).join(", ")}`);
   if (rest.length !== ARITY[command]) throw new UsageError(`\`${command}\` takes ${ARITY[command]} argument(s): ${SYNOPSIS[command]}`);
   if (stack === undefined) throw new UsageError(`\`--stack\` is required: name the stack, such as \`--stack staging\``);
-  return { command, positional: rest, stack, file, dryRun };
+  if (apply && command !== "rollback") throw new UsageError("`--apply` goes with `rollback` only; a promotion goes through the full `pulumi up`, which runs the gates");
+  if (Object.keys(watch).length > 0 && command !== "watch") throw new UsageError(`\`--${Object.keys(watch)[0]}\` goes with \`watch\` only`);
+  if (apply && dryRun) throw new UsageError("`--apply` and `--dry-run` exclude each other");
+  return { command, positional: rest, stack, file, dryRun, apply, watch };
 }
 
 function parseColor(value: string): Color {
@@ -133,7 +158,7 @@ function refuse(io: Io, paint: Paint, command: string, heading: string, problems
   return REFUSED;
 }
 
-function apply(args: Args, loaded: Loaded, plan: Plan, io: Io, paint: Paint): number {
+function apply(args: Args, loaded: Loaded, plan: Plan, io: Io, paint: Paint, applying = false): number {
   if (plan.kind === "refused") return refuse(io, paint, args.command, "nothing was written", plan.problems);
   if (plan.kind === "unchanged") {
     io.out(plan.reason);
@@ -156,9 +181,32 @@ function apply(args: Args, loaded: Loaded, plan: Plan, io: Io, paint: Paint): nu
     fs.renameSync(temporary, loaded.file);
   }
   io.out("");
-  io.out(paint.bold("Next: review the diff, then commit and apply (this CLI never runs pulumi):"));
+  if (applying) return DONE;
+  io.out(paint.bold("Next: review the diff, then commit and apply:"));
   io.out(`  git commit -am ${JSON.stringify(plan.commitMessage)}`);
   io.out(`  pulumi up -s ${args.stack}`);
+  return DONE;
+}
+
+/** `rollback --apply`: check the target's gate in the cluster, write the edit, switch only the live Service. */
+async function rollbackNow(args: Args, loaded: Loaded, state: ReleaseState, io: Io, paint: Paint, started: number): Promise<number> {
+  const plan = flip(state, "rollback");
+  if (plan.kind !== "edit") return apply(args, loaded, plan, io, paint);
+  const target = otherColor(state.activeColor);
+  const deployed = await readDeployedStack(args.stack, path.dirname(loaded.file));
+  const problems = await gateProblems(deployed, target);
+  if (problems.length > 0) return refuse(io, paint, args.command, "nothing was written or applied", problems);
+  const written = apply(args, loaded, plan, io, paint, true);
+  if (written !== DONE) return written;
+  io.out(`Switching the live Service to ${target} (pulumi up --target ${deployed.liveServiceUrn})...`);
+  const result = await switchLiveService(deployed, target, started, () => undefined);
+  io.out(
+    paint.green(
+      `Traffic is on ${target}: the selector flipped ${(result.flippedAfterMs / 1000).toFixed(1)} s after the start; done after ${(result.finishedAfterMs / 1000).toFixed(1)} s.`,
+    ),
+  );
+  io.out(paint.bold("Next: commit the stack file, so git and the cluster agree:"));
+  io.out(`  git commit -am ${JSON.stringify(plan.commitMessage)} && git push`);
   return DONE;
 }
 
@@ -186,7 +234,16 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       case "promote":
         return apply(args, loaded, flip(state, "promote"), io, paint);
       case "rollback":
-        return apply(args, loaded, flip(state, "rollback"), io, paint);
+        return args.apply ? await rollbackNow(args, loaded, state, io, paint, io.startedAt ?? Date.now()) : apply(args, loaded, flip(state, "rollback"), io, paint);
+      case "watch":
+        return await runWatch(args.stack, args.watch, loaded.file, io, paint, {
+          rollback: async () => {
+            const reloaded = load(args, io);
+            const now = releaseState(reloaded, args.stack);
+            if (Array.isArray(now)) return refuse(io, paint, "rollback", `${reloaded.fileName} has config problems; fix them first`, now);
+            return rollbackNow({ ...args, command: "rollback", apply: true }, reloaded, now, io, paint, Date.now());
+          },
+        });
       case "stage":
         return apply(args, loaded, stage(state, parseColor(args.positional[0]), args.positional[1]), io, paint);
       case "retire":
@@ -199,7 +256,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       io.err(USAGE[0]);
       return USAGE_ERROR;
     }
-    if (error instanceof StackDocumentError) {
+    if (error instanceof StackDocumentError || error instanceof DeployedStackError || error instanceof SwitchRefused) {
       io.err(paint.red(`release: ${error.message}`));
       return REFUSED;
     }
@@ -214,6 +271,7 @@ if (require.main === module) {
     isTTY: process.stdout.isTTY === true,
     env: process.env,
     cwd: process.cwd(),
+    startedAt: Math.round(performance.timeOrigin),
   }).then(
     (code) => (process.exitCode = code),
     (error: unknown) => {

@@ -22,7 +22,9 @@ export function cloudWatchAlarmReader(client: CloudWatchClient, alarmNames: read
           name: alarm.AlarmName ?? "",
           state: (alarm.StateValue ?? "INSUFFICIENT_DATA") as AlarmStateValue,
           reason: alarm.StateReason,
-          since: alarm.StateUpdatedTimestamp ?? new Date(0),
+          // When the state last changed. StateUpdatedTimestamp moves on every evaluation of a composite
+          // alarm, which would make an alarm firing since before the switch look new.
+          since: alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp ?? new Date(0),
         });
       }
       nextToken = page.NextToken;

@@ -17,7 +17,7 @@ export interface AlarmReading {
   readonly state: AlarmStateValue;
   /** CloudWatch's StateReason. */
   readonly reason?: string;
-  /** When the alarm entered its current state (StateUpdatedTimestamp). */
+  /** When the alarm entered its current state (StateTransitionedTimestamp). */
   readonly since: Date;
 }
 

@@ -1,0 +1,52 @@
+/**
+ * The few reads of the Kubernetes API the switch needs, through `kubectl` (the on-call machine's own
+ * credentials and context). Every call has a timeout.
+ */
+import { execFile } from "node:child_process";
+
+export class ClusterError extends Error {}
+
+const KUBECTL_TIMEOUT_MS = 10_000;
+
+function kubectlJson(args: readonly string[]): Promise<any> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "kubectl",
+      [...args, "-o", "json", `--request-timeout=${KUBECTL_TIMEOUT_MS / 1000}s`],
+      { timeout: KUBECTL_TIMEOUT_MS + 2_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) {
+          const why = (error as NodeJS.ErrnoException).code === "ENOENT" ? "kubectl is not on PATH" : stderr.trim().split("\n")[0] || error.message;
+          reject(new ClusterError(`kubectl ${args.join(" ")}: ${why}`));
+          return;
+        }
+        try {
+          resolve(JSON.parse(stdout));
+        } catch {
+          reject(new ClusterError(`kubectl ${args.join(" ")}: did not print JSON`));
+        }
+      },
+    );
+  });
+}
+
+/** The `color` the Service selects, or undefined when its selector has none. */
+export async function selectedColor(namespace: string, service: string): Promise<string | undefined> {
+  const svc = await kubectlJson(["get", "service", service, "-n", namespace]);
+  return svc?.spec?.selector?.color;
+}
+
+/** Whether the Job exists and completed successfully. */
+export async function jobState(namespace: string, job: string): Promise<"complete" | "failed" | "running" | "missing"> {
+  let obj: any;
+  try {
+    obj = await kubectlJson(["get", "job", job, "-n", namespace]);
+  } catch (error) {
+    if (error instanceof ClusterError && /NotFound|not found/.test(error.message)) return "missing";
+    throw error;
+  }
+  const conditions: { type: string; status: string }[] = obj?.status?.conditions ?? [];
+  if (conditions.some((c) => c.type === "Complete" && c.status === "True")) return "complete";
+  if (conditions.some((c) => c.type === "Failed" && c.status === "True")) return "failed";
+  return "running";
+}

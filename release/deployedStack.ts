@@ -1,0 +1,75 @@
+/**
+ * What the last `pulumi up` of a stack left behind, read through the Automation API (the same
+ * `pulumi` CLI and backend the user runs): the outputs the switch and the watch need.
+ */
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { Color, COLORS } from "../config";
+
+export interface WatchOutput {
+  readonly minutes: number;
+  readonly alarmNames: readonly string[];
+  readonly pollSeconds: number;
+  readonly settleMinutes: number;
+  readonly ignorePollFailures: boolean;
+  readonly region: string;
+}
+
+export interface DeployedStack {
+  readonly stack: Stack;
+  readonly activeColor: Color;
+  readonly namespace: string;
+  readonly liveServiceName: string;
+  readonly liveServiceUrn: string;
+  /** Smoke Job name per color that has one; empty when the smoke gate is off. */
+  readonly smokeJobNames: Readonly<Partial<Record<Color, string>>>;
+  readonly promotionWatch: WatchOutput;
+}
+
+export class DeployedStackError extends Error {}
+
+/** Opens `stackName` of the project in `workDir` and reads its outputs. */
+export async function readDeployedStack(stackName: string, workDir: string): Promise<DeployedStack> {
+  let stack: Stack;
+  try {
+    stack = await LocalWorkspace.selectStack({ stackName, workDir });
+  } catch (error) {
+    throw new DeployedStackError(
+      `cannot open stack \`${stackName}\`: ${firstLine(error)}; log in to its backend (\`pulumi login\`) and check \`pulumi stack ls\``,
+    );
+  }
+  const outputs = await stack.outputs();
+  const value = (key: string) => outputs[key]?.value as unknown;
+  const text = (key: string) => {
+    const v = value(key);
+    if (typeof v !== "string" || v === "") {
+      throw new DeployedStackError(`stack \`${stackName}\` has no \`${key}\` output: run \`pulumi up -s ${stackName}\` once with this version of the program`);
+    }
+    return v;
+  };
+  const activeColor = text("activeColor");
+  if (!(COLORS as readonly string[]).includes(activeColor)) throw new DeployedStackError(`stack \`${stackName}\` output \`activeColor\` is \`${activeColor}\`, not a color`);
+  const watch = (value("promotionWatch") ?? {}) as Partial<WatchOutput>;
+  return {
+    stack,
+    activeColor: activeColor as Color,
+    namespace: text("namespace"),
+    liveServiceName: text("liveServiceName"),
+    liveServiceUrn: text("liveServiceUrn"),
+    smokeJobNames: (value("smokeJobNames") ?? {}) as Partial<Record<Color, string>>,
+    promotionWatch: {
+      minutes: typeof watch.minutes === "number" ? watch.minutes : 0,
+      alarmNames: Array.isArray(watch.alarmNames) ? watch.alarmNames : [],
+      pollSeconds: typeof watch.pollSeconds === "number" ? watch.pollSeconds : 60,
+      settleMinutes: typeof watch.settleMinutes === "number" ? watch.settleMinutes : 10,
+      ignorePollFailures: watch.ignorePollFailures === true,
+      region: typeof watch.region === "string" ? watch.region : "",
+    },
+  };
+}
+
+export function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const lines = message.split("\n").map((l) => l.trim()).filter(Boolean);
+  // The CLI's own error line, when the Automation API wraps its whole output.
+  return lines.find((l) => l.startsWith("error:")) ?? lines[0] ?? "unknown error";
+}

@@ -1,0 +1,121 @@
+/**
+ * `release watch`: the post-promotion watch, run after `pulumi up` as its own step, so the stack is
+ * never locked while watching and a rollback can start from anywhere at any moment. It reads what
+ * to watch from the stack's outputs (`promotionWatch`), polls the release alarms, and when one
+ * fires it rolls back with the targeted switch (`rollback --apply`), then prints, or with `--commit`
+ * commits and pushes, the stack-file change so git and the cluster agree again.
+ */
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { cloudWatchAlarmReader } from "../jobs/watch/cloudwatch";
+import { describeVerdict } from "../jobs/watch/verdict";
+import { watchAlarms } from "../jobs/watch/watcher";
+import { selectedColor } from "./cluster";
+import { readDeployedStack } from "./deployedStack";
+import { Paint } from "./paint";
+
+export const WATCH_USAGE = [
+  "watch options (default: the stack's `promotionWatch` output):",
+  "  --minutes <n> --alarms <a,b> --poll-seconds <n> --settle-minutes <n> --region <r>",
+  "  --endpoint <url>   CloudWatch endpoint (a test server)",
+  "  --no-rollback      only report; do not roll back on ALARM",
+  "  --commit           after a rollback, commit and push the stack file (CI)",
+];
+
+export interface WatchIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+export interface WatchActions {
+  /** Rolls back with the targeted switch; its exit code. */
+  readonly rollback: () => Promise<number>;
+}
+
+class TrafficMoved extends Error {}
+
+const number = (value: string | boolean | undefined, fallback: number) => (typeof value === "string" ? Number(value) : fallback);
+
+export async function runWatch(
+  stackName: string,
+  options: Readonly<Record<string, string | boolean>>,
+  stackFile: string,
+  io: WatchIo,
+  paint: Paint,
+  actions: WatchActions,
+): Promise<number> {
+  const deployed = await readDeployedStack(stackName, path.dirname(stackFile));
+  const configured = deployed.promotionWatch;
+  const alarmNames = typeof options.alarms === "string" ? options.alarms.split(",").filter(Boolean) : [...configured.alarmNames];
+  const minutes = number(options.minutes, configured.minutes);
+  if (!(minutes > 0) || alarmNames.length === 0) {
+    io.out(`Nothing to watch on \`${stackName}\`: no release alarms or \`watch.minutes\` is 0.`);
+    return 0;
+  }
+  const watched = deployed.activeColor;
+  const previous = watched === "blue" ? "green" : "blue";
+  const pollMs = number(options["poll-seconds"], configured.pollSeconds) * 1000;
+  const client = new CloudWatchClient({
+    region: (typeof options.region === "string" ? options.region : configured.region) || process.env.AWS_REGION || "us-east-1",
+    endpoint: typeof options.endpoint === "string" ? options.endpoint : undefined,
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
+  });
+  io.out(`Watching ${alarmNames.join(", ")} for ${minutes} min: ${watched} is live, ${previous} is the rollback.`);
+
+  let verdict;
+  try {
+    verdict = await watchAlarms(
+      {
+        alarmNames,
+        startedAt: new Date(),
+        minutes,
+        settleMinutes: number(options["settle-minutes"], configured.settleMinutes),
+        ignorePollFailures: options["ignore-poll-failures"] === true || configured.ignorePollFailures,
+      },
+      pollMs,
+      {
+        read: cloudWatchAlarmReader(client, alarmNames),
+        now: () => new Date(),
+        // Between polls: stop when traffic was moved by someone else (a rollback from a workstation).
+        sleep: async (ms) => {
+          await new Promise((resolve) => setTimeout(resolve, ms));
+          const live = await selectedColor(deployed.namespace, deployed.liveServiceName).catch(() => watched);
+          if (live !== watched) throw new TrafficMoved(`traffic moved to ${live} during the watch`);
+        },
+        onPoll: (poll, v) =>
+          io.out(
+            "error" in poll
+              ? `  ${poll.at.toISOString()} unreadable: ${poll.error}`
+              : `  ${poll.at.toISOString()} ${poll.readings.map((r) => `${r.name}=${r.state}`).join(" ")} (${v.status})`,
+          ),
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof TrafficMoved)) throw error;
+    io.out(paint.yellow(`Watch stopped: ${error.message}; nothing more to do here.`));
+    return 0;
+  } finally {
+    client.destroy();
+  }
+
+  const report = describeVerdict(verdict, { stack: stackName, previousColor: previous });
+  if (verdict.status === "pass") {
+    io.out(paint.green(`Watch passed: ${watched} stayed healthy for ${minutes} min.`));
+    return 0;
+  }
+  io.err(report);
+  if (verdict.status !== "fail" || verdict.cause !== "alarm" || options["no-rollback"] === true) return 1;
+
+  io.err(paint.red(`A release alarm fired: rolling back to ${previous}.`));
+  const code = await actions.rollback();
+  if (code !== 0) return code;
+  if (options.commit === true) {
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: path.dirname(stackFile), stdio: ["ignore", "inherit", "inherit"], timeout: 60_000 });
+    git("commit", "-m", `${stackName}: roll back to ${previous} (release alarm fired during the watch)`, "--", path.basename(stackFile));
+    git("push");
+    io.out("Committed and pushed the rollback.");
+  }
+  return 1;
+}
