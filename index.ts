@@ -161,6 +161,9 @@ export const liveServiceName = live.service.metadata.name;
 export const previewServiceNames = Object.fromEntries(
   Object.entries(colors.previewServices).map(([color, service]) => [color, service.metadata.name]),
 ) as Record<string, pulumi.Output<string>>;
+export const deploymentNames = Object.fromEntries(
+  Object.entries(colors.deployments).map(([color, deployment]) => [color, deployment.metadata.name]),
+) as Record<string, pulumi.Output<string>>;
 export const migrationJobs = {
   expand: expandJobs.map((j) => j.job.jobName),
   contract: contractJob?.jobName ?? "none",

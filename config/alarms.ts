@@ -120,8 +120,7 @@ export const alarmsSchema = z
         .prefault({}),
     },
     expect("must be an object with `topic`, `dimensions`, `database`, `thresholds`, `backupMetric`"),
-  )
-  .prefault({});
+  );
 
 export type AlarmsConfig = z.infer<typeof alarmsSchema>;
 

@@ -50,3 +50,22 @@ export async function jobState(namespace: string, job: string): Promise<"complet
   if (conditions.some((c) => c.type === "Failed" && c.status === "True")) return "failed";
   return "running";
 }
+
+/** Why the Deployment cannot take traffic now (a rollout pending or failed, Pods not ready), or undefined. */
+export async function deploymentProblem(namespace: string, name: string): Promise<string | undefined> {
+  let d: any;
+  try {
+    d = await kubectlJson(["get", "deployment", name, "-n", namespace]);
+  } catch (error) {
+    if (error instanceof ClusterError && /NotFound|not found/.test(error.message)) return `Deployment \`${name}\` is not in the cluster`;
+    throw error;
+  }
+  const wanted: number = d.spec?.replicas ?? 1;
+  const status = d.status ?? {};
+  if (wanted === 0) return `Deployment \`${name}\` runs 0 replicas`;
+  if ((status.observedGeneration ?? 0) < (d.metadata?.generation ?? 0) || (status.updatedReplicas ?? 0) < wanted) {
+    return `Deployment \`${name}\` has a rollout in progress or stuck (${status.updatedReplicas ?? 0} of ${wanted} Pods on its current template)`;
+  }
+  if ((status.availableReplicas ?? 0) < wanted) return `Deployment \`${name}\` has ${status.availableReplicas ?? 0} of ${wanted} Pods available`;
+  return undefined;
+}

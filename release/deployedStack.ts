@@ -20,6 +20,8 @@ export interface DeployedStack {
   readonly namespace: string;
   readonly liveServiceName: string;
   readonly liveServiceUrn: string;
+  /** Deployment name per color that runs one. */
+  readonly deploymentNames: Readonly<Partial<Record<Color, string>>>;
   /** Smoke Job name per color that has one; empty when the smoke gate is off. */
   readonly smokeJobNames: Readonly<Partial<Record<Color, string>>>;
   readonly promotionWatch: WatchOutput;
@@ -55,6 +57,7 @@ export async function readDeployedStack(stackName: string, workDir: string): Pro
     namespace: text("namespace"),
     liveServiceName: text("liveServiceName"),
     liveServiceUrn: text("liveServiceUrn"),
+    deploymentNames: (value("deploymentNames") ?? {}) as Partial<Record<Color, string>>,
     smokeJobNames: (value("smokeJobNames") ?? {}) as Partial<Record<Color, string>>,
     promotionWatch: {
       minutes: typeof watch.minutes === "number" ? watch.minutes : 0,

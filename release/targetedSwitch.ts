@@ -1,12 +1,12 @@
 /**
  * The rollback's fast path: `pulumi up --target <live Service URN>` through the Automation API, so
  * the engine patches the live Service's selector and touches nothing else: no Job, no Deployment,
- * not a release that is still pending or failed. Refused unless the target color already passed its
- * gate (its smoke Job completed in the cluster). The selector is polled while `up` runs, so the time
+ * not a release that is still pending or failed. Refused unless the target color is ready now: its
+ * Deployment fully rolled out and available, and its smoke Job completed in the cluster. The selector is polled while `up` runs, so the time
  * to the flip is measured where traffic sees it.
  */
 import { Color } from "../config";
-import { ClusterError, jobState, selectedColor } from "./cluster";
+import { ClusterError, deploymentProblem, jobState, selectedColor } from "./cluster";
 import { DeployedStack, firstLine } from "./deployedStack";
 
 export interface SwitchResult {
@@ -23,6 +23,15 @@ const UP_TIMEOUT_MS = 120_000;
 
 /** Problems that forbid switching traffic to `target`; empty when it may go ahead. */
 export async function gateProblems(deployed: DeployedStack, target: Color): Promise<string[]> {
+  const deployment = deployed.deploymentNames[target];
+  if (!deployment) return [`\`${target}\` has no Deployment in the last \`pulumi up\`: stage an image on it and run \`pulumi up\` first`];
+  let notReady: string | undefined;
+  try {
+    notReady = await deploymentProblem(deployed.namespace, deployment);
+  } catch (error) {
+    return [`cannot read Deployment \`${deployment}\` of \`${target}\`: ${error instanceof ClusterError ? error.message : firstLine(error)}; check kubectl's context`];
+  }
+  if (notReady) return [`${notReady}, so \`${target}\` cannot take traffic now; fix or revert its release first`];
   const job = deployed.smokeJobNames[target];
   if (!job) {
     return Object.keys(deployed.smokeJobNames).length === 0

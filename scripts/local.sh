@@ -10,10 +10,12 @@ cd "$(dirname "$0")/.."
 
 command -v pulumi >/dev/null || { echo "local: the pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/)" >&2; exit 1; }
 
-export PULUMI_BACKEND_URL="file://$PWD/.pulumi-local"
+# BLUEGREEN_LOCAL_STATE moves the state (the tests use a temp folder).
+state_dir="${BLUEGREEN_LOCAL_STATE:-$PWD/.pulumi-local}"
+export PULUMI_BACKEND_URL="file://$state_dir"
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-local}"
 export PULUMI_SKIP_UPDATE_CHECK=true
-mkdir -p .pulumi-local
+mkdir -p "$state_dir"
 
 action="${1:-up}"
 stack=local

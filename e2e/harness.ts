@@ -1,0 +1,194 @@
+/**
+ * The end-to-end harness: a stack of this project, driven through the Automation API by the real
+ * `pulumi` CLI, with its state in a temp folder (file backend, passphrase), against the Kubernetes
+ * API in KUBECONFIG. The stack file `Pulumi.<stack>.yaml` is written by the test into the project
+ * directory (git-ignored as `Pulumi.e2e-*.yaml`) and removed afterwards; the program is the
+ * project's own index.ts.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { stringify } from "yaml";
+
+export const ROOT = path.resolve(__dirname, "..");
+export const PROJECT = "bluegreen";
+
+/** Fails at once, with what to do, when the tools are not there. */
+export function requireTools(): void {
+  const missing: string[] = [];
+  for (const tool of ["pulumi", "kubectl"]) {
+    try {
+      execFileSync(tool, ["version", ...(tool === "kubectl" ? ["--client"] : [])], { stdio: "ignore", timeout: 20_000 });
+    } catch {
+      missing.push(tool);
+    }
+  }
+  if (missing.length > 0 || !process.env.KUBECONFIG) {
+    throw new Error(
+      `the end-to-end suite needs ${[...missing, ...(process.env.KUBECONFIG ? [] : ["KUBECONFIG"])].join(", ")}: ` +
+        "see README, End-to-end tests (`.ci/run` builds and starts them from ../shared/tools/e2e)",
+    );
+  }
+}
+
+const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-e2e-state-"));
+// The Automation API, the release CLI the tests spawn and kubectl all read these.
+Object.assign(process.env, {
+  PULUMI_BACKEND_URL: `file://${stateDir}`,
+  PULUMI_CONFIG_PASSPHRASE: "e2e",
+  PULUMI_SKIP_UPDATE_CHECK: "true",
+  PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+  PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+});
+
+export function kubectl(...args: string[]): string {
+  return execFileSync("kubectl", [...args, "--request-timeout=20s"], { encoding: "utf8", timeout: 30_000 });
+}
+
+export function kubectlJson(...args: string[]): any {
+  return JSON.parse(kubectl(...args, "-o", "json"));
+}
+
+export interface StackOptions {
+  readonly namespace: string;
+  readonly config: Record<string, unknown>;
+  readonly secrets: Record<string, string>;
+}
+
+export class E2eStack {
+  private constructor(
+    readonly name: string,
+    readonly namespace: string,
+    readonly stack: Stack,
+  ) {}
+
+  get file(): string {
+    return path.join(ROOT, `Pulumi.${this.name}.yaml`);
+  }
+
+  /** Writes the stack file, creates the stack in the temp backend and its namespace in the cluster. */
+  static async create(name: string, options: StackOptions): Promise<E2eStack> {
+    const file = path.join(ROOT, `Pulumi.${name}.yaml`);
+    const config = Object.fromEntries(Object.entries(options.config).map(([k, v]) => [k.includes(":") ? k : `${PROJECT}:${k}`, v]));
+    fs.writeFileSync(file, stringify({ config }));
+    kubectl("create", "namespace", options.namespace);
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: ROOT });
+    for (const [key, value] of Object.entries(options.secrets)) await stack.setConfig(`${PROJECT}:${key}`, { value, secret: true });
+    return new E2eStack(name, options.namespace, stack);
+  }
+
+  /** `pulumi up`; what changed (op and `type::name`, the stack itself left out) and how long it took. */
+  async up(): Promise<UpResult> {
+    const events: EngineEvent[] = [];
+    const started = Date.now();
+    try {
+      await this.stack.up({ onEvent: (e) => events.push(e) });
+      return { ok: true, changes: changes(events), seconds: (Date.now() - started) / 1000, error: "" };
+    } catch (error) {
+      return { ok: false, changes: changes(events), seconds: (Date.now() - started) / 1000, error: (error as Error).message };
+    }
+  }
+
+  async outputs(): Promise<Record<string, any>> {
+    const out = await this.stack.outputs();
+    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.value]));
+  }
+
+  /** The stack file's text, and a way to change it as `pulumi config set` or a commit would. */
+  read(): string {
+    return fs.readFileSync(this.file, "utf8");
+  }
+
+  write(text: string): void {
+    fs.writeFileSync(this.file, text);
+  }
+
+  async destroy(): Promise<void> {
+    try {
+      await this.stack.destroy();
+      await this.stack.workspace.removeStack(this.name);
+    } finally {
+      fs.rmSync(this.file, { force: true });
+      try {
+        kubectl("delete", "namespace", this.namespace, "--wait=false");
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+export interface UpResult {
+  readonly ok: boolean;
+  /** `op type::name` of every resource step that was not `same`, sorted. */
+  readonly changes: readonly string[];
+  readonly seconds: number;
+  readonly error: string;
+}
+
+function changes(events: readonly EngineEvent[]): string[] {
+  const out = new Set<string>();
+  for (const e of events) {
+    const meta = e.resourcePreEvent?.metadata;
+    if (!meta || meta.op === "same" || meta.op === "read" || meta.type === "pulumi:pulumi:Stack") continue;
+    const name = meta.urn.split("::").pop();
+    out.add(`${meta.op} ${meta.type}::${name}`);
+  }
+  return [...out].sort();
+}
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly seconds: number;
+  /** Seconds from the spawn to the first time `until` held, polled while the CLI ran. */
+  readonly conditionAfter?: number;
+}
+
+/** Runs the built release CLI (`node dist/release/cli.js`) in the project directory. */
+export function releaseCli(args: readonly string[], until?: () => boolean): Promise<CliRun> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["dist/release/cli.js", ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
+    let stdout = "";
+    let stderr = "";
+    let conditionAfter: number | undefined;
+    let polling = false;
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const poll = until
+      ? setInterval(() => {
+          if (conditionAfter !== undefined || polling) return;
+          polling = true;
+          try {
+            if (until()) conditionAfter = (Date.now() - started) / 1000;
+          } catch {
+            // the object may not be readable yet
+          } finally {
+            polling = false;
+          }
+        }, 100)
+      : undefined;
+    const timer = setTimeout(() => child.kill("SIGTERM"), 300_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (poll) clearInterval(poll);
+      resolve({ code: code ?? 1, stdout, stderr, seconds: (Date.now() - started) / 1000, conditionAfter });
+    });
+  });
+}
+
+/** Prints one timing line (collected in the CI log). */
+export function timing(label: string, seconds: number | undefined): void {
+  process.stdout.write(`[e2e timing] ${label}: ${seconds === undefined ? "n/a" : `${seconds.toFixed(2)} s`}\n`);
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

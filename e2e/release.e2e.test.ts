@@ -1,0 +1,248 @@
+/**
+ * Releases, promotions and rollbacks under the real engine: every assertion reads the cluster.
+ * One stack goes through the whole story in order; each step prints its wall times.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { E2eStack, kubectlJson, median, releaseCli, requireTools, timing } from "./harness";
+
+const NS = `e2e-release-${process.pid}`;
+const STACK = `e2e-release-${process.pid}`;
+const LIVE_SERVICE = "web";
+
+let stack: E2eStack;
+
+/** The stack file's bluegreen config, edited, written back (what a commit to the stack file does). */
+function editConfig(edit: (config: Record<string, any>) => void): void {
+  const doc = parse(stack.read());
+  const own: Record<string, any> = {};
+  for (const [k, v] of Object.entries(doc.config)) if (k.startsWith("bluegreen:")) own[k.slice("bluegreen:".length)] = v;
+  edit(own);
+  for (const k of Object.keys(doc.config)) if (k.startsWith("bluegreen:")) delete doc.config[k];
+  for (const [k, v] of Object.entries(own)) doc.config[`bluegreen:${k}`] = v;
+  stack.write(stringify(doc));
+}
+
+const selector = () => kubectlJson("get", "service", LIVE_SERVICE, "-n", NS).spec.selector;
+const selects = (color: string) => () => selector().color === color;
+const resourceVersions = () =>
+  Object.fromEntries(
+    kubectlJson("get", "deployments,services,jobs,configmaps,secrets,poddisruptionbudgets", "-n", NS).items.map((o: any) => [
+      `${o.kind}/${o.metadata.name}`,
+      o.metadata.resourceVersion,
+    ]),
+  ) as Record<string, string>;
+/** Objects whose resourceVersion changed (or that appeared or vanished) between two reads. */
+const changedObjects = (before: Record<string, string>, after: Record<string, string>) =>
+  [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => before[k] !== after[k]).sort();
+const jobsCompleted = () =>
+  kubectlJson("get", "jobs", "-n", NS)
+    .items.filter((j: any) => j.status?.conditions?.some((c: any) => c.type === "Complete" && c.status === "True"))
+    .map((j: any) => j.metadata.name as string);
+
+beforeAll(async () => {
+  requireTools();
+  stack = await E2eStack.create(STACK, {
+    namespace: NS,
+    config: {
+      app: "web",
+      namespace: NS,
+      activeColor: "blue",
+      colors: { blue: { image: "ghcr.io/acme/web:1.0.0", replicas: 2 }, green: { image: "ghcr.io/acme/web:1.0.0", replicas: 2 } },
+      secretEnv: { DATABASE_URL: "databaseUrl", SESSION_SECRET: "sessionSecret" },
+      jobsImage: "ghcr.io/acme/web-jobs:1.0.0",
+      migrations: { mode: "sql", directory: "migrations", backoffLimit: 0 },
+      smoke: { timeoutSeconds: 2, retries: 0 },
+      rolloutTimeoutSeconds: 20,
+    },
+    secrets: { databaseUrl: "postgres://web:e2e-only@db.invalid:5432/web", sessionSecret: "e2e-session-secret" },
+  });
+});
+
+afterAll(async () => {
+  await stack?.destroy();
+});
+
+describe("a stack's life under the real engine", () => {
+  it("first up: migrations and smoke Jobs complete, both colors available, the live Service selects blue", async () => {
+    const up = await stack.up();
+    timing("first up", up.seconds);
+    expect(up.error).toBe("");
+    for (const color of ["blue", "green"]) {
+      const d = kubectlJson("get", "deployment", `web-${color}`, "-n", NS);
+      expect(d.status.availableReplicas).toBe(2);
+    }
+    const outputs = await stack.outputs();
+    expect(jobsCompleted()).toEqual(expect.arrayContaining([...outputs.migrationJobs.expand, ...Object.values(outputs.smokeJobNames)]));
+    expect(outputs.migrationJobs.expand).toHaveLength(1);
+    expect(Object.keys(outputs.smokeJobNames).sort()).toEqual(["blue", "green"]);
+    expect(selector()).toEqual({ app: "web", color: "blue" });
+    // Kubernetes-only stack: no AWS resource in the state.
+    const state = await stack.stack.exportStack();
+    const types: string[] = state.deployment.resources.map((r: any) => r.type);
+    expect(types.filter((t) => t.startsWith("aws:") || t.startsWith("command:") || t === "pulumi:providers:aws")).toEqual([]);
+  });
+
+  it("a second up with no change changes nothing", async () => {
+    const started = Date.now();
+    await stack.stack.preview({ expectNoChanges: true });
+    const up = await stack.up();
+    timing("no-change preview + up", (Date.now() - started) / 1000);
+    expect(up.error).toBe("");
+    expect(up.changes).toEqual([]);
+  });
+
+  it("release: a new image on the idle color changes its Deployment and smoke Job; the live Service is untouched", async () => {
+    const staged = await releaseCli(["stage", "green", "ghcr.io/acme/web:1.1.0", "--stack", STACK]);
+    expect(staged.code).toBe(0);
+    const before = resourceVersions();
+    const up = await stack.up();
+    timing("release (stage green 1.1.0 + up)", up.seconds);
+    expect(up.error).toBe("");
+    const after = resourceVersions();
+    expect(after[`Service/${LIVE_SERVICE}`]).toBe(before[`Service/${LIVE_SERVICE}`]);
+    expect(after["Deployment/web-blue"]).toBe(before["Deployment/web-blue"]);
+    expect(kubectlJson("get", "deployment", "web-green", "-n", NS).spec.template.spec.containers[0].image).toBe("ghcr.io/acme/web:1.1.0");
+    expect(up.changes).toEqual([
+      "create-replacement kubernetes:batch/v1:Job::web-smoke-green",
+      "delete-replaced kubernetes:batch/v1:Job::web-smoke-green",
+      "replace kubernetes:batch/v1:Job::web-smoke-green",
+      "update kubernetes:apps/v1:Deployment::web-green",
+    ]);
+    expect(selector().color).toBe("blue");
+  });
+
+  it("refusals: promoting a color with 0 replicas or no image fails before any change, with the config message", async () => {
+    const good = stack.read();
+    const before = resourceVersions();
+    editConfig((c) => {
+      c.activeColor = "green";
+      c.colors.green.replicas = 0;
+    });
+    let up = await stack.up();
+    expect(up.ok).toBe(false);
+    expect(up.error).toContain("`activeColor` is `green` but `colors.green.replicas` is 0");
+    expect(up.changes).toEqual([]);
+    stack.write(good);
+    editConfig((c) => {
+      c.activeColor = "green";
+      delete c.colors.green.image;
+    });
+    up = await stack.up();
+    expect(up.ok).toBe(false);
+    expect(up.error).toContain("`activeColor` is `green` but `colors.green.image` is not set");
+    expect(up.changes).toEqual([]);
+    stack.write(good);
+    expect(changedObjects(before, resourceVersions())).toEqual([]);
+    expect(selector().color).toBe("blue");
+  });
+
+  it("promote and roll back with the full pulumi up: exactly the live Service changes, and the selector flips", async () => {
+    for (const [command, target] of [
+      ["promote", "green"],
+      ["rollback", "blue"],
+      ["promote", "green"],
+    ] as const) {
+      const edited = await releaseCli([command, "--stack", STACK]);
+      expect(edited.code).toBe(0);
+      const before = resourceVersions();
+      const started = Date.now();
+      let flippedAfter: number | undefined;
+      const poll = setInterval(() => {
+        try {
+          if (flippedAfter === undefined && selects(target)()) flippedAfter = (Date.now() - started) / 1000;
+        } catch {
+          // next poll
+        }
+      }, 100);
+      const up = await stack.up();
+      clearInterval(poll);
+      timing(`${command} via pulumi up: start -> flip`, flippedAfter);
+      timing(`${command} via pulumi up: start -> end`, up.seconds);
+      expect(up.error).toBe("");
+      expect(up.changes).toEqual(["update kubernetes:core/v1:Service::web-live"]);
+      expect(changedObjects(before, resourceVersions())).toEqual([`Service/${LIVE_SERVICE}`]);
+      expect(selector()).toEqual({ app: "web", color: target });
+    }
+  });
+
+  it("a release whose migration fails fails pulumi up and leaves the selector where it was", async () => {
+    editConfig((c) => (c.jobsImage = "ghcr.io/acme/web-jobs:1.1.0-fail"));
+    const up = await stack.up();
+    timing("failing migration release", up.seconds);
+    expect(up.ok).toBe(false);
+    expect(up.error).toMatch(/BackoffLimitExceeded|containerFailed/);
+    expect(selector().color).toBe("green");
+  });
+
+  it("rollback --apply flips the selector in seconds, touching only the live Service, with the failed release pending", async () => {
+    const flips: number[] = [];
+    const ends: number[] = [];
+    let live = "green";
+    for (let i = 0; i < 5; i++) {
+      const target = live === "green" ? "blue" : "green";
+      const before = resourceVersions();
+      const run = await releaseCli(["rollback", "--apply", "--stack", STACK], selects(target));
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`Traffic is on ${target}`);
+      expect(changedObjects(before, resourceVersions())).toEqual([`Service/${LIVE_SERVICE}`]);
+      expect(selector().color).toBe(target);
+      flips.push(run.conditionAfter!);
+      ends.push(run.seconds);
+      live = target;
+    }
+    timing("rollback --apply: start -> flip (median of 5)", median(flips));
+    timing("rollback --apply: start -> end (median of 5)", median(ends));
+    process.stdout.write(`[e2e timing] rollback --apply runs: flip ${flips.map((f) => f.toFixed(2)).join(", ")}; end ${ends.map((e) => e.toFixed(2)).join(", ")}\n`);
+    expect(median(flips)).toBeLessThan(4);
+    expect(median(ends)).toBeLessThan(6);
+  });
+
+  it("the plain revert + pulumi up flips the selector without waiting on the pending failed migration", async () => {
+    const live = selector().color as string;
+    const target = live === "green" ? "blue" : "green";
+    editConfig((c) => (c.activeColor = target === "blue" ? "green" : "blue")); // what the stack file says after the runs above
+    editConfig((c) => (c.activeColor = target));
+    const started = Date.now();
+    let flippedAfter: number | undefined;
+    const poll = setInterval(() => {
+      try {
+        if (flippedAfter === undefined && selects(target)()) flippedAfter = (Date.now() - started) / 1000;
+      } catch {
+        // next poll
+      }
+    }, 100);
+    const up = await stack.up();
+    clearInterval(poll);
+    timing("revert + pulumi up with a pending failed migration: start -> flip", flippedAfter);
+    timing("revert + pulumi up with a pending failed migration: start -> end", up.seconds);
+    expect(selector().color).toBe(target);
+    // The failed migration Job is retried in the same up (it gates the idle color) and fails again,
+    // but the switch did not wait for it.
+    expect(up.changes).toContain("update kubernetes:core/v1:Service::web-live");
+    expect(up.changes.filter((c) => c.includes("Deployment"))).toEqual([]);
+  });
+
+  it("a failing app release on the idle color fails pulumi up and leaves the live selector where it was", async () => {
+    editConfig((c) => (c.jobsImage = "ghcr.io/acme/web-jobs:1.1.0"));
+    const fixed = await stack.up();
+    expect(fixed.error).toBe("");
+    const live = selector().color as string;
+    const idle = live === "blue" ? "green" : "blue";
+    const before = resourceVersions();
+    const staged = await releaseCli(["stage", idle, "ghcr.io/acme/web:1.2.0-fail", "--stack", STACK]);
+    expect(staged.code).toBe(0);
+    const up = await stack.up();
+    timing("failing app release", up.seconds);
+    expect(up.ok).toBe(false);
+    expect(selector().color).toBe(live);
+    expect(resourceVersions()[`Service/${LIVE_SERVICE}`]).toBe(before[`Service/${LIVE_SERVICE}`]);
+    // With the failed release of the idle color pending, the rollback's fast path refuses to switch
+    // to it (its rollout is stuck) and the live color stays put.
+    const refused = await releaseCli(["rollback", "--apply", "--stack", STACK]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`has a rollout in progress or stuck`);
+    expect(selector().color).toBe(live);
+  });
+});
