@@ -9,6 +9,7 @@ import { BlueGreenDeployment } from "./components/blueGreenDeployment";
 import { DatabaseSecret } from "./components/databaseSecret";
 import { LiveService } from "./components/liveService";
 import { MigrationFiles, MigrationJob, PlannedMigrationJob, planMigrations } from "./components/migrationJob";
+import { lintMigrationsAtPreview } from "./components/migrationLint";
 import { SmokeGate } from "./components/smokeGate";
 import { COLORS, Color, effectiveReplicas, loadConfig } from "./config";
 
@@ -164,6 +165,8 @@ export const previewServiceNames = Object.fromEntries(
 export const deploymentNames = Object.fromEntries(
   Object.entries(colors.deployments).map(([color, deployment]) => [color, deployment.metadata.name]),
 ) as Record<string, pulumi.Output<string>>;
+/** `migrate lint` on the SQL files during this preview/up, when `migrations.lintAtPreview` is on. */
+export const migrationLint = migrations?.lintDirectory ? lintMigrationsAtPreview(migrations.lintDirectory, process.cwd()) : "off";
 export const migrationJobs = {
   expand: expandJobs.map((j) => j.job.jobName),
   contract: contractJob?.jobName ?? "none",

@@ -42,6 +42,8 @@ export const migrationsSchema = z.strictObject(
     ddlLockTimeoutSeconds: wholeNumber(0, 10).default(10),
     backoffLimit: wholeNumber(0, 1).default(1),
     activeDeadlineSeconds: wholeNumber(1, 900).default(900),
+    /** sql mode: run `migrate lint` on the files during every preview and up (needs the command plugin). */
+    lintAtPreview: z.boolean(expect("must be `true` or `false`")).default(false),
   },
   expect("must be an object with `mode` and, for `sql`, `image` and `directory`, or for `command`, `command`"),
 );
@@ -67,6 +69,8 @@ export interface MigrationsConfig {
   readonly ddlLockTimeoutSeconds: number;
   readonly backoffLimit: number;
   readonly activeDeadlineSeconds: number;
+  /** sql mode: the directory of the files, absolute, when they are linted at preview. */
+  readonly lintDirectory?: string;
 }
 
 function readDirectory(directory: string, root: string): { files?: MigrationFile[]; problem?: string } {
@@ -154,6 +158,7 @@ export function loadMigrations(
       ddlLockTimeoutSeconds: section.ddlLockTimeoutSeconds,
       backoffLimit: section.backoffLimit,
       activeDeadlineSeconds: section.activeDeadlineSeconds,
+      lintDirectory: section.mode === "sql" && section.lintAtPreview ? path.resolve(root, section.directory!) : undefined,
     },
   };
 }
