@@ -195,7 +195,7 @@ describe("CloudWatch adapter and CLI", () => {
   let server: http.Server;
   let endpoint: string;
   let requests: { target?: string; body: any }[] = [];
-  let alarms: { AlarmName: string; StateValue: string; StateReason?: string; StateUpdatedTimestamp: number; composite?: boolean }[] = [];
+  let alarms: { AlarmName: string; StateValue: string; StateReason?: string; StateUpdatedTimestamp: number; StateTransitionedTimestamp?: number; composite?: boolean }[] = [];
 
   beforeAll(async () => {
     server = http.createServer((req, res) => {
@@ -239,6 +239,27 @@ describe("CloudWatch adapter and CLI", () => {
       { name: NAMES[2], state: "OK", reason: undefined, since: new Date(1772400000_000) },
       { name: NAMES[0], state: "ALARM", reason: "web-production-http-5xx-rate in ALARM", since: new Date(1772445660_000) },
     ]);
+  });
+
+  it("dates a state by StateTransitionedTimestamp: a composite alarm's evaluations move StateUpdatedTimestamp", async () => {
+    // A composite alarm in ALARM since 10:00, re-evaluated at 10:40; the switch was at 10:30.
+    const since = Date.UTC(2026, 2, 2, 10, 0) / 1000;
+    const evaluated = Date.UTC(2026, 2, 2, 10, 40) / 1000;
+    const switchedAt = new Date(Date.UTC(2026, 2, 2, 10, 30));
+    alarms = [
+      { AlarmName: NAMES[0], StateValue: "ALARM", StateUpdatedTimestamp: evaluated, StateTransitionedTimestamp: since, composite: true },
+      { AlarmName: NAMES[1], StateValue: "OK", StateUpdatedTimestamp: evaluated, StateTransitionedTimestamp: since },
+      { AlarmName: NAMES[2], StateValue: "OK", StateUpdatedTimestamp: evaluated, StateTransitionedTimestamp: since },
+    ];
+    const readings = await cloudWatchAlarmReader(client(endpoint), NAMES)();
+    expect(readings.find((r) => r.name === NAMES[0])!.since).toEqual(new Date(since * 1000));
+    // Read as inherited from before the switch: within settleMinutes it does not fail the watch...
+    const poll = { at: new Date(evaluated * 1000), readings };
+    const within = judge({ ...settings, startedAt: switchedAt, settleMinutes: 15 }, [poll], poll.at);
+    expect(within.status).toBe("watching");
+    // ...whereas dated by StateUpdatedTimestamp it would have counted as a new alarm and failed at once.
+    const byUpdate = readings.map((r) => (r.name === NAMES[0] ? { ...r, since: new Date(evaluated * 1000) } : r));
+    expect(judge({ ...settings, startedAt: switchedAt, settleMinutes: 15 }, [{ at: poll.at, readings: byUpdate }], poll.at).status).toBe("fail");
   });
 
   it("an unreachable CloudWatch gives an unreadable verdict with the SDK's reason", async () => {

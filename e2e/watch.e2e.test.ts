@@ -1,0 +1,105 @@
+/**
+ * The post-promotion watch outside `pulumi up`: it runs with the stack unlocked, so a rollback can
+ * run while it watches; and when a release alarm fires it rolls back with the targeted update.
+ * CloudWatch is a loopback stand-in (no AWS here); the engine and the cluster are real.
+ */
+import { spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { FakeCloudWatch } from "./fakeCloudWatch";
+import { E2eStack, kubectlJson, releaseCli, requireTools, ROOT, timing } from "./harness";
+
+const NS = `e2e-watch-${process.pid}`;
+const STACK = `e2e-watch-${process.pid}`;
+const ALARM = "web-e2e-release-health";
+let stack: E2eStack;
+let cloudWatch: FakeCloudWatch;
+
+const liveColor = () => kubectlJson("get", "service", "web", "-n", NS).spec.selector.color as string;
+const fileColor = () => parse(stack.read()).config["bluegreen:activeColor"] as string;
+const now = () => Math.floor(Date.now() / 1000);
+
+/** Starts `release watch` in the background; resolves with its exit code and output. */
+function startWatch(minutes: number) {
+  const started = Date.now();
+  const child = spawn(
+    process.execPath,
+    ["dist/release/cli.js", "watch", "--stack", STACK, "--alarms", ALARM, "--minutes", String(minutes), "--poll-seconds", "1", "--settle-minutes", "0", "--endpoint", cloudWatch.endpoint],
+    { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", AWS_ACCESS_KEY_ID: "AKIDE2E", AWS_SECRET_ACCESS_KEY: "e2e", AWS_REGION: "eu-west-1" } },
+  );
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const done = new Promise<{ code: number; output: string; seconds: number }>((resolve) =>
+    child.on("close", (code) => resolve({ code: code ?? 1, output, seconds: (Date.now() - started) / 1000 })),
+  );
+  return { done, output: () => output };
+}
+
+async function waitFor(what: string, condition: () => boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  requireTools();
+  cloudWatch = await FakeCloudWatch.start();
+  stack = await E2eStack.create(STACK, {
+    namespace: NS,
+    config: {
+      app: "web",
+      namespace: NS,
+      activeColor: "blue",
+      colors: { blue: { image: "ghcr.io/acme/web:2.0.0", replicas: 1 }, green: { image: "ghcr.io/acme/web:2.1.0", replicas: 1 } },
+      jobsImage: "ghcr.io/acme/web-jobs:2.0.0",
+      smoke: { timeoutSeconds: 2, retries: 0 },
+    },
+    secrets: {},
+  });
+  const up = await stack.up();
+  expect(up.error).toBe("");
+});
+
+afterAll(async () => {
+  await stack?.destroy();
+  await cloudWatch?.stop();
+});
+
+describe("release watch", () => {
+  it("runs with the stack unlocked: a rollback during the watch succeeds, and the watch stops", async () => {
+    expect((await releaseCli(["rollback", "--apply", "--stack", STACK])).code).toBe(0); // green live
+    cloudWatch.alarms = [{ AlarmName: ALARM, StateValue: "OK", StateUpdatedTimestamp: now(), StateTransitionedTimestamp: now() - 3600, composite: true }];
+    const watch = startWatch(5);
+    await waitFor("the watch's first poll", () => cloudWatch.requests > 0);
+    const rollback = await releaseCli(["rollback", "--apply", "--stack", STACK]);
+    timing("rollback --apply while the watch runs: start -> end", rollback.seconds);
+    expect(rollback.stderr).toBe("");
+    expect(rollback.code).toBe(0);
+    expect(liveColor()).toBe("blue");
+    const result = await watch.done;
+    expect(result.output).toContain("Watch stopped: traffic moved to blue during the watch");
+    expect(result.code).toBe(0);
+  });
+
+  it("an alarm firing after the switch rolls back with the targeted update", async () => {
+    expect((await releaseCli(["rollback", "--apply", "--stack", STACK])).code).toBe(0); // green live again
+    expect(liveColor()).toBe("green");
+    // The composite alarm's evaluations move StateUpdatedTimestamp all the time; it is OK since long ago.
+    cloudWatch.alarms = [{ AlarmName: ALARM, StateValue: "OK", StateUpdatedTimestamp: now(), StateTransitionedTimestamp: now() - 3600, composite: true }];
+    const watch = startWatch(5);
+    await waitFor("the watch's first poll", () => cloudWatch.requests > 0);
+    const firedAt = Date.now();
+    cloudWatch.alarms = [{ AlarmName: ALARM, StateValue: "ALARM", StateReason: "5xx rate above 1%", StateUpdatedTimestamp: now(), StateTransitionedTimestamp: now(), composite: true }];
+    const result = await watch.done;
+    timing("watch: alarm -> rolled back", (Date.now() - firedAt) / 1000);
+    expect(result.output).toContain(`${ALARM}: ALARM since`);
+    expect(result.output).toContain("A release alarm fired: rolling back to blue.");
+    expect(result.output).toContain("Traffic is on blue");
+    expect(result.code).toBe(1);
+    expect(liveColor()).toBe("blue");
+    expect(fileColor()).toBe("blue");
+  });
+});
