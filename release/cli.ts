@@ -17,6 +17,7 @@ import { DeployedStackError, readDeployedStack } from "./deployedStack";
 import { gateProblems, switchLiveService, SwitchRefused } from "./targetedSwitch";
 import { otherColor } from "../config";
 import { runWatch, WATCH_USAGE } from "./watch";
+import { committedText, retireProblems, switchProblems } from "./sameCommit";
 
 export interface Io {
   readonly out: (line: string) => void;
@@ -152,6 +153,18 @@ function releaseState(loaded: Loaded, stack: string): ReleaseState | string[] {
   return result.ok ? [] : result.problems;
 }
 
+/** The release state of the stack file as last committed, when there is one and it parses. */
+function committedState(loaded: Loaded, stack: string): ReleaseState | undefined {
+  const text = committedText(loaded.file);
+  if (text === undefined) return undefined;
+  try {
+    const state = releaseState({ ...loaded, doc: new StackDocument(text, loaded.doc.project, loaded.fileName) }, stack);
+    return Array.isArray(state) ? undefined : state;
+  } catch {
+    return undefined;
+  }
+}
+
 function refuse(io: Io, paint: Paint, command: string, heading: string, problems: readonly string[]): number {
   io.err(paint.red(`release ${command}: refused: ${heading}`));
   for (const problem of problems) io.err(`  - ${problem}`);
@@ -231,6 +244,19 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         if (!result.ok) return refuse(io, paint, args.command, `${loaded.fileName} would fail \`pulumi up\``, result.problems);
         return DONE;
       }
+      case "promote":
+      case "rollback": {
+        const mixed = switchProblems(committedState(loaded, args.stack), state);
+        if (mixed.length > 0) return refuse(io, paint, args.command, "nothing was written", mixed);
+        break;
+      }
+      case "retire": {
+        const mixed = retireProblems(committedState(loaded, args.stack), state, parseColor(args.positional[0]));
+        if (mixed.length > 0) return refuse(io, paint, args.command, "nothing was written", mixed);
+        break;
+      }
+    }
+    switch (args.command) {
       case "promote":
         return apply(args, loaded, flip(state, "promote"), io, paint);
       case "rollback":
