@@ -232,6 +232,35 @@ const BAD_CONFIGS: BadConfig[] = [
     ],
   },
   {
+    name: "production without alarms",
+    edit: (c) => {
+      delete c.alarms;
+      c.watch.minutes = 0;
+    },
+    problems: [
+      "`alarms` is not set but `production` is true: a production stack must be monitored; add an `alarms` section (see README, Alarms)",
+    ],
+  },
+  {
+    name: "production without alarms, with its 30-minute watch",
+    edit: (c) => delete c.alarms,
+    problems: [
+      "`alarms` is not set but `production` is true: a production stack must be monitored; add an `alarms` section (see README, Alarms)",
+      "`watch.minutes` is 30 but `alarms` is not set, so there are no release alarms to watch: turn the watch off with `pulumi config set --path watch.minutes 0` or add an `alarms` section (see README, Alarms)",
+    ],
+  },
+  {
+    name: "a watch outside production without alarms to read",
+    stack: "staging",
+    edit: (c) => {
+      delete c.alarms;
+      c.watch = { minutes: 10 };
+    },
+    problems: [
+      "`watch.minutes` is 10 but `alarms` is not set, so there are no release alarms to watch: turn the watch off with `pulumi config set --path watch.minutes 0` or add an `alarms` section (see README, Alarms)",
+    ],
+  },
+  {
     name: "backups in another region than the AWS provider's",
     otherConfig: { "aws:region": "us-east-1" },
     problems: [
@@ -292,6 +321,43 @@ describe("good stack config", () => {
     const run = await runProgram("production", { edit: (c) => (c.colors.green.image = digest) });
     expect(run.error).toBeUndefined();
     expect(run.get("kubernetes:apps/v1:Deployment", "web-green").inputs.spec.template.spec.containers[0].image).toBe(digest);
+  });
+
+  it("a Kubernetes-only stack (staging without alarms, backups or watch) registers no AWS and no command resource", async () => {
+    const run = await runProgram("staging", {
+      edit: (c) => {
+        delete c.alarms;
+        delete c.backups;
+        delete c.watch;
+      },
+    });
+    expect(run.error).toBeUndefined();
+    expect(run.resources.filter((r) => r.type.startsWith("aws:")).map((r) => `${r.type}::${r.name}`)).toEqual([]);
+    expect(run.resources.filter((r) => r.type.startsWith("command:")).map((r) => `${r.type}::${r.name}`)).toEqual([]);
+    expect(run.resources.filter((r) => r.type.startsWith("bluegreen:aws:")).map((r) => `${r.type}::${r.name}`)).toEqual([]);
+    expect([...new Set(run.resources.filter((r) => r.custom).map((r) => r.type.split(":")[0]))]).toEqual(["kubernetes"]);
+    expect(run.outputs).toMatchObject({
+      alarmTopicArn: "none",
+      alarmNames: {},
+      skippedAlarms: {},
+      dashboardName: "none",
+      backupBucketName: "none",
+      backupPrefix: "none",
+      preMigrationBackupJobs: [],
+      promotionWatch: { minutes: 0, alarmNames: [], pollSeconds: 60, settleMinutes: 10, ignorePollFailures: false, region: "eu-west-1" },
+    });
+  });
+
+  it("production's stack file still registers the alarms", async () => {
+    const run = await runProgram("production");
+    expect(run.error).toBeUndefined();
+    expect(run.ofType("bluegreen:aws:Alarms").map((r) => r.name)).toEqual(["web-alarms"]);
+    expect(run.ofType("aws:sns/topic:Topic").map((r) => r.name)).toEqual(["web-alarms-topic"]);
+    expect(run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm")).toHaveLength(9);
+    expect(run.ofType("aws:cloudwatch/compositeAlarm:CompositeAlarm").map((r) => r.name)).toEqual(["web-alarms-release-health"]);
+    expect(run.ofType("aws:cloudwatch/dashboard:Dashboard").map((r) => r.name)).toEqual(["web-alarms-dashboard"]);
+    expect(run.outputs.dashboardName).toBe("web-production");
+    expect(run.outputs.alarmTopicArn).toBe("web-alarms-topic-id");
   });
 
   it("lets the idle color be retired: no image and 0 replicas deploys nothing for it", async () => {

@@ -1,13 +1,13 @@
 /**
  * The product's core promise, checked on the real production stack file: a promotion or a rollback
- * changes only the live Service's selector and the post-promotion watch (which then runs); a
- * release to the idle color changes only that color (its Deployment and its smoke Job).
+ * changes only the live Service's selector (the post-promotion watch runs after `pulumi up`, from
+ * the `promotionWatch` output, and is no resource); a release to the idle color changes only that
+ * color (its Deployment and its smoke Job), never the live Service.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { changedResources, ProgramRun, runProgram } from "./helpers/program";
 
 const LIVE_SERVICE = "kubernetes:core/v1:Service::web-live";
-const WATCH = "command:local:Command::web-watch";
 
 describe("promotion and rollback (production)", () => {
   let blueLive: ProgramRun;
@@ -22,9 +22,10 @@ describe("promotion and rollback (production)", () => {
     expect(blueLive.outputs.activeColor).toBe("blue");
   });
 
-  it("promotion changes exactly the live Service and the watch Command: no Deployment, Job, bucket or alarm", () => {
+  it("promotion changes exactly the live Service: no Deployment, Job, Command, bucket or alarm", () => {
     expect(greenLive.error).toBeUndefined();
-    expect(changedResources(blueLive, greenLive)).toEqual([WATCH, LIVE_SERVICE]);
+    expect(changedResources(blueLive, greenLive)).toEqual([LIVE_SERVICE]);
+    expect(greenLive.resources.filter((r) => r.type.startsWith("command:"))).toEqual([]);
   });
 
   it("and within it only the selector", () => {
@@ -38,10 +39,13 @@ describe("promotion and rollback (production)", () => {
     });
   });
 
-  it("rollback (reverting the flip) changes only the live Service and the watch back, to identical inputs", async () => {
+  it("rollback (reverting the flip) changes only the live Service back, to identical inputs", async () => {
     const rolledBack = await runProgram("production");
-    expect(changedResources(greenLive, rolledBack)).toEqual([WATCH, LIVE_SERVICE]);
+    expect(changedResources(greenLive, rolledBack)).toEqual([LIVE_SERVICE]);
     expect(changedResources(blueLive, rolledBack)).toEqual([]);
+    expect(rolledBack.get("kubernetes:core/v1:Service", "web-live").wireInputs).toEqual(
+      blueLive.get("kubernetes:core/v1:Service", "web-live").wireInputs,
+    );
   });
 
   it("after a promotion the live Service waits for the new color's Deployment", () => {
@@ -58,8 +62,11 @@ describe("promotion and rollback (production)", () => {
       liveImage: "ghcr.io/acme/web:1.5.0",
       idleImage: "ghcr.io/acme/web:1.4.2",
       rollbackHint:
-        "Roll back: git revert <promotion commit> && pulumi up -s production (or: pulumi config set activeColor blue -s production && pulumi up -s production)",
+        "Roll back: npm run release -- rollback --stack production --apply (or: git revert <promotion commit> && pulumi up -s production)",
+      liveServiceUrn: "urn:pulumi:production::bluegreen::bluegreen:k8s:LiveService$kubernetes:core/v1:Service::web-live",
     });
+    // The watch settings do not depend on the color: the same output before and after the flip.
+    expect(greenLive.outputs.promotionWatch).toEqual(blueLive.outputs.promotionWatch);
   });
 });
 
@@ -68,6 +75,10 @@ describe("release to the idle color (production)", () => {
     const before = await runProgram("production");
     const after = await runProgram("production", { edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:1.5.1") });
     expect(changedResources(before, after)).toEqual(["kubernetes:apps/v1:Deployment::web-green", "kubernetes:batch/v1:Job::web-smoke-green"]);
+    expect(after.get("kubernetes:core/v1:Service", "web-live").wireInputs).toEqual(before.get("kubernetes:core/v1:Service", "web-live").wireInputs);
+    expect(after.get("kubernetes:core/v1:Service", "web-live").dependencies).toEqual(
+      before.get("kubernetes:core/v1:Service", "web-live").dependencies,
+    );
     expect(after.get("kubernetes:apps/v1:Deployment", "web-green").inputs.spec.template.spec.containers[0].image).toBe(
       "ghcr.io/acme/web:1.5.1",
     );
@@ -98,10 +109,63 @@ describe("release to the idle color (production)", () => {
     expect([replicas(blue, "blue"), replicas(blue, "green")]).toEqual([4, 1]);
     expect([replicas(green, "blue"), replicas(green, "green")]).toEqual([1, 4]);
     expect(changedResources(blue, green)).toEqual([
-      WATCH,
       "kubernetes:apps/v1:Deployment::web-blue",
       "kubernetes:apps/v1:Deployment::web-green",
       LIVE_SERVICE,
     ]);
+  });
+});
+
+describe("the promotion property, on both stacks and their variants", () => {
+  type Variant = [string, "staging" | "production", (c: Record<string, any>) => void];
+  const variants: Variant[] = [
+    ["production", "production", () => {}],
+    ["production without migrations", "production", (c) => delete c.migrations],
+    ["production in command mode", "production", (c) => (c.migrations = { mode: "command", command: ["npx", "prisma", "migrate", "deploy"] })],
+    ["staging", "staging", () => {}],
+    ["staging without alarms or backups", "staging", (c) => (delete c.alarms, delete c.backups, delete c.watch)],
+    ["staging with the smoke gate off", "staging", (c) => (c.smoke = { enabled: false })],
+  ];
+  const flip = (edit: (c: Record<string, any>) => void) => (c: Record<string, any>) => {
+    edit(c);
+    c.activeColor = c.activeColor === "blue" ? "green" : "blue";
+  };
+
+  it.each(variants)("%s: flipping activeColor changes exactly the live Service; flipping back restores identical inputs", async (_name, stack, edit) => {
+    const before = await runProgram(stack, { edit });
+    const flipped = await runProgram(stack, { edit: flip(edit) });
+    const back = await runProgram(stack, { edit });
+    expect(before.error).toBeUndefined();
+    expect(flipped.error).toBeUndefined();
+    expect(changedResources(before, flipped)).toEqual([LIVE_SERVICE]);
+    expect(changedResources(flipped, back)).toEqual([LIVE_SERVICE]);
+    expect(changedResources(before, back)).toEqual([]);
+    const live = (run: ProgramRun) => run.get("kubernetes:core/v1:Service", "web-live");
+    expect(live(back).wireInputs).toEqual(live(before).wireInputs);
+    expect(live(flipped).inputs.spec.selector).toEqual({ app: "web", color: flipped.outputs.activeColor });
+    expect(flipped.resources.filter((r) => r.type.startsWith("command:"))).toEqual([]);
+  });
+
+  const releases: [string, "staging" | "production", (c: Record<string, any>) => void][] = [
+    ["production: a new idle image", "production", (c) => (c.colors.green.image = "ghcr.io/acme/web:1.6.0")],
+    ["production: the idle color scaled", "production", (c) => (c.colors.green.replicas = 6)],
+    ["production: the idle color retired", "production", (c) => ((c.colors.green.replicas = 0), delete c.colors.green.image)],
+    ["production: a new jobs image", "production", (c) => (c.jobsImage = "ghcr.io/acme/web-jobs:1.6.0")],
+    ["staging: a new idle image", "staging", (c) => (c.colors.blue.image = "ghcr.io/acme/web:1.6.0-rc.1")],
+    ["staging: a new idle image and a new migration runner", "staging", (c) => ((c.colors.blue.image = "ghcr.io/acme/web:1.6.0-rc.1"), (c.migrations.image = "ghcr.io/acme/web-jobs:1.6.0-rc.1"))],
+  ];
+
+  it.each(releases)("%s never changes the live Service or what it waits for", async (_name, stack, edit) => {
+    const before = await runProgram(stack);
+    const after = await runProgram(stack, { edit });
+    expect(after.error).toBeUndefined();
+    expect(changedResources(before, after)).not.toContain(LIVE_SERVICE);
+    expect(changedResources(before, after).length).toBeGreaterThan(0);
+    const live = (run: ProgramRun) => run.get("kubernetes:core/v1:Service", "web-live");
+    expect(live(after).wireInputs).toEqual(live(before).wireInputs);
+    expect(live(after).dependencies).toEqual(live(before).dependencies);
+    const activeDeployment = (run: ProgramRun) => run.get("kubernetes:apps/v1:Deployment", `web-${run.outputs.activeColor}`);
+    expect(activeDeployment(after).wireInputs).toEqual(activeDeployment(before).wireInputs);
+    expect(activeDeployment(after).dependencies).toEqual(activeDeployment(before).dependencies);
   });
 });

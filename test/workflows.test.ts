@@ -54,7 +54,9 @@ function expandedJobs(workflow: Workflow): { id: string; job: Job }[] {
 }
 
 const pulumiSteps = (workflow: Workflow) =>
-  expandedJobs(workflow).flatMap(({ id, job }) => job.steps.filter((s) => s.uses?.startsWith("pulumi/actions@")).map((step) => ({ id, job, step })));
+  expandedJobs(workflow).flatMap(({ id, job }) =>
+    job.steps.filter((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command !== undefined).map((step) => ({ id, job, step })),
+  );
 
 const files = fs.readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml")).sort();
 
@@ -142,6 +144,24 @@ describe("deploy.yml", () => {
       expect(job.concurrency).toEqual({ group: `pulumi-${stack}`, "cancel-in-progress": false });
     }
     expect(workflow.jobs.production.needs).toBe("staging");
+  });
+
+  it("runs the post-promotion watch as its own step after pulumi up, only when the live color changed", () => {
+    expect((workflow as any).permissions).toEqual({ contents: "write", "id-token": "write" });
+    for (const stack of ["staging", "production"]) {
+      const steps: any[] = workflow.jobs[stack].steps;
+      const up = steps.findIndex((s: any) => s.with?.command === "up");
+      const names = steps.map((s: any) => s.name);
+      const before = steps.find((s: any) => s.id === "before");
+      const after = steps.find((s: any) => s.id === "after");
+      expect(steps.indexOf(before)).toBeLessThan(up);
+      expect(steps.indexOf(after)).toBeGreaterThan(up);
+      expect(before.run).toBe(`echo "active=$(pulumi stack output activeColor -s ${stack} 2>/dev/null || echo none)" >> "$GITHUB_OUTPUT"`);
+      const watch = steps[names.indexOf("Post-promotion watch")];
+      expect(steps.indexOf(watch)).toBeGreaterThan(steps.indexOf(after));
+      expect(watch.if).toBe("steps.before.outputs.active != 'none' && steps.before.outputs.active != steps.after.outputs.active");
+      expect(watch.run).toContain(`npm run release -- watch --stack ${stack} --commit`);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * The alarms under mocks: every alarm's exact metric or expression, threshold, period, datapoints,
- * missing-data treatment and actions; skipped alarms; the topic and its key; the dashboard; and the
+ * missing-data treatment and actions; skipped alarms; the topic and its key; the dashboard; a stack
+ * without an `alarms` section (no AWS alarm resource at all; not allowed in production); and the
  * `alarms` config rules.
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -257,7 +258,7 @@ describe("alarms with missing dimensions", () => {
     expect(run.get(ALARM, "web-alarms-http-5xx-rate").inputs.threshold).toBe(5);
   });
 
-  it("without dimensions only the backup-age alarm exists; no composite, no watch", async () => {
+  it("without dimensions only the backup-age alarm exists; no composite, nothing to watch", async () => {
     const run = await runProgram("production", {
       edit: (c) => {
         c.alarms = { topic: { kmsKeyId: "alias/web-alarms" } };
@@ -267,7 +268,14 @@ describe("alarms with missing dimensions", () => {
     expect(run.error).toBeUndefined();
     expect(run.ofType(ALARM).map((r) => r.inputs.name)).toEqual(["web-production-backup-age"]);
     expect(run.ofType("aws:cloudwatch/compositeAlarm:CompositeAlarm")).toEqual([]);
-    expect(run.ofType("command:local:Command")).toEqual([]);
+    expect(run.outputs.promotionWatch).toEqual({
+      minutes: 0,
+      alarmNames: [],
+      pollSeconds: 60,
+      settleMinutes: 10,
+      ignorePollFailures: false,
+      region: "eu-west-1",
+    });
     expect(run.outputs.skippedAlarms).toEqual({
       "http-5xx-rate": "`alarms.dimensions.loadBalancer` is not set",
       "p99-latency": "`alarms.dimensions.loadBalancer` is not set",
@@ -297,6 +305,52 @@ describe("alarms with missing dimensions", () => {
     expect(run.get("aws:cloudwatch/compositeAlarm:CompositeAlarm", "web-alarms-release-health").inputs.alarmRule).toBe(
       'ALARM("web-production-http-5xx-rate")',
     );
+  });
+});
+
+describe("a stack without an alarms section", () => {
+  it("registers no Alarms component and no SNS, KMS or CloudWatch resource; the outputs say so", async () => {
+    const run = await runProgram("staging", { edit: (c) => delete c.alarms });
+    expect(run.error).toBeUndefined();
+    expect(run.resources.filter((r) => r.type === "bluegreen:aws:Alarms" || r.type === "bluegreen:aws:AlarmTopic")).toEqual([]);
+    expect(run.resources.filter((r) => /^aws:(sns|cloudwatch)\//.test(r.type)).map((r) => `${r.type}::${r.name}`)).toEqual([]);
+    expect(run.resources.filter((r) => r.type.startsWith("aws:kms/") && r.name.startsWith("web-alarms")).map((r) => r.name)).toEqual([]);
+    expect(run.outputs).toMatchObject({
+      alarmTopicArn: "none",
+      alarmNames: {},
+      skippedAlarms: {},
+      dashboardName: "none",
+      promotionWatch: { minutes: 0, alarmNames: [], pollSeconds: 60, settleMinutes: 10, ignorePollFailures: false, region: "eu-west-1" },
+    });
+    expect(run.outputs.alarmNames).toEqual({});
+    expect(run.outputs.skippedAlarms).toEqual({});
+  });
+
+  it("is refused in production, before any resource is created", async () => {
+    const run = await runProgram("production", {
+      edit: (c) => {
+        delete c.alarms;
+        c.watch.minutes = 0;
+      },
+    });
+    expect(run.error?.name).toBe("ConfigError");
+    expect((run.error as unknown as { problems: string[] }).problems).toEqual([
+      "`alarms` is not set but `production` is true: a production stack must be monitored; add an `alarms` section (see README, Alarms)",
+    ]);
+    expect(run.resources).toEqual([]);
+  });
+
+  it("refuses a watch set without alarms to read", async () => {
+    const run = await runProgram("staging", {
+      edit: (c) => {
+        delete c.alarms;
+        c.watch.minutes = 20;
+      },
+    });
+    expect((run.error as unknown as { problems: string[] }).problems).toEqual([
+      "`watch.minutes` is 20 but `alarms` is not set, so there are no release alarms to watch: turn the watch off with `pulumi config set --path watch.minutes 0` or add an `alarms` section (see README, Alarms)",
+    ]);
+    expect(run.resources).toEqual([]);
   });
 });
 

@@ -25,9 +25,6 @@ const backupJobs = (run: ProgramRun) => run.ofType(JOB).map((j) => j.name).filte
 const urnOf = (run: ProgramRun, type: string, name: string) => run.get(type, name).urn;
 
 
-/** The idle color (green in production) scales only after the live Service switched. */
-const afterSwitch = (run: ProgramRun, color: string) => (color === "green" ? [urnOf(run, "kubernetes:core/v1:Service", "web-live")] : []);
-
 describe("backups in the stacks", () => {
   it("production protects the bucket and its key; staging does not; neither force-destroys", async () => {
     const [production, staging] = [await runProgram("production"), await runProgram("staging")];
@@ -46,7 +43,7 @@ describe("backups in the stacks", () => {
     expect(staging.outputs.backupPrefix).toBe("web/staging");
   });
 
-  it("backup -> migration -> Deployments: each expand migration Job waits for its own pre-migration backup Job", async () => {
+  it("backup -> migration -> the idle color's Deployment: each expand migration Job waits for its own pre-migration backup Job", async () => {
     const run = await runProgram("production");
     const migrationJobs = run.ofType(JOB).filter((j) => /^web-migrate-[a-f0-9]{10}-job$/.test(j.name));
     expect(migrationJobs.length).toBeGreaterThanOrEqual(1);
@@ -67,26 +64,31 @@ describe("backups in the stacks", () => {
         expect(backup.dependencies).toContain(urnOf(run, type, name));
       }
     }
-    for (const color of ["blue", "green"]) {
-      const deployment = run.get("kubernetes:apps/v1:Deployment", `web-${color}`);
-      expect([...deployment.dependencies].sort()).toEqual(
-        [...migrationJobs.map((j) => j.urn), urnOf(run, "kubernetes:core/v1:Secret", "web-env"), ...afterSwitch(run, color)].sort(),
-      );
-    }
+    // Production: blue is live and waits on no Job; green is idle, where releases land.
+    expect([...run.get("kubernetes:apps/v1:Deployment", "web-green").dependencies].sort()).toEqual(
+      [...migrationJobs.map((j) => j.urn), urnOf(run, "kubernetes:core/v1:Secret", "web-env")].sort(),
+    );
+    expect(run.get("kubernetes:apps/v1:Deployment", "web-blue").dependencies).toEqual([urnOf(run, "kubernetes:core/v1:Secret", "web-env")]);
   });
 
-  it("without migrations, both colors' Deployments wait for the release's backup Job (hash of the deployed images)", async () => {
+  it("without migrations, only the idle color's Deployment waits for the release's backup Job (hash of the deployed images)", async () => {
     const run = await runProgram("production", { edit: (c) => delete c.migrations });
     expect(run.error).toBeUndefined();
     const hash = deployedImagesHash({ blue: { image: "ghcr.io/acme/web:1.4.2" }, green: { image: "ghcr.io/acme/web:1.5.0" } });
     expect(hash).toMatch(/^[a-f0-9]{10}$/);
     const job = run.get(JOB, `web-backups-pre-${hash}`);
     expect(backupJobs(run)).toEqual([`web-backups-pre-${hash}`]);
-    for (const color of ["blue", "green"]) {
-      expect([...run.get("kubernetes:apps/v1:Deployment", `web-${color}`).dependencies].sort()).toEqual(
-        [job.urn, urnOf(run, "kubernetes:core/v1:Secret", "web-env"), ...afterSwitch(run, color)].sort(),
-      );
-    }
+    expect([...run.get("kubernetes:apps/v1:Deployment", "web-green").dependencies].sort()).toEqual(
+      [job.urn, urnOf(run, "kubernetes:core/v1:Secret", "web-env")].sort(),
+    );
+    expect(run.get("kubernetes:apps/v1:Deployment", "web-blue").dependencies).toEqual([urnOf(run, "kubernetes:core/v1:Secret", "web-env")]);
+    // After a promotion the roles swap: blue, now idle, waits for the backup Job; green, now live, on none.
+    const promoted = await runProgram("production", { edit: (c) => ((c.activeColor = "green"), delete c.migrations) });
+    expect(promoted.error).toBeUndefined();
+    expect([...promoted.get("kubernetes:apps/v1:Deployment", "web-blue").dependencies].sort()).toEqual(
+      [promoted.get(JOB, `web-backups-pre-${hash}`).urn, urnOf(promoted, "kubernetes:core/v1:Secret", "web-env")].sort(),
+    );
+    expect(promoted.get("kubernetes:apps/v1:Deployment", "web-green").dependencies).toEqual([urnOf(promoted, "kubernetes:core/v1:Secret", "web-env")]);
   });
 
   it("a promotion keeps the release's backup Job; staging a new image (without migrations) makes a new one", async () => {

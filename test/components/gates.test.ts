@@ -1,15 +1,16 @@
 /**
  * The release gates under mocks: the smoke Job per color before the switch (named by what it
- * runs, gating the live Service), the watch Command after it (re-run only by a switch), and the
- * promotion property: a promotion changes the live Service and the watch Command, nothing else.
+ * checks, gating the live Service), the `promotionWatch` output that `npm run release -- watch`
+ * reads after it (no resource: nothing in `pulumi up` waits for the watch), and the promotion
+ * property: a promotion changes the live Service, nothing else.
  */
+import { createHash } from "node:crypto";
 import { Job } from "kubernetes-models/batch/v1";
 import { beforeAll, describe, expect, it } from "vitest";
 import { validateStackConfig } from "../../config";
 import { ProgramRun, changedResources, loadStackConfig, runProgram } from "../helpers/program";
 
 const JOB = "kubernetes:batch/v1:Job";
-const COMMAND = "command:local:Command";
 const SERVICE = "kubernetes:core/v1:Service";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 
@@ -85,7 +86,7 @@ describe("smoke gate", () => {
     expect(run.get(SERVICE, "web-live").dependencies).toEqual([run.get(DEPLOYMENT, "web-blue").urn, run.get(JOB, "web-smoke-blue").urn]);
   });
 
-  it("is named by what it runs: a new image or new checks give a new Job, anything else keeps it", async () => {
+  it("is named by what it checks: a new app image or new checks give a new Job, anything else keeps it", async () => {
     const name = (r: ProgramRun, color: string) => r.get(JOB, `web-smoke-${color}`).inputs.metadata.name;
     const release = await runProgram("production", { edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:1.5.1") });
     expect(name(release, "green")).not.toBe(name(run, "green"));
@@ -94,6 +95,38 @@ describe("smoke gate", () => {
     expect(name(checks, "green")).not.toBe(name(run, "green"));
     const scaled = await runProgram("production", { edit: (c) => (c.colors.green.replicas = 6) });
     expect(name(scaled, "green")).toBe(name(run, "green"));
+    const tool = await runProgram("production", { edit: (c) => (c.jobsImage = "ghcr.io/acme/web-jobs:1.6.0") });
+    expect(name(tool, "green")).toBe(name(run, "green"));
+    expect(name(tool, "blue")).toBe(name(run, "blue"));
+  });
+
+  it("hashes exactly {color, the color's app image, command}: not the jobs image", () => {
+    for (const color of ["blue", "green"]) {
+      const job = run.get(JOB, `web-smoke-${color}`).inputs;
+      const container = job.spec.template.spec.containers[0];
+      const image = color === "blue" ? "ghcr.io/acme/web:1.4.2" : "ghcr.io/acme/web:1.5.0";
+      const hash = createHash("sha256").update(JSON.stringify({ color, image, command: container.command })).digest("hex").slice(0, 10);
+      expect(job.metadata.name).toBe(`web-smoke-${color}-${hash}`);
+    }
+  });
+
+  it("a new jobs image alone re-runs no passed gate: the Job keeps its name and ignores the image change", async () => {
+    const tool = await runProgram("production", { edit: (c) => (c.jobsImage = "ghcr.io/acme/web-jobs:1.6.0") });
+    expect(tool.error).toBeUndefined();
+    for (const color of ["blue", "green"]) {
+      const before = run.get(JOB, `web-smoke-${color}`);
+      const after = tool.get(JOB, `web-smoke-${color}`);
+      expect(after.ignoreChanges).toEqual(["spec.template.spec.containers[0].image"]);
+      expect(before.ignoreChanges).toEqual(["spec.template.spec.containers[0].image"]);
+      // The image is the one difference, and it is ignored: no replacement, no new run.
+      const afterContainer = after.inputs.spec.template.spec.containers[0];
+      expect(afterContainer.image).toBe("ghcr.io/acme/web-jobs:1.6.0");
+      const withOldImage = structuredClone(after.inputs);
+      withOldImage.spec.template.spec.containers[0].image = "ghcr.io/acme/web-jobs:1.5.0";
+      expect(withOldImage).toEqual(before.inputs);
+    }
+    expect(tool.outputs.smokeJobNames).toEqual(run.outputs.smokeJobNames);
+    expect(tool.get(SERVICE, "web-live").wireInputs).toEqual(run.get(SERVICE, "web-live").wireInputs);
   });
 
   it("skips a color that runs no Pods, and checks the health path when no checks are configured", async () => {
@@ -117,32 +150,105 @@ describe("smoke gate", () => {
   });
 });
 
-describe("post-promotion watch", () => {
+describe("post-promotion watch (the promotionWatch output)", () => {
   let run: ProgramRun;
   beforeAll(async () => {
     run = await runProgram("production");
+    expect(run.error).toBeUndefined();
   });
 
-  it("runs the watch after the live Service, over the release alarms, with the previous color for the rollback", () => {
-    const watch = run.get(COMMAND, "web-watch");
-    expect(watch.dependencies).toEqual([run.get(SERVICE, "web-live").urn]);
-    expect(watch.inputs).toEqual({
-      create:
-        "test -f dist/jobs/cli.js || { echo 'dist/jobs/cli.js is missing: run npm run build before pulumi up' >&2; exit 1; }; " +
-        "exec node dist/jobs/cli.js watch --stack production --active blue --previous green " +
-        "--alarms web-production-release-health,web-production-http-5xx-rate,web-production-p99-latency " +
-        "--minutes 30 --poll-seconds 60 --settle-minutes 10 --region eu-west-1",
-      update: "echo 'watch settings changed; they apply from the next switch of the live Service'",
-      triggers: ["blue"],
+  const PRODUCTION_RELEASE_ALARMS = ["web-production-release-health", "web-production-http-5xx-rate", "web-production-p99-latency"];
+
+  it("is no resource of the program: no Command, no PromotionWatch component", () => {
+    expect(run.resources.filter((r) => r.type.startsWith("command:"))).toEqual([]);
+    expect(run.resources.filter((r) => r.type === "bluegreen:ops:PromotionWatch")).toEqual([]);
+  });
+
+  it("names the release alarms and the stack's watch settings", () => {
+    expect(run.outputs.promotionWatch).toEqual({
+      minutes: 30,
+      alarmNames: PRODUCTION_RELEASE_ALARMS,
+      pollSeconds: 60,
+      settleMinutes: 10,
+      ignorePollFailures: false,
+      region: "eu-west-1",
+    });
+    expect(run.outputs.liveServiceUrn).toBe(run.get(SERVICE, "web-live").urn);
+    expect(run.outputs.liveServiceUrn).toBe("urn:pulumi:production::bluegreen::bluegreen:k8s:LiveService$kubernetes:core/v1:Service::web-live");
+  });
+
+  it("carries ignorePollFailures and the other settings as configured, and watch.minutes 0 turns it off", async () => {
+    const tuned = await runProgram("production", {
+      edit: (c) => (c.watch = { minutes: 45, pollSeconds: 30, settleMinutes: 5, ignorePollFailures: true }),
+    });
+    expect(tuned.outputs.promotionWatch).toEqual({
+      minutes: 45,
+      alarmNames: PRODUCTION_RELEASE_ALARMS,
+      pollSeconds: 30,
+      settleMinutes: 5,
+      ignorePollFailures: true,
+      region: "eu-west-1",
+    });
+    const off = await runProgram("production", { edit: (c) => (c.watch.minutes = 0) });
+    expect(off.error).toBeUndefined();
+    expect(off.outputs.promotionWatch).toEqual({
+      minutes: 0,
+      alarmNames: PRODUCTION_RELEASE_ALARMS,
+      pollSeconds: 60,
+      settleMinutes: 10,
+      ignorePollFailures: false,
+      region: "eu-west-1",
     });
   });
 
-  it("passes --ignore-poll-failures when configured, and watch.minutes 0 turns it off", async () => {
-    const ignoring = await runProgram("production", { edit: (c) => (c.watch.ignorePollFailures = true) });
-    expect(ignoring.get(COMMAND, "web-watch").inputs.create).toMatch(/--settle-minutes 10 --ignore-poll-failures --region eu-west-1$/);
-    const off = await runProgram("production", { edit: (c) => (c.watch.minutes = 0) });
-    expect(off.ofType(COMMAND)).toEqual([]);
-    expect(off.outputs.promotionWatch).toBe("off (watch.minutes is 0)");
+  it("defaults to 30 minutes when the stack has release alarms", async () => {
+    const defaulted = await runProgram("staging", { edit: (c) => delete c.watch });
+    expect(defaulted.error).toBeUndefined();
+    expect(defaulted.outputs.promotionWatch).toEqual({
+      minutes: 30,
+      alarmNames: ["web-staging-release-health", "web-staging-http-5xx-rate", "web-staging-p99-latency"],
+      pollSeconds: 60,
+      settleMinutes: 10,
+      ignorePollFailures: false,
+      region: "eu-west-1",
+    });
+  });
+
+  it("defaults to 0 minutes, with no alarm names, when the alarms have no release alarms", async () => {
+    const noRelease = await runProgram("staging", {
+      edit: (c) => {
+        delete c.watch;
+        delete c.alarms.dimensions.loadBalancer;
+        delete c.alarms.dimensions.targetGroup;
+      },
+    });
+    expect(noRelease.error).toBeUndefined();
+    expect(noRelease.outputs.promotionWatch).toEqual({
+      minutes: 0,
+      alarmNames: [],
+      pollSeconds: 60,
+      settleMinutes: 10,
+      ignorePollFailures: false,
+      region: "eu-west-1",
+    });
+  });
+
+  it("defaults to 0 minutes, with no alarm names, when the stack has no alarms", async () => {
+    const noAlarms = await runProgram("staging", {
+      edit: (c) => {
+        delete c.watch;
+        delete c.alarms;
+      },
+    });
+    expect(noAlarms.error).toBeUndefined();
+    expect(noAlarms.outputs.promotionWatch).toEqual({
+      minutes: 0,
+      alarmNames: [],
+      pollSeconds: 60,
+      settleMinutes: 10,
+      ignorePollFailures: false,
+      region: "eu-west-1",
+    });
   });
 });
 
@@ -152,12 +258,12 @@ describe("promotion, rollback and release diffs", () => {
     before = await runProgram("production");
   });
 
-  it("a promotion changes the live Service and the watch Command, and nothing else", async () => {
+  it("a promotion changes the live Service, and nothing else", async () => {
     const promoted = await runProgram("production", { edit: (c) => (c.activeColor = "green") });
-    expect(changedResources(before, promoted)).toEqual([`${COMMAND}::web-watch`, `${SERVICE}::web-live`]);
-    // Its triggers change, so the Command is replaced and the watch runs; green's smoke Job stays as it is.
-    expect(promoted.get(COMMAND, "web-watch").inputs.triggers).toEqual(["green"]);
-    expect(promoted.get(COMMAND, "web-watch").inputs.create).toContain("--active green --previous blue");
+    expect(changedResources(before, promoted)).toEqual([`${SERVICE}::web-live`]);
+    // Green's smoke Job stays as it is: the switch waits for no new run.
+    expect(promoted.get(JOB, "web-smoke-green").inputs).toEqual(before.get(JOB, "web-smoke-green").inputs);
+    expect(promoted.outputs.promotionWatch).toEqual(before.outputs.promotionWatch);
     expect(promoted.get(SERVICE, "web-live").dependencies).toEqual([
       promoted.get(DEPLOYMENT, "web-green").urn,
       promoted.get(JOB, "web-smoke-green").urn,
@@ -167,20 +273,20 @@ describe("promotion, rollback and release diffs", () => {
   it("a rollback re-runs no smoke Job: the verified color's Job is unchanged, so the switch waits for nothing", async () => {
     const promoted = await runProgram("production", { edit: (c) => (c.activeColor = "green") });
     const rolledBack = await runProgram("production");
-    expect(changedResources(promoted, rolledBack)).toEqual([`${COMMAND}::web-watch`, `${SERVICE}::web-live`]);
+    expect(changedResources(promoted, rolledBack)).toEqual([`${SERVICE}::web-live`]);
     expect(rolledBack.get(JOB, "web-smoke-blue").inputs).toEqual(promoted.get(JOB, "web-smoke-blue").inputs);
   });
 
-  it("a release on the idle color changes its Deployment and smoke Job, never the live Service or the watch", async () => {
+  it("a release on the idle color changes its Deployment and smoke Job, never the live Service", async () => {
     const released = await runProgram("production", { edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:1.5.1") });
     expect(changedResources(before, released)).toEqual([`${DEPLOYMENT}::web-green`, `${JOB}::web-smoke-green`]);
-    expect(released.get(COMMAND, "web-watch").inputs.triggers).toEqual(before.get(COMMAND, "web-watch").inputs.triggers);
+    expect(released.get(SERVICE, "web-live").dependencies).toEqual(before.get(SERVICE, "web-live").dependencies);
   });
 
-  it("changing the watch settings updates the Command (its no-op update) without a new trigger", async () => {
+  it("changing the watch settings changes no resource, only the promotionWatch output", async () => {
     const retuned = await runProgram("production", { edit: (c) => (c.watch.minutes = 45) });
-    expect(changedResources(before, retuned)).toEqual([`${COMMAND}::web-watch`]);
-    expect(retuned.get(COMMAND, "web-watch").inputs.triggers).toEqual(["blue"]);
+    expect(changedResources(before, retuned)).toEqual([]);
+    expect(retuned.outputs.promotionWatch).toEqual({ ...(before.outputs.promotionWatch as object), minutes: 45 });
   });
 });
 
@@ -227,6 +333,45 @@ describe("gate config rules", () => {
     expect(problems((c) => delete c.alarms.dimensions.loadBalancer)).toEqual([
       "`alarms.dimensions.targetGroup` is `targetgroup/web-production/73e2d6bc24d8a067` but `alarms.dimensions.loadBalancer` is not set: target group metrics are keyed by both; set it with `pulumi config set --path alarms.dimensions.loadBalancer app/<name>/<id>`",
       "`watch.minutes` is 30 but `alarms.dimensions.loadBalancer` is not set, so there are no release alarms to watch: set it with `pulumi config set --path alarms.dimensions.loadBalancer app/<name>/<id>` or turn the watch off with `pulumi config set --path watch.minutes 0`",
+    ]);
+  });
+
+  it("defaults the watch to what there is to watch: no watch problem when release alarms are missing and watch.minutes is unset", () => {
+    expect(
+      problems((c) => {
+        delete c.watch.minutes;
+        delete c.alarms.dimensions.loadBalancer;
+        delete c.alarms.dimensions.targetGroup;
+      }),
+    ).toEqual([]);
+  });
+
+  it("refuses a production stack without alarms, and a watch with no alarms section to read", () => {
+    expect(
+      problems((c) => {
+        delete c.alarms;
+        c.watch.minutes = 0;
+      }),
+    ).toEqual([
+      "`alarms` is not set but `production` is true: a production stack must be monitored; add an `alarms` section (see README, Alarms)",
+    ]);
+    expect(problems((c) => delete c.alarms)).toEqual([
+      "`alarms` is not set but `production` is true: a production stack must be monitored; add an `alarms` section (see README, Alarms)",
+      "`watch.minutes` is 30 but `alarms` is not set, so there are no release alarms to watch: turn the watch off with `pulumi config set --path watch.minutes 0` or add an `alarms` section (see README, Alarms)",
+    ]);
+  });
+
+  it("outside production, alarms are optional, but a watch set without them is refused", () => {
+    const staging = (edit: (config: any) => void) => {
+      const config = loadStackConfig("staging");
+      edit(config);
+      const result = validateStackConfig(config);
+      return result.ok ? [] : result.problems;
+    };
+    expect(staging((c) => delete c.alarms)).toEqual([]);
+    expect(staging((c) => (delete c.alarms, delete c.watch))).toEqual([]);
+    expect(staging((c) => (delete c.alarms, (c.watch = { minutes: 15 })))).toEqual([
+      "`watch.minutes` is 15 but `alarms` is not set, so there are no release alarms to watch: turn the watch off with `pulumi config set --path watch.minutes 0` or add an `alarms` section (see README, Alarms)",
     ]);
   });
 });

@@ -2,13 +2,18 @@ import { describe, expect, it } from "vitest";
 import { runProgram } from "../helpers/program";
 
 describe("LiveService", () => {
-  it("is the app-named Service selecting the active color, after the active Deployment", async () => {
+  it("is the app-named Service selecting the active color, after the active Deployment and its smoke Job, skipping the endpoint await", async () => {
     const run = await runProgram("staging");
     const live = run.get("kubernetes:core/v1:Service", "web-live");
     expect(live.inputs).toEqual({
       apiVersion: "v1",
       kind: "Service",
-      metadata: { name: "web", namespace: "web-staging", labels: { app: "web", role: "live" } },
+      metadata: {
+        name: "web",
+        namespace: "web-staging",
+        labels: { app: "web", role: "live" },
+        annotations: { "pulumi.com/skipAwait": "true" },
+      },
       spec: {
         type: "ClusterIP",
         selector: { app: "web", color: "green" },
@@ -16,8 +21,10 @@ describe("LiveService", () => {
       },
     });
     expect(live.parent).toBe(run.get("bluegreen:k8s:LiveService", "web-live").urn);
-    expect(live.dependencies).toContain(run.get("kubernetes:apps/v1:Deployment", "web-green").urn);
+    expect(live.dependencies).toEqual([run.get("kubernetes:apps/v1:Deployment", "web-green").urn, run.get("kubernetes:batch/v1:Job", "web-smoke-green").urn]);
     expect(live.dependencies).not.toContain(run.get("kubernetes:apps/v1:Deployment", "web-blue").urn);
+    // Nothing but the contract Job (none here) waits on it: `pulumi up --target` of it always works.
+    expect(run.resources.filter((r) => r.dependencies.includes(live.urn))).toEqual([]);
   });
 
   it("exposes the configured service port", async () => {
@@ -29,7 +36,7 @@ describe("LiveService", () => {
 });
 
 describe("stack outputs", () => {
-  it("staging: the live and idle colors, images, Service names and the rollback hint", async () => {
+  it("staging: the live and idle colors, images, Service names, the live Service's URN and the rollback hint", async () => {
     const run = await runProgram("staging");
     // (the alarm and gate outputs are asserted in test/components/alarms.test.ts and gates.test.ts)
     expect(run.outputs).toMatchObject({
@@ -41,8 +48,10 @@ describe("stack outputs", () => {
       previewServiceNames: { blue: "web-blue-preview", green: "web-green-preview" },
       migrationJobs: { expand: [expect.stringMatching(/^web-migrate-[0-9a-f]{10}$/)], contract: "none" },
       rollbackHint:
-        "Roll back: git revert <promotion commit> && pulumi up -s staging (or: pulumi config set activeColor blue -s staging && pulumi up -s staging)",
+        "Roll back: npm run release -- rollback --stack staging --apply (or: git revert <promotion commit> && pulumi up -s staging)",
+      liveServiceUrn: "urn:pulumi:staging::bluegreen::bluegreen:k8s:LiveService$kubernetes:core/v1:Service::web-live",
     });
+    expect(run.outputs.liveServiceUrn).toBe(run.get("kubernetes:core/v1:Service", "web-live").urn);
     expect(run.secretOutputs).toEqual([]);
   });
 });

@@ -142,9 +142,12 @@ describe("migration Jobs in the stack (staging, sql mode)", () => {
     expect(configMap.inputs.metadata.name).toMatch(/^web-migrations-[0-9a-f]{10}$/);
   });
 
-  it("makes both colors' Deployments wait for the expand Job", () => {
+  it("makes only the idle color's Deployment wait for the expand Job; the live color's waits on nothing", () => {
     const job = migrationJobsOf(run)[0];
-    for (const color of ["blue", "green"]) expect(run.get(DEPLOYMENT, `web-${color}`).dependencies).toContain(job.urn);
+    const envSecret = run.get("kubernetes:core/v1:Secret", "web-env").urn;
+    // Staging: green is live, blue idle (where releases land).
+    expect(run.get(DEPLOYMENT, "web-blue").dependencies).toEqual([job.urn, envSecret]);
+    expect(run.get(DEPLOYMENT, "web-green").dependencies).toEqual([envSecret]);
   });
 
   it("registers Kubernetes objects that validate against the schema", () => {
@@ -216,25 +219,28 @@ describe("when the migration Jobs change", () => {
     expect(jobNames(copied)).toEqual(jobNames(baseline));
   });
 
-  it("command mode: a Job per color image; a new green image changes only green's Job and green waits for it", async () => {
+  it("command mode: a Job per color image; a new image on the idle color (blue) changes only blue's Job and only blue waits for it", async () => {
     const before = await runProgram("staging", { edit: commandMode });
     const after = await runProgram("staging", {
       edit: (c) => {
         commandMode(c);
-        c.colors.green.image = "ghcr.io/acme/web:1.5.0";
+        c.colors.blue.image = "ghcr.io/acme/web:1.6.0-rc.1";
       },
     });
+    expect(after.error).toBeUndefined();
     const spec = (image: string): MigrationJobSpec => ({ image, command: ["npx", "prisma", "migrate", "deploy"], files: [], phase: "expand" });
-    const blueName = `web-migrate-${migrationJobHash(spec("ghcr.io/acme/web:1.4.2"))}`;
-    expect(jobNames(before)).toEqual([blueName, `web-migrate-${migrationJobHash(spec("ghcr.io/acme/web:1.5.0-rc.2"))}`].sort());
-    expect(jobNames(after)).toEqual([blueName, `web-migrate-${migrationJobHash(spec("ghcr.io/acme/web:1.5.0"))}`].sort());
-    const greenJob = migrationJobsOf(after).find((j) => j.inputs.spec.template.spec.containers[0].image === "ghcr.io/acme/web:1.5.0")!;
-    const blueJob = migrationJobsOf(after).find((j) => j.inputs.metadata.name === blueName)!;
-    expect(after.get(DEPLOYMENT, "web-green").dependencies).toContain(greenJob.urn);
-    expect(after.get(DEPLOYMENT, "web-green").dependencies).not.toContain(blueJob.urn);
-    expect(after.get(DEPLOYMENT, "web-blue").dependencies).toContain(blueJob.urn);
+    const greenName = `web-migrate-${migrationJobHash(spec("ghcr.io/acme/web:1.5.0-rc.2"))}`;
+    expect(jobNames(before)).toEqual([`web-migrate-${migrationJobHash(spec("ghcr.io/acme/web:1.4.2"))}`, greenName].sort());
+    expect(jobNames(after)).toEqual([`web-migrate-${migrationJobHash(spec("ghcr.io/acme/web:1.6.0-rc.1"))}`, greenName].sort());
+    const blueJob = migrationJobsOf(after).find((j) => j.inputs.spec.template.spec.containers[0].image === "ghcr.io/acme/web:1.6.0-rc.1")!;
+    const greenJob = migrationJobsOf(after).find((j) => j.inputs.metadata.name === greenName)!;
+    const envSecret = after.get("kubernetes:core/v1:Secret", "web-env").urn;
+    expect(after.get(DEPLOYMENT, "web-blue").dependencies).toEqual([blueJob.urn, envSecret]);
+    // Green is live: its Deployment waits on no Job, not even the Job of its own image.
+    expect(after.get(DEPLOYMENT, "web-green").dependencies).toEqual([envSecret]);
+    expect(greenJob.inputs).toEqual(migrationJobsOf(before).find((j) => j.inputs.metadata.name === greenName)!.inputs);
     expect(after.ofType(CONFIG_MAP)).toEqual([]);
-    expect(greenJob.inputs.spec.template.spec.volumes).toEqual([{ name: "tmp", emptyDir: {} }]);
+    expect(blueJob.inputs.spec.template.spec.volumes).toEqual([{ name: "tmp", emptyDir: {} }]);
   });
 
   it("runs the contract Job only once the idle color is retired, after the expand Job, both Deployments and the switch", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mergeStackConfig, projectName, withoutSecrets } from "../../lib/stackFile";
+import { mergeStackConfig, projectName, stackFileValues, withoutSecrets } from "../../lib/stackFile";
 
 const PROJECT = `name: bluegreen
 runtime: nodejs
@@ -51,6 +51,34 @@ describe("stack file config", () => {
       healthPath: "/healthz",
       region: "eu-west-1",
       secretEnv: { SESSION_SECRET: "sessionSecret" },
+    });
+  });
+
+  it("decodes top-level strings as the engine does, since `pulumi config set` rewrites scalars as strings", () => {
+    const rewritten = `config:
+  bluegreen:production: "true"
+  bluegreen:port: "9090"
+  bluegreen:app: web
+  bluegreen:namespace: "web-production"
+  bluegreen:colors:
+    blue:
+      image: ghcr.io/acme/web:1.4.2
+      replicas: "4"
+  aws:region: eu-central-1
+`;
+    expect(mergeStackConfig(PROJECT, rewritten)).toEqual({
+      production: true,
+      port: 9090,
+      healthPath: "/healthz",
+      region: "eu-west-1",
+      app: "web",
+      namespace: "web-production",
+      // Only top-level values are decoded: a nested value reaches the program inside JSON, as written.
+      colors: { blue: { image: "ghcr.io/acme/web:1.4.2", replicas: "4" } },
+    });
+    expect(stackFileValues(`config:\n  bluegreen:production: "false"\n  bluegreen:activeColor: "blue"\n`, "bluegreen")).toEqual({
+      production: false,
+      activeColor: "blue",
     });
   });
 

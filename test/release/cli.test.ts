@@ -21,7 +21,7 @@ describe("promote and rollback", () => {
         "+  bluegreen:activeColor: green",
         "   bluegreen:colors:",
         "",
-        "Next: review the diff, then commit and apply (this CLI never runs pulumi):",
+        "Next: review the diff, then commit and apply:",
         '  git commit -am "production: promote green (ghcr.io/acme/web:1.5.0) to live"',
         "  pulumi up -s production",
       ].join("\n"),
@@ -49,7 +49,7 @@ describe("promote and rollback", () => {
       "",
       "When you know the promotion commit, `git revert <promotion commit>` makes this same change and records why; find it with `git log --oneline -- Pulumi.staging.yaml`.",
       "",
-      "Next: review the diff, then commit and apply (this CLI never runs pulumi):",
+      "Next: review the diff, then commit and apply:",
       '  git commit -am "staging: roll back to blue (ghcr.io/acme/web:1.4.2)"',
       "  pulumi up -s staging",
     ]);
@@ -123,7 +123,7 @@ describe("stage", () => {
         "",
         "`pulumi up` rolls green out behind its preview Service; traffic moves only with `npm run release -- promote --stack production`.",
         "",
-        "Next: review the diff, then commit and apply (this CLI never runs pulumi):",
+        "Next: review the diff, then commit and apply:",
         '  git commit -am "production: stage ghcr.io/acme/web:1.6.0 on green"',
         "  pulumi up -s production",
       ].join("\n"),
@@ -298,6 +298,31 @@ describe("status", () => {
     });
   });
 
+  it("accepts a production stack file whose scalars `pulumi config set` rewrote as strings", async () => {
+    const copy = copyStacks();
+    const expected = await release(copy.dir, ["status", "--stack", "production"]);
+    copy.write("production", replaceOnce(original("production"), "  bluegreen:production: true\n", '  bluegreen:production: "true"\n'));
+    expect(copy.read("production")).toContain('  bluegreen:production: "true"\n');
+    const result = await release(copy.dir, ["status", "--stack", "production"]);
+    expect(result).toEqual({ code: 0, err: "", out: expected.out });
+    expect(result.out.split("\n")[0]).toBe("Stack production (Pulumi.production.yaml)");
+    // Read as the boolean it is: production rules still apply (an unpinned image is refused).
+    copy.write(
+      "production",
+      replaceOnce(
+        replaceOnce(original("production"), "  bluegreen:production: true\n", '  bluegreen:production: "true"\n'),
+        "      image: ghcr.io/acme/web:1.5.0\n",
+        "      image: ghcr.io/acme/web:latest\n",
+      ),
+    );
+    const unpinned = await release(copy.dir, ["status", "--stack", "production"]);
+    expect(unpinned.code).toBe(1);
+    expect(unpinned.err.split("\n")).toEqual([
+      "release status: refused: Pulumi.production.yaml would fail `pulumi up`",
+      "  - `colors.green.image` is `ghcr.io/acme/web:latest`: production images must be pinned (`latest` moves); use a version tag or a digest, such as `ghcr.io/acme/web:1.4.2` or `ghcr.io/acme/web@sha256:<digest>`",
+    ]);
+  });
+
   it("ignores encrypted secret values, as pulumi up's config validation does", async () => {
     const copy = copyStacks();
     copy.write("production", `${original("production")}  bluegreen:databaseUrl:\n    secure: v1:AAAABBBB\n  bluegreen:sessionSecret:\n    secure: v1:CCCCDDDD\n`);
@@ -340,7 +365,7 @@ describe("output and usage", () => {
 
   it.each([
     [["status"], "release: `--stack` is required: name the stack, such as `--stack staging`"],
-    [["deploy", "--stack", "staging"], "release: `deploy` is not a command; use one of status, stage, promote, rollback, retire"],
+    [["deploy", "--stack", "staging"], "release: `deploy` is not a command; use one of status, stage, promote, rollback, retire, watch"],
     [["stage", "green", "--stack", "staging"], "release: `stage` takes 2 argument(s): stage <color> <image>"],
     [["retire", "purple", "--stack", "staging"], "release: `purple` is not a color; use `blue` or `green`"],
     [["promote", "--stack"], "release: `--stack` needs a value"],
