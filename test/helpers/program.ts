@@ -55,6 +55,8 @@ export interface RegisteredResource {
 
 export interface ProgramRun {
   readonly resources: readonly RegisteredResource[];
+  /** Invokes the program made (token and inputs), in order. */
+  readonly calls: readonly { readonly token: string; readonly inputs: any }[];
   readonly outputs: Record<string, unknown>;
   /** Names of stack outputs that are secret. */
   readonly secretOutputs: readonly string[];
@@ -123,13 +125,17 @@ export async function runProgram(stack: StackName, options: RunOptions = {}): Pr
   const registered = new Map<string, Omit<RegisteredResource, "inputs" | "urn">>();
   const inputsByKey = new Map<string, any>();
   const resources: RegisteredResource[] = [];
+  const calls: { token: string; inputs: any }[] = [];
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
         inputsByKey.set(`${args.type}::${args.name}`, args.inputs);
         return { id: `${args.name}-id`, state: args.inputs };
       },
-      call: (args) => args.inputs,
+      call: (args) => {
+        calls.push({ token: args.token, inputs: args.inputs });
+        return args.inputs;
+      },
     },
     PROJECT,
     stack,
@@ -188,7 +194,7 @@ export async function runProgram(stack: StackName, options: RunOptions = {}): Pr
     return found[0];
   };
   const ofType = (type: string) => resources.filter((r) => r.type === type);
-  return { resources, outputs, secretOutputs, error, get, ofType };
+  return { resources, calls, outputs, secretOutputs, error, get, ofType };
 }
 
 /** Resources whose inputs differ between two runs, keyed `type::name`; added and removed ones too. */
