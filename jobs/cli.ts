@@ -15,7 +15,6 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   migrate: () => import("./commands/migrate"),
   smoke: () => import("./commands/smoke"),
   verify: () => import("./commands/verify"),
-  watch: () => import("./commands/watch"),
 };
 
 function usage(): string {

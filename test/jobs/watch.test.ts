@@ -3,16 +3,13 @@
  * clock, the CloudWatch adapter against a loopback server speaking the DescribeAlarms protocol,
  * and the CLI end to end.
  */
-import { spawn } from "node:child_process";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
-import * as path from "node:path";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cloudWatchAlarmReader } from "../../jobs/watch/cloudwatch";
 import { AlarmReading, AlarmStateValue, Poll, Verdict, WatchSettings, describeVerdict, judge, rollbackCommands } from "../../jobs/watch/verdict";
 import { watchAlarms } from "../../jobs/watch/watcher";
-import { ROOT } from "../helpers/program";
 
 const START = new Date("2026-03-02T10:00:00Z");
 const at = (minutes: number) => new Date(START.getTime() + minutes * 60_000);
@@ -273,57 +270,5 @@ describe("CloudWatch adapter and CLI", () => {
       sleep: async () => {},
     });
     expect(verdict).toMatchObject({ status: "fail", cause: "unreadable", problem: expect.stringMatching(/could not read the alarm states at .*ECONNREFUSED/) });
-  });
-
-  function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, [path.join(ROOT, "dist/jobs/cli.js"), "watch", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "test-secret", GITHUB_SHA: "0123456789abcdef0123", ...extraEnv },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  }
-  const cliArgs = () => ["--stack", "production", "--active", "green", "--previous", "blue", "--alarms", NAMES.join(","), "--minutes", "0", "--region", "eu-west-1", "--endpoint", endpoint];
-
-  it("CLI: exit 0 when the alarms are clear", async () => {
-    alarms = NAMES.map((AlarmName) => ({ AlarmName, StateValue: "OK", StateUpdatedTimestamp: 1772400000 }));
-    const { code, stderr } = await cli(cliArgs());
-    // (stderr may start with the AWS SDK's Node version notice)
-    expect(stderr.trim().split("\n").at(-1)).toBe("Release alarms stayed clear for the whole watch.");
-    expect(code).toBe(0);
-  });
-
-  it("CLI: exit 1 naming the alarm that fired, with the rollback to the previous color", async () => {
-    const justNow = Math.ceil(Date.now() / 1000) + 5;
-    alarms = NAMES.map((AlarmName, i) => ({ AlarmName, StateValue: i === 2 ? "ALARM" : "OK", StateReason: "Threshold Crossed", StateUpdatedTimestamp: i === 2 ? justNow : 1772400000 }));
-    const { code, stdout, stderr } = await cli(cliArgs());
-    expect(code).toBe(1);
-    expect(stderr).toContain(`  - web-production-p99-latency: ALARM since ${new Date(justNow * 1000).toISOString()} (Threshold Crossed)`);
-    expect(stderr).toContain("  git revert --no-edit 0123456789ab && git push\n  pulumi up -s production\n");
-    expect(stderr).toContain("  pulumi config set activeColor blue -s production\n");
-    const last = JSON.parse(stdout.trim().split("\n").at(-1)!);
-    expect(last).toMatchObject({
-      level: "error",
-      event: "watch.failed",
-      error: "release watch failed: in ALARM: web-production-p99-latency; roll back: pulumi config set activeColor blue -s production && pulumi up -s production",
-    });
-  });
-
-  it("CLI: BLUEGREEN_SKIP_WATCH=1 skips the watch without reading any alarm (an on-call rollback)", async () => {
-    alarms = NAMES.map((AlarmName) => ({ AlarmName, StateValue: "ALARM", StateUpdatedTimestamp: Math.ceil(Date.now() / 1000) + 5 }));
-    const { code, stdout } = await cli([...cliArgs(), "--minutes", "30"], { BLUEGREEN_SKIP_WATCH: "1" });
-    expect(code).toBe(0);
-    const lines = stdout.trim().split("\n").map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: "info", event: "watch.skipped", reason: "BLUEGREEN_SKIP_WATCH=1", active: "green", previous: "blue" });
-  });
-
-  it("CLI: rejects missing flags by name", async () => {
-    const { code, stdout } = await cli(["--stack", "production", "--previous", "blue", "--minutes", "30"]);
-    expect(code).toBe(2);
-    expect(JSON.parse(stdout.trim()).error).toBe("`--alarms` is not set");
   });
 });
