@@ -60,8 +60,11 @@ const colorSchema = z.strictObject(
     image: text("must be an image reference such as `ghcr.io/acme/web:1.5.0`").optional(),
     replicas: replicas(2),
     previewReplicas: replicas(1).optional(),
+    // Set by `release retire` (the contract migrations may drop what this color's code reads);
+    // `release stage` clears it. A retired color cannot take traffic.
+    retired: z.boolean(expect("must be `true` or `false`; `npm run release -- stage <color> <image>` clears it")).optional(),
   },
-  expect("must be an object with `image`, `replicas` and optionally `previewReplicas`"),
+  expect("must be an object with `image`, `replicas` and optionally `previewReplicas`, `retired`"),
 );
 
 const quantity = (example: string) =>
@@ -153,6 +156,8 @@ export interface ColorConfig {
   readonly replicas: number;
   /** Replicas while this color is idle; defaults to `replicas`, which keeps rollback instant. */
   readonly previewReplicas?: number;
+  /** Retired: its schema may be contracted, so it may not take traffic until staged again. */
+  readonly retired?: boolean;
 }
 
 export interface StackConfig {
@@ -291,6 +296,11 @@ function ruleProblems(config: ParsedConfig): string[] {
   if (!live.image) {
     problems.push(
       `\`activeColor\` is \`${active}\` but \`colors.${active}.image\` is not set: stage an image first with \`pulumi config set --path colors.${active}.image <image>\``,
+    );
+  }
+  if (live.retired) {
+    problems.push(
+      `\`activeColor\` is \`${active}\` but \`colors.${active}.retired\` is true: ${active} was retired and its schema may be contracted (its code may read what the contract dropped); stage a compatible image on it first with \`npm run release -- stage ${active} <image>\`, which clears the marker`,
     );
   }
   if (live.replicas === 0) {

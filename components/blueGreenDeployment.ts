@@ -105,7 +105,13 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
       deployments[color] = new k8s.apps.v1.Deployment(
         `${name}-${color}`,
         {
-          metadata: { name: objectName, namespace: args.namespace, labels },
+          metadata: {
+            name: objectName,
+            namespace: args.namespace,
+            labels,
+            // Read by the policy pack: traffic must never switch to a retired color.
+            ...(spec.retired ? { annotations: { "bluegreen.dev/retired": "true" } } : {}),
+          },
           spec: {
             replicas: effectiveReplicas(color, args.activeColor, spec),
             revisionHistoryLimit: 5,

@@ -1,10 +1,13 @@
 /**
- * The live Service (label `role: live`) must select Pods of a Deployment that has an image and at
- * least one replica; otherwise the switch sends users to nothing, and pulumi-kubernetes fails
+ * The live Service (label `role: live`) must select Pods of a Deployment that has an image, at
+ * least one replica and is not retired (a retired color's schema may be contracted); otherwise the switch sends users to nothing, and pulumi-kubernetes fails
  * `pulumi up` halfway with "does not target any Pods".
  */
 import { StackValidationPolicy } from "@pulumi/policy";
 import { DEPLOYMENT, displayName, SERVICE, stackOf } from "./workloads";
+
+/** Set on a retired color's Deployment (components/blueGreenDeployment.ts). */
+export const RETIRED_ANNOTATION = "bluegreen.dev/retired";
 
 function showSelector(selector: Record<string, string>): string {
   return `{${Object.entries(selector).map(([k, v]) => `${k}: ${v}`).join(", ")}}`;
@@ -46,6 +49,12 @@ export const liveServiceTargetsReadyColor: StackValidationPolicy = {
         const replicas = deployment.props.spec?.replicas ?? 1;
         const containers: any[] = deployment.props.spec?.template?.spec?.containers ?? [];
         const problems: string[] = [];
+        if (deployment.props.metadata?.annotations?.[RETIRED_ANNOTATION] === "true") {
+          problems.push(
+            `Deployment \`${name}\` is retired (its schema may be contracted)` +
+              (color ? `: stage a compatible image with \`npm run release -- stage ${color} <image> --stack ${stack}\`, or point \`activeColor\` back with \`${rollback}\`` : ""),
+          );
+        }
         if (replicas < 1) {
           problems.push(
             `Deployment \`${name}\` has ${replicas} replicas: scale it up` +

@@ -9,7 +9,7 @@ import { Document, isMap, isScalar, parseDocument, Scalar, stringify, YAMLMap } 
 
 /** A config key path below the project prefix, such as `["colors", "green", "image"]`. */
 export type KeyPath = readonly string[];
-export type ConfigValue = string | number;
+export type ConfigValue = string | number | boolean;
 
 export class StackDocumentError extends Error {}
 
@@ -89,7 +89,7 @@ export function keyName(path: KeyPath): string {
 
 /** A scalar's source text, in the original's quoting style when it had one. */
 function formatScalar(value: ConfigValue, type: Scalar.Type | undefined): string {
-  if (typeof value === "number") return String(value);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
   const style = type === "QUOTE_DOUBLE" || type === "QUOTE_SINGLE" ? type : "PLAIN";
   return stringify(value, { defaultStringType: style, lineWidth: 0 }).trimEnd();
 }

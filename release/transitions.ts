@@ -51,6 +51,11 @@ export function flip(state: ReleaseState, verb: "promote" | "rollback"): Plan {
   const spec = state.colors[target];
   const action = verb === "promote" ? `promote \`${target}\`` : `roll back to \`${target}\``;
   const problems: string[] = [];
+  if (spec.retired) {
+    problems.push(
+      `cannot ${action}: \`colors.${target}.retired\` is true, so its schema may be contracted and its code may read what the contract dropped; stage a compatible image first with \`${release(`stage ${target} <image>`, state.stack)}\``,
+    );
+  }
   if (!spec.image) {
     problems.push(
       `cannot ${action}: \`colors.${target}.image\` is not set; stage an image first with \`${release(`stage ${target} <image>`, state.stack)}\``,
@@ -109,6 +114,7 @@ export function stage(state: ReleaseState, color: Color, image: string): Plan {
   if (spec.previewReplicas === 0) {
     edits.push({ path: ["colors", color, "previewReplicas"], value: spec.replicas === 0 ? size : spec.replicas });
   }
+  if (spec.retired) edits.push({ path: ["colors", color, "retired"], value: false });
   if (edits.length === 0) return { kind: "unchanged", reason: `\`colors.${color}.image\` is already \`${image}\`: nothing to change` };
   notes.push(
     `\`pulumi up\` rolls ${color} out behind its preview Service; traffic moves only with \`${release("promote", state.stack)}\`.`,
@@ -132,6 +138,7 @@ export function retire(state: ReleaseState, color: Color): Plan {
   if (spec.previewReplicas !== undefined && spec.previewReplicas !== 0) {
     edits.push({ path: ["colors", color, "previewReplicas"], value: 0 });
   }
+  if (!spec.retired) edits.push({ path: ["colors", color, "retired"], value: true });
   if (edits.length === 0) return { kind: "unchanged", reason: `\`${color}\` already runs 0 replicas: nothing to change` };
   return {
     kind: "edit",
@@ -139,6 +146,7 @@ export function retire(state: ReleaseState, color: Color): Plan {
     commitMessage: `${state.stack}: retire ${color}`,
     notes: [
       `After \`pulumi up\` there is no instant rollback: ${color} runs no Pods until it is staged again.`,
+      `\`colors.${color}.retired\` marks it: promotion and rollback to ${color} are refused until \`stage\` puts a compatible image on it.`,
       "Contract-phase migrations, which wait for the old color to be retired, run on that `pulumi up`.",
     ],
   };

@@ -48,6 +48,21 @@ const BAD_CONFIGS: BadConfig[] = [
     ],
   },
   {
+    name: "promotion or rollback to a retired color",
+    edit: (c) => {
+      c.activeColor = "green";
+      c.colors.green.retired = true;
+    },
+    problems: [
+      "`activeColor` is `green` but `colors.green.retired` is true: green was retired and its schema may be contracted (its code may read what the contract dropped); stage a compatible image on it first with `npm run release -- stage green <image>`, which clears the marker",
+    ],
+  },
+  {
+    name: "retired marker that is not a boolean",
+    edit: (c) => (c.colors.green.retired = "yes"),
+    problems: ["`colors.green.retired` is `yes`: must be `true` or `false`; `npm run release -- stage <color> <image>` clears it"],
+  },
+  {
     name: "active color with no image",
     edit: (c) => delete c.colors.blue.image,
     problems: [

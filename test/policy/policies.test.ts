@@ -42,6 +42,14 @@ describe("live-service-targets-ready-color", () => {
     ]);
   });
 
+  it("fails when the selected color is retired", async () => {
+    const green = deployment("green");
+    const retired = { ...green, props: { ...green.props, metadata: { ...green.props.metadata, annotations: { "bluegreen.dev/retired": "true" } } } };
+    expect((await check([deployment("blue"), retired, liveService("green")], { only })).map((v) => v.message)).toEqual([
+      "live Service `web` selects {app: web, color: green}, but Deployment `web-green` is retired (its schema may be contracted): stage a compatible image with `npm run release -- stage green <image> --stack staging`, or point `activeColor` back with `npm run release -- rollback --stack staging`",
+    ]);
+  });
+
   it("fails when no Deployment runs the selected color", async () => {
     expect((await check([deployment("blue"), liveService("green")], { only, stack: "production" })).map((v) => v.message)).toEqual([
       "live Service `web` selects {app: web, color: green}, but no Deployment in namespace `web-staging` runs Pods with those labels: stage an image on green with `npm run release -- stage green <image> --stack production`, or point `activeColor` back with `npm run release -- rollback --stack production`",

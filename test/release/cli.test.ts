@@ -77,7 +77,7 @@ describe("promote and rollback", () => {
     expect(copy.read("staging")).toBe(before);
   });
 
-  it("refuses to promote a retired color, naming the size to scale it to", async () => {
+  it("refuses to promote a retired color: its schema may be contracted, and it runs no Pods", async () => {
     const copy = copyStacks();
     expect((await release(copy.dir, ["retire", "green", "--stack", "production"])).code).toBe(0);
     const retired = copy.read("production");
@@ -86,6 +86,7 @@ describe("promote and rollback", () => {
     expect(result.err).toBe(
       [
         "release promote: refused: nothing was written",
+        "  - cannot promote `green`: `colors.green.retired` is true, so its schema may be contracted and its code may read what the contract dropped; stage a compatible image first with `npm run release -- stage green <image> --stack production`",
         "  - cannot promote `green`: `colors.green.replicas` is 0, so it would serve no traffic; scale it up first with `pulumi config set --path colors.green.replicas 4 -s production`",
       ].join("\n"),
     );
@@ -138,14 +139,15 @@ describe("stage", () => {
     expect(copy.read("production")).toBe(replaceOnce(before, '"ghcr.io/acme/web:1.5.0" # next', '"ghcr.io/acme/web:1.6.0" # next'));
   });
 
-  it("scales a retired color back to the live color's size", async () => {
+  it("scales a retired color back to the live color's size and clears its retired marker", async () => {
     const copy = copyStacks();
     await release(copy.dir, ["retire", "green", "--stack", "production"]);
     const result = await release(copy.dir, ["stage", "green", "ghcr.io/acme/web:1.6.0", "--stack", "production"]);
     expect(result.code).toBe(0);
     expect(copy.read("production")).toBe(
-      replaceOnce(original("production"), "      image: ghcr.io/acme/web:1.5.0\n", "      image: ghcr.io/acme/web:1.6.0\n"),
+      replaceOnce(original("production"), "    green:\n      image: ghcr.io/acme/web:1.5.0\n", "    green:\n      retired: false\n      image: ghcr.io/acme/web:1.6.0\n"),
     );
+    expect((await release(copy.dir, ["promote", "--stack", "production"])).code).toBe(0);
     expect(result.out).toContain("\ngreen was scaled to 0; it is scaled to 4 Pods, as many as blue serves with.\n");
   });
 
@@ -206,10 +208,10 @@ describe("retire", () => {
     const result = await release(copy.dir, ["retire", "blue", "--stack", "staging"]);
     expect(result.code).toBe(0);
     expect(copy.read("staging")).toBe(
-      replaceOnce(original("staging"), "      image: ghcr.io/acme/web:1.4.2\n      replicas: 1\n", "      image: ghcr.io/acme/web:1.4.2\n      replicas: 0\n"),
+      replaceOnce(original("staging"), "      image: ghcr.io/acme/web:1.4.2\n      replicas: 1\n", "      retired: true\n      image: ghcr.io/acme/web:1.4.2\n      replicas: 0\n"),
     );
     expect(result.out).toContain(
-      "\nAfter `pulumi up` there is no instant rollback: blue runs no Pods until it is staged again.\nContract-phase migrations, which wait for the old color to be retired, run on that `pulumi up`.\n",
+      "\nAfter `pulumi up` there is no instant rollback: blue runs no Pods until it is staged again.\n`colors.blue.retired` marks it: promotion and rollback to blue are refused until `stage` puts a compatible image on it.\nContract-phase migrations, which wait for the old color to be retired, run on that `pulumi up`.\n",
     );
     expect(result.out).toContain('  git commit -am "staging: retire blue"\n  pulumi up -s staging');
   });
@@ -220,7 +222,11 @@ describe("retire", () => {
     copy.write("production", withPreview);
     expect((await release(copy.dir, ["retire", "green", "--stack", "production"])).code).toBe(0);
     expect(copy.read("production")).toBe(
-      replaceOnce(withPreview, "      replicas: 4\n      previewReplicas: 2\n", "      replicas: 0\n      previewReplicas: 0\n"),
+      replaceOnce(
+        withPreview,
+        "    green:\n      image: ghcr.io/acme/web:1.5.0\n      replicas: 4\n      previewReplicas: 2\n",
+        "    green:\n      retired: true\n      image: ghcr.io/acme/web:1.5.0\n      replicas: 0\n      previewReplicas: 0\n",
+      ),
     );
   });
 
