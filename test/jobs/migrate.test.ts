@@ -215,7 +215,7 @@ describe("migrate", () => {
     expect(results.filter((r) => r.events("migrate.up_to_date").length === 1).length).toBeGreaterThanOrEqual(1);
   });
 
-  it("gives up waiting for the lock after --lock-timeout and says who holds it", async () => {
+  it("gives up waiting for the lock after --lock-timeout with exit code 75 and says who holds it", async () => {
     const { db, url } = await freshDatabase();
     const holder = new Client({ connectionString: url, application_name: "other-runner" });
     await holder.connect();
@@ -224,11 +224,42 @@ describe("migrate", () => {
       const pid = (await holder.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
       const before = await catalogSnapshot(db);
       const result = await migrate(url, files({ "001_t.sql": "CREATE TABLE t (id int);" }), "--lock-timeout", "1");
-      expect(result.code).toBe(1);
+      expect(result.code).toBe(75);
       expect(result.error).toMatch(
         new RegExp(`^waited 1 s for the migration lock, which another runner holds: pid ${pid} \\(other-runner from 127\\.0\\.0\\.1, connected since .+\\); let it finish and retry, or raise --lock-timeout`),
       );
       expect(await catalogSnapshot(db)).toEqual(before);
+    } finally {
+      await holder.end();
+    }
+  });
+
+  it("waits for the lock without holding a snapshot, so the holder's CREATE INDEX CONCURRENTLY does not wait for it", async () => {
+    const { db, url } = await freshDatabase();
+    await pg.query("CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 1000);", db);
+    const holder = new Client({ connectionString: url, application_name: "other-runner" });
+    await holder.connect();
+    try {
+      await holder.query("SELECT pg_advisory_lock(25191, 1)");
+      const pid = (await holder.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+      const { done } = startCli(["migrate", "--dir", files({ "001_u.sql": "CREATE TABLE u (id int);" }), "--lock-timeout", "30"], { DATABASE_URL: url });
+      for (let i = 0; ; i++) {
+        const waiting = await pg.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'bluegreen-migrate' AND query LIKE '%advisory_lock%'`, db);
+        if (waiting.length > 0) break;
+        if (i > 200) throw new Error("the runner never started waiting for the lock");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // The index build waits for every older snapshot; a runner blocked in pg_advisory_lock would
+      // hold one while waiting for this session: a deadlock.
+      await holder.query("SET statement_timeout = '20s'");
+      await holder.query("CREATE INDEX CONCURRENTLY t_id_idx ON t (id)");
+      await holder.query("SELECT pg_advisory_unlock(25191, 1)");
+      const result = await done;
+      expect(result.error).toBeUndefined();
+      expect(result.code).toBe(0);
+      expect(result.events("migrate.lock.waiting")).toEqual([expect.objectContaining({ holder: expect.stringMatching(new RegExp(`^pid ${pid} \\(other-runner from 127\\.0\\.0\\.1, `)) })]);
+      expect(result.events("migrate.file.applied").map((l) => l.name)).toEqual(["001_u.sql"]);
+      expect(await pg.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 't_id_idx'::regclass", db)).toEqual([{ indisvalid: true }]);
     } finally {
       await holder.end();
     }
