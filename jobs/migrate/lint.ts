@@ -8,7 +8,7 @@
  * Tables created in the same file are new: nothing live reads them, so most rules skip them.
  */
 import { MigrationFile } from "./files";
-import { Statement, bareName, lineAt, splitStatements, splitTopLevel } from "./sql";
+import { IDENT, Statement, bareName, lineAt, splitStatements, splitTopLevel } from "./sql";
 
 export interface Finding {
   readonly file: string;
@@ -43,7 +43,6 @@ export const RULES: readonly Rule[] = [
   { id: "transaction-control", appliesTo: "all", summary: "BEGIN/COMMIT/ROLLBACK in a file: the runner owns the transaction" },
 ];
 
-const IDENT = String.raw`(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*))?`;
 const ALTER_TABLE = new RegExp(String.raw`^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(${IDENT})\s*\*?`, "i");
 const CREATE_TABLE = new RegExp(String.raw`^\s*CREATE\s+(?:(?:GLOBAL\s+|LOCAL\s+)?(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(${IDENT})`, "i");
 const CREATE_INDEX = new RegExp(String.raw`^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?[\s\S]*?\bON\s+(?:ONLY\s+)?(${IDENT})`, "i");

@@ -1,12 +1,13 @@
 /**
  * Applies the pending files of one phase, in version order, under the migration lock. A transactional
  * file and its history row commit together or not at all; a `no-transaction` file runs statement by
- * statement and is recorded after its last statement succeeds.
+ * statement and is recorded after its last statement succeeds and every index it names is valid.
  */
 import { Client, DatabaseError } from "pg";
 import { JobError, log } from "../log";
 import { MigrationFile, MigrationSetError, Phase, compareVersions, readMigrations } from "./files";
 import { AppliedMigration, createHistoryTable, readHistory, recordApplied } from "./history";
+import { invalidIndexes } from "./indexes";
 import { Finding, lintMigrations } from "./lint";
 import { acquireMigrationLock, releaseMigrationLock } from "./lock";
 import { lineAt, splitStatements } from "./sql";
@@ -182,6 +183,12 @@ async function applyFile(client: Client, file: MigrationFile, ddlLockTimeoutSeco
             `A failed CREATE INDEX CONCURRENTLY leaves an INVALID index: drop it with \`DROP INDEX CONCURRENTLY IF EXISTS <name>\`, make the file safe to re-run (IF NOT EXISTS), then run migrate again`,
         );
       }
+    }
+    const [invalid] = await invalidIndexes(client, statements);
+    if (invalid) {
+      throw new JobError(
+        `${file.name}:${invalid.line}: index ${invalid.index} exists but is INVALID (an earlier build of it was interrupted, and IF NOT EXISTS kept it), so the file is not recorded; run \`DROP INDEX CONCURRENTLY IF EXISTS ${invalid.index};\` then run migrate again`,
+      );
     }
     await recordApplied(client, file, performance.now() - started);
   }

@@ -15,6 +15,9 @@ export interface Statement {
   readonly line: number;
 }
 
+/** A possibly schema-qualified, possibly quoted identifier, for building regexes over masked SQL. */
+export const IDENT = String.raw`(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*))?`;
+
 /** Replaces comments and the contents of string literals and dollar-quoted bodies with spaces. */
 export function maskSql(sql: string): string {
   const out = sql.split("");

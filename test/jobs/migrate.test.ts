@@ -362,6 +362,30 @@ describe("migrate", () => {
     expect((await history(db)).map((r) => r.name)).toEqual(["001_t.sql"]);
   });
 
+  it("does not record a no-transaction file whose IF NOT EXISTS kept an INVALID index, and names the index and the fix", async () => {
+    const { db, url } = await freshDatabase();
+    const dir = files({
+      "001_t.sql": 'CREATE SCHEMA app;\nCREATE TABLE app.t (email text);\nINSERT INTO app.t VALUES (\'a\'), (\'a\');\n',
+      "002_unique_email.sql": '-- migrate:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "T_email_key" ON app.t (email);\n',
+    });
+    const failed = await migrate(url, dir);
+    expect(failed.error).toMatch(/^002_unique_email\.sql:2: could not create unique index "T_email_key"/);
+    // The duplicate is gone, but the interrupted build left the index behind, INVALID.
+    await pg.query("DELETE FROM app.t; INSERT INTO app.t VALUES ('a');", db);
+    const rerun = await migrate(url, dir);
+    expect(rerun.code).toBe(1);
+    expect(rerun.error).toBe(
+      '002_unique_email.sql:2: index app."T_email_key" exists but is INVALID (an earlier build of it was interrupted, and IF NOT EXISTS kept it), so the file is not recorded; run `DROP INDEX CONCURRENTLY IF EXISTS app."T_email_key";` then run migrate again',
+    );
+    expect((await history(db)).map((r) => r.name)).toEqual(["001_t.sql"]);
+
+    await pg.query('DROP INDEX CONCURRENTLY IF EXISTS app."T_email_key"', db);
+    const fixed = await migrate(url, dir);
+    expect(fixed.code).toBe(0);
+    expect(fixed.events("migrate.file.applied").map((l) => l.name)).toEqual(["002_unique_email.sql"]);
+    expect(await pg.query(`SELECT indisvalid FROM pg_index WHERE indexrelid = 'app."T_email_key"'::regclass`, db)).toEqual([{ indisvalid: true }]);
+  });
+
   it("applies the repository's example migrations and lints them clean", async () => {
     const { url } = await freshDatabase();
     const dir = path.join(ROOT, "migrations");
