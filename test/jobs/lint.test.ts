@@ -113,6 +113,17 @@ describe("statement splitting", () => {
       [3, "CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql"],
     ]);
   });
+
+  it("does not split inside an escape string, where a backslash escapes the quote", () => {
+    const sql = String.raw`INSERT INTO notes VALUES (E'it\'s; fine', e'\\');` + "\nSELECT 2;";
+    expect(splitStatements(sql).map((s) => s.text.trim())).toEqual([String.raw`INSERT INTO notes VALUES (E'it\'s; fine', e'\\')`, "SELECT 2"]);
+    expect(lint(String.raw`INSERT INTO audit (note) VALUES (E'it\'s; DROP TABLE users');`)).toEqual([]);
+  });
+
+  it("keeps a backslash literal in a standard string, so the string ends at the next quote", () => {
+    expect(splitStatements(String.raw`SELECT 'C:\'; SELECT 2;`).map((s) => s.text.trim())).toEqual([String.raw`SELECT 'C:\'`, "SELECT 2"]);
+    expect(splitStatements(String.raw`SELECT type'x\'; SELECT 2;`).map((s) => s.text.trim())).toEqual([String.raw`SELECT type'x\'`, "SELECT 2"]);
+  });
 });
 
 describe("migration file names and headers", () => {
