@@ -3,6 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseMigration } from "../../jobs/migrate/files";
+import { lintFile } from "../../jobs/migrate/lint";
 import { PostgresServer, startPostgres } from "../helpers/postgres";
 import { ROOT } from "../helpers/program";
 import { migrationDir, runCli, startCli } from "./cli";
@@ -407,5 +409,48 @@ describe("migrate", () => {
     const unknown = await runCli(["migrate", "--force"], {});
     expect(unknown.code).toBe(2);
     expect(unknown.error).toMatch(/--force/);
+  });
+});
+
+describe("what the lint assumes of PostgreSQL", () => {
+  it("flags an ADD COLUMN exactly when PostgreSQL reads or rewrites every row for it", async () => {
+    const { url } = await freshDatabase();
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query("CREATE TABLE users (id bigint PRIMARY KEY); INSERT INTO users VALUES (0); CREATE TABLE orders (id int); INSERT INTO orders SELECT generate_series(1, 1000);");
+      /** Whether one statement scanned or rewrote `orders`; rolled back, so each starts from the same table. */
+      const touchesEveryRow = async (sql: string): Promise<boolean> => {
+        await client.query("BEGIN");
+        try {
+          // Not-yet-flushed scans of earlier transactions count here too: compare before and after.
+          const state = async () =>
+            (await client.query<{ node: number; scans: string }>("SELECT pg_relation_filenode('orders') AS node, seq_scan AS scans FROM pg_stat_xact_user_tables WHERE relname = 'orders'")).rows[0];
+          const before = await state();
+          await client.query(sql);
+          const after = await state();
+          return after.scans !== before.scans || after.node !== before.node;
+        } finally {
+          await client.query("ROLLBACK");
+        }
+      };
+      const cases: [string, boolean][] = [
+        ["ALTER TABLE orders ADD COLUMN note text", false],
+        ["ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id)", false],
+        ["ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT 0 REFERENCES users (id)", true],
+        ["ALTER TABLE orders ADD COLUMN qty int CHECK (qty > 0)", true],
+        ["ALTER TABLE orders ADD COLUMN created_at timestamptz DEFAULT now()", false],
+        ["ALTER TABLE orders ADD COLUMN created_at timestamptz DEFAULT current_timestamp", false],
+        ["ALTER TABLE orders ADD COLUMN created_at timestamptz DEFAULT clock_timestamp()", true],
+        ["ALTER TABLE orders ADD COLUMN public_id uuid DEFAULT gen_random_uuid()", true],
+        ["ALTER TABLE orders ADD COLUMN n bigserial", true],
+      ];
+      for (const [sql, everyRow] of cases) {
+        expect(await touchesEveryRow(sql), sql).toBe(everyRow);
+        expect(lintFile(parseMigration("005_change.sql", `${sql};`)).length > 0, sql).toBe(everyRow);
+      }
+    } finally {
+      await client.end();
+    }
   });
 });
