@@ -124,6 +124,8 @@ export function pendingFiles(files: readonly MigrationFile[], history: readonly 
       );
     }
   }
+  // A contract file may run after expand files numbered above it (each release applies its expand files
+  // first): those expand files already had to work before it ran, and they only add. README: Expand / contract.
   if (phase === "contract" && pending.length > 0) {
     const expandFirst = files.find((f) => f.phase === "expand" && !applied.has(f.name) && compareVersions(f.version, pending.at(-1)!.version) < 0);
     if (expandFirst) {

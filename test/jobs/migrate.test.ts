@@ -323,6 +323,13 @@ describe("migrate", () => {
     expect(contract.code).toBe(0);
     expect(contract.events("migrate.file.applied").map((l) => [l.name, l.phase])).toEqual([["003_drop_legacy_name.sql", "contract"]]);
     expect((await columns()).map((c) => c.column_name)).toEqual(["id", "display_name", "email"]);
+    // The contract file ran after the expand file numbered above it, as every release does.
+    expect((await history(db)).sort((a, b) => a.applied_at.getTime() - b.applied_at.getTime()).map((r) => r.name)).toEqual([
+      "001_users.sql",
+      "002_add_display_name.sql",
+      "004_add_email.sql",
+      "003_drop_legacy_name.sql",
+    ]);
     expect((await migrate(url, dir, "--phase", "expand")).events("migrate.up_to_date")).toHaveLength(1);
   });
 
