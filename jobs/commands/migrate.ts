@@ -6,6 +6,7 @@
  */
 import { ParseArgsConfig, parseArgs } from "node:util";
 import { JobError, log } from "../log";
+import { databaseTarget } from "../migrate/connect";
 import { MigrationSetError, PHASES, Phase, readMigrations } from "../migrate/files";
 import { lintMigrations } from "../migrate/lint";
 import { migrate } from "../migrate/runner";
@@ -70,6 +71,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!databaseUrl) {
     throw new JobError("DATABASE_URL is not set: export the PostgreSQL connection URL, e.g. `DATABASE_URL=postgres://user@host:5432/db`", 2);
   }
+  databaseTarget(databaseUrl);
   await migrate({
     databaseUrl,
     dir: (values.dir as string | undefined) ?? process.env.MIGRATIONS_DIR ?? DEFAULT_DIR,

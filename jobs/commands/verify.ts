@@ -3,10 +3,13 @@
  * expected-schema spec, prints one `verify.check` line per check, and exits 1 when a required check fails.
  */
 import { parseArgs } from "node:util";
-import { Client } from "pg";
 import { JobError, log, warn } from "../log";
+import { connectDatabase, databaseTarget } from "../migrate/connect";
 import { runChecks } from "../verify/checks";
 import { SpecError, readSpec } from "../verify/spec";
+
+/** The checks read only the catalog: a query this slow means a lost connection or a locked catalog. */
+const QUERY_TIMEOUT_MS = 60_000;
 
 export async function run(argv: string[]): Promise<number> {
   let values;
@@ -21,6 +24,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!databaseUrl) {
     throw new JobError("DATABASE_URL is not set: export the PostgreSQL connection URL, e.g. `DATABASE_URL=postgres://user@host:5432/db`", 2);
   }
+  databaseTarget(databaseUrl);
   let spec;
   try {
     spec = readSpec(specFile);
@@ -29,11 +33,15 @@ export async function run(argv: string[]): Promise<number> {
     throw error;
   }
 
-  const client = new Client({ connectionString: databaseUrl, application_name: "bluegreen-verify", connectionTimeoutMillis: 15_000 });
-  await client.connect();
+  const client = await connectDatabase(databaseUrl, "bluegreen-verify", { queryTimeoutMs: QUERY_TIMEOUT_MS });
   let results;
   try {
     results = await runChecks(client, spec);
+  } catch (error) {
+    if (error instanceof Error && error.message === "Query read timeout") {
+      throw new JobError(`a catalog query got no answer within ${QUERY_TIMEOUT_MS / 1000} s: check the connection to the server and whether a long transaction holds a lock on the catalog, then run verify again`);
+    }
+    throw error;
   } finally {
     await client.end().catch(() => undefined);
   }

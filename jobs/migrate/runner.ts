@@ -5,6 +5,7 @@
  */
 import { Client, DatabaseError } from "pg";
 import { JobError, log } from "../log";
+import { connectDatabase } from "./connect";
 import { MigrationFile, MigrationSetError, Phase, compareVersions, readMigrations } from "./files";
 import { AppliedMigration, createHistoryTable, readHistory, recordApplied } from "./history";
 import { invalidIndexes } from "./indexes";
@@ -42,15 +43,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   }
   log("migrate.start", { dir: options.dir, phase: options.phase, dryRun: options.dryRun, files: files.length });
 
-  const client = new Client({
-    connectionString: options.databaseUrl,
-    application_name: "bluegreen-migrate",
-    keepAlive: true,
-    connectionTimeoutMillis: 15_000,
-  });
-  // A dropped connection mid-file is reported by the failing query itself.
-  client.on("error", () => undefined);
-  await client.connect();
+  const client = await connectDatabase(options.databaseUrl, "bluegreen-migrate");
   try {
     await stopWorkWhenClientGoes(client);
     if (!options.dryRun) {
