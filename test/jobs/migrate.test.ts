@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -7,7 +8,7 @@ import { parseMigration } from "../../jobs/migrate/files";
 import { lintFile } from "../../jobs/migrate/lint";
 import { PostgresServer, startPostgres } from "../helpers/postgres";
 import { ROOT } from "../helpers/program";
-import { migrationDir, runCli, startCli } from "./cli";
+import { CLI, migrationDir, runCli, startCli } from "./cli";
 
 let pg: PostgresServer;
 let databases = 0;
@@ -416,6 +417,17 @@ describe("migrate", () => {
     const unknown = await runCli(["migrate", "--force"], {});
     expect(unknown.code).toBe(2);
     expect(unknown.error).toMatch(/--force/);
+  });
+
+  it("prints its usage with --help and exits 0, without a database", () => {
+    for (const args of [["migrate", "--help"], ["migrate", "-h"], ["migrate", "lint", "--help"]]) {
+      const help = spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" });
+      expect(help.status, args.join(" ")).toBe(0);
+      expect(help.stderr).toBe("");
+      expect(help.stdout).toMatch(/^usage: cli migrate \[--dir DIR\] \[--phase expand\|contract\]/);
+      expect(help.stdout).toContain("--ddl-lock-timeout SECONDS");
+      expect(help.stdout).toContain("exit codes: 0 done, 1 failed (one error line says why), 2 bad argument, 75 another runner held the lock for --lock-timeout");
+    }
   });
 });
 
