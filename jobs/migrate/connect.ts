@@ -47,22 +47,24 @@ function redact(value: string): string {
 /** A connected client, or a JobError saying why not. */
 export async function connectDatabase(url: string, applicationName: string, options: { queryTimeoutMs?: number } = {}): Promise<Client> {
   const target = databaseTarget(url);
-  const client = new Client({
-    connectionString: url,
-    application_name: applicationName,
-    keepAlive: true,
-    connectionTimeoutMillis: target.connectTimeoutSeconds * 1000,
-    query_timeout: options.queryTimeoutMs,
-  });
-  // A dropped connection is reported by the query that needed it.
-  client.on("error", () => undefined);
+  let client: Client | undefined;
   try {
+    // Inside the try: the constructor parses the URL with pg's own parser, whose errors belong here too.
+    client = new Client({
+      connectionString: url,
+      application_name: applicationName,
+      keepAlive: true,
+      connectionTimeoutMillis: target.connectTimeoutSeconds * 1000,
+      query_timeout: options.queryTimeoutMs,
+    });
+    // A dropped connection is reported by the query that needed it.
+    client.on("error", () => undefined);
     await client.connect();
+    return client;
   } catch (error) {
-    await client.end().catch(() => undefined);
+    await client?.end().catch(() => undefined);
     throw new JobError(`cannot connect to PostgreSQL at ${target.host}:${target.port} (DATABASE_URL): ${whyNot(error, target)}`);
   }
-  return client;
 }
 
 function whyNot(error: unknown, target: DatabaseTarget): string {
