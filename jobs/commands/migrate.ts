@@ -3,27 +3,48 @@
  *   applies the pending migrations of one phase (DATABASE_URL from the environment).
  * `migrate lint [--dir DIR]`
  *   checks every file against the expand lint without touching a database.
+ * `--help` prints the usage, exit codes included.
  */
 import { ParseArgsConfig, parseArgs } from "node:util";
 import { JobError, log } from "../log";
+import { CONNECT_TIMEOUT_SECONDS, databaseTarget } from "../migrate/connect";
 import { MigrationSetError, PHASES, Phase, readMigrations } from "../migrate/files";
 import { lintMigrations } from "../migrate/lint";
+import { LOCK_TIMEOUT_EXIT_CODE } from "../migrate/lock";
 import { migrate } from "../migrate/runner";
 
 const DEFAULT_DIR = "migrations";
 const DEFAULT_LOCK_TIMEOUT_SECONDS = 300;
 const DEFAULT_DDL_LOCK_TIMEOUT_SECONDS = 10;
 
+const USAGE = `usage: cli migrate [--dir DIR] [--phase expand|contract] [--dry-run] [--lock-timeout SECONDS] [--ddl-lock-timeout SECONDS]
+       cli migrate lint [--dir DIR]
+Applies the pending migration files of one phase to DATABASE_URL, or (lint) checks the files without a database.
+  --dir DIR                   directory of NNN_name.sql files (env MIGRATIONS_DIR, default \`${DEFAULT_DIR}\`)
+  --phase expand|contract     which files to apply (default expand)
+  --dry-run                   list the files that would run, change nothing
+  --lock-timeout SECONDS      how long to wait for another runner's lock (default ${DEFAULT_LOCK_TIMEOUT_SECONDS})
+  --ddl-lock-timeout SECONDS  how long a statement may wait for a table lock, 0 = no limit (default ${DEFAULT_DDL_LOCK_TIMEOUT_SECONDS})
+  -h, --help                  print this text
+environment: DATABASE_URL=postgres://user:password@host:5432/database (add ?connect_timeout=SECONDS to change the ${CONNECT_TIMEOUT_SECONDS} s default)
+exit codes: 0 done, 1 failed (one error line says why), 2 bad argument, ${LOCK_TIMEOUT_EXIT_CODE} another runner held the lock for --lock-timeout`;
+
 function flags(argv: string[], options: NonNullable<ParseArgsConfig["options"]>) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values;
   } catch (error) {
-    throw new JobError(`${(error as Error).message}; usage: migrate [lint] [--dir DIR] [--phase expand|contract] [--dry-run] [--lock-timeout SECONDS] [--ddl-lock-timeout SECONDS]`, 2);
+    throw new JobError(`${(error as Error).message}; usage: migrate [lint] [--dir DIR] [--phase expand|contract] [--dry-run] [--lock-timeout SECONDS] [--ddl-lock-timeout SECONDS] (--help for details)`, 2);
   }
 }
 
+function printUsage(): number {
+  process.stdout.write(`${USAGE}\n`);
+  return 0;
+}
+
 function lint(argv: string[]): number {
-  const values = flags(argv, { dir: { type: "string" } });
+  const values = flags(argv, { dir: { type: "string" }, help: { type: "boolean", short: "h" } });
+  if (values.help) return printUsage();
   const dir = (values.dir as string | undefined) ?? process.env.MIGRATIONS_DIR ?? DEFAULT_DIR;
   let files;
   try {
@@ -59,7 +80,9 @@ export async function run(argv: string[]): Promise<number> {
     "dry-run": { type: "boolean" },
     "lock-timeout": { type: "string" },
     "ddl-lock-timeout": { type: "string" },
+    help: { type: "boolean", short: "h" },
   });
+  if (values.help) return printUsage();
   const phase = (values.phase as string | undefined) ?? "expand";
   if (!PHASES.includes(phase as Phase)) {
     throw new JobError(`--phase is \`${phase}\`: must be \`expand\` or \`contract\``, 2);
@@ -70,6 +93,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!databaseUrl) {
     throw new JobError("DATABASE_URL is not set: export the PostgreSQL connection URL, e.g. `DATABASE_URL=postgres://user@host:5432/db`", 2);
   }
+  databaseTarget(databaseUrl);
   await migrate({
     databaseUrl,
     dir: (values.dir as string | undefined) ?? process.env.MIGRATIONS_DIR ?? DEFAULT_DIR,

@@ -3,17 +3,31 @@
  * expected-schema spec, prints one `verify.check` line per check, and exits 1 when a required check fails.
  */
 import { parseArgs } from "node:util";
-import { Client } from "pg";
 import { JobError, log, warn } from "../log";
+import { CONNECT_TIMEOUT_SECONDS, connectDatabase, databaseTarget } from "../migrate/connect";
 import { runChecks } from "../verify/checks";
 import { SpecError, readSpec } from "../verify/spec";
+
+/** The checks read only the catalog: a query this slow means a lost connection or a locked catalog. */
+const QUERY_TIMEOUT_MS = 60_000;
+
+const USAGE = `usage: cli verify --spec FILE
+Checks the schema of DATABASE_URL against an expected-schema spec (JSON or YAML), one verify.check line per check.
+  --spec FILE   the spec (env VERIFY_SPEC), such as migrations/schema.yaml
+  -h, --help    print this text
+environment: DATABASE_URL=postgres://user:password@host:5432/database (add ?connect_timeout=SECONDS to change the ${CONNECT_TIMEOUT_SECONDS} s default)
+exit codes: 0 every required check passed, 1 a required check failed or the database could not be read, 2 bad argument`;
 
 export async function run(argv: string[]): Promise<number> {
   let values;
   try {
-    values = parseArgs({ args: argv, options: { spec: { type: "string" } }, strict: true, allowPositionals: false }).values;
+    values = parseArgs({ args: argv, options: { spec: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new JobError(`${(error as Error).message}; usage: verify --spec FILE`, 2);
+    throw new JobError(`${(error as Error).message}; usage: verify --spec FILE (--help for details)`, 2);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
   }
   const specFile = values.spec ?? process.env.VERIFY_SPEC;
   if (!specFile) throw new JobError("--spec is not set: pass the expected-schema file, e.g. `verify --spec migrations/schema.yaml`", 2);
@@ -21,6 +35,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!databaseUrl) {
     throw new JobError("DATABASE_URL is not set: export the PostgreSQL connection URL, e.g. `DATABASE_URL=postgres://user@host:5432/db`", 2);
   }
+  databaseTarget(databaseUrl);
   let spec;
   try {
     spec = readSpec(specFile);
@@ -29,11 +44,15 @@ export async function run(argv: string[]): Promise<number> {
     throw error;
   }
 
-  const client = new Client({ connectionString: databaseUrl, application_name: "bluegreen-verify", connectionTimeoutMillis: 15_000 });
-  await client.connect();
+  const client = await connectDatabase(databaseUrl, "bluegreen-verify", { queryTimeoutMs: QUERY_TIMEOUT_MS });
   let results;
   try {
     results = await runChecks(client, spec);
+  } catch (error) {
+    if (error instanceof Error && error.message === "Query read timeout") {
+      throw new JobError(`a catalog query got no answer within ${QUERY_TIMEOUT_MS / 1000} s: check the connection to the server and whether a long transaction holds a lock on the catalog, then run verify again`);
+    }
+    throw error;
   } finally {
     await client.end().catch(() => undefined);
   }

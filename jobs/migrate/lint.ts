@@ -8,7 +8,7 @@
  * Tables created in the same file are new: nothing live reads them, so most rules skip them.
  */
 import { MigrationFile } from "./files";
-import { Statement, bareName, lineAt, splitStatements, splitTopLevel } from "./sql";
+import { IDENT, Statement, bareName, lineAt, splitStatements, splitTopLevel } from "./sql";
 
 export interface Finding {
   readonly file: string;
@@ -31,11 +31,13 @@ export const RULES: readonly Rule[] = [
   { id: "rename-table", appliesTo: "expand", summary: "ALTER TABLE ... RENAME TO: the old color uses the old name" },
   { id: "rename-column", appliesTo: "expand", summary: "ALTER TABLE ... RENAME COLUMN: the old color uses the old name" },
   { id: "alter-column-type", appliesTo: "expand", summary: "ALTER COLUMN ... TYPE: rewrites the table under an exclusive lock and changes what the old color reads" },
-  { id: "set-not-null", appliesTo: "expand", summary: "ALTER COLUMN ... SET NOT NULL without a default: the old color's inserts leave it NULL" },
+  { id: "set-not-null", appliesTo: "expand", summary: "ALTER COLUMN ... SET NOT NULL on a column not added with a DEFAULT in the file: the old color's inserts or existing rows leave it NULL" },
   { id: "add-column-not-null", appliesTo: "expand", summary: "ADD COLUMN ... NOT NULL without DEFAULT: the old color's inserts do not set it" },
+  { id: "add-column-volatile-default", appliesTo: "expand", summary: "ADD COLUMN with a volatile DEFAULT (gen_random_uuid(), random(), clock_timestamp(), serial): rewrites the table under an exclusive lock" },
   { id: "create-index-not-concurrently", appliesTo: "expand", summary: "CREATE INDEX without CONCURRENTLY on an existing table: blocks writes while it builds" },
   { id: "drop-index-not-concurrently", appliesTo: "expand", summary: "DROP INDEX without CONCURRENTLY: waits for and blocks every query on the table" },
-  { id: "add-constraint-not-valid", appliesTo: "expand", summary: "ADD CONSTRAINT CHECK/FOREIGN KEY without NOT VALID: scans the table under lock" },
+  { id: "add-constraint-not-valid", appliesTo: "expand", summary: "ADD CONSTRAINT CHECK/FOREIGN KEY without NOT VALID, or a checked inline CHECK/REFERENCES on ADD COLUMN: scans the table under lock" },
+  { id: "validate-constraint-same-file", appliesTo: "expand", summary: "VALIDATE CONSTRAINT of a constraint added NOT VALID in the same file: the lock is held through the scan" },
   { id: "add-unique-constraint", appliesTo: "expand", summary: "ADD CONSTRAINT UNIQUE/PRIMARY KEY without USING INDEX: builds an index under an exclusive lock" },
   { id: "truncate", appliesTo: "expand", summary: "TRUNCATE: deletes the data the old color serves" },
   { id: "concurrently-in-transaction", appliesTo: "all", summary: "CONCURRENTLY in a transactional file: PostgreSQL refuses it inside a transaction" },
@@ -43,16 +45,28 @@ export const RULES: readonly Rule[] = [
   { id: "transaction-control", appliesTo: "all", summary: "BEGIN/COMMIT/ROLLBACK in a file: the runner owns the transaction" },
 ];
 
-const IDENT = String.raw`(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*))?`;
 const ALTER_TABLE = new RegExp(String.raw`^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(${IDENT})\s*\*?`, "i");
 const CREATE_TABLE = new RegExp(String.raw`^\s*CREATE\s+(?:(?:GLOBAL\s+|LOCAL\s+)?(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(${IDENT})`, "i");
 const CREATE_INDEX = new RegExp(String.raw`^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?[\s\S]*?\bON\s+(?:ONLY\s+)?(${IDENT})`, "i");
+/** Actions of an ALTER TABLE (after splitTopLevel). */
+const ADD_COLUMN = new RegExp(String.raw`^\s*ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?!CONSTRAINT\b|CHECK\b|FOREIGN\b|UNIQUE\b|PRIMARY\b|EXCLUDE\b)(${IDENT})\s+(\S+)`, "i");
+const SET_DEFAULT = new RegExp(String.raw`^\s*ALTER\s+(?:COLUMN\s+)?(${IDENT})\s+SET\s+DEFAULT\b`, "i");
+const ADD_CONSTRAINT = new RegExp(String.raw`^\s*ADD\s+(?:CONSTRAINT\s+(${IDENT})\s+)?(CHECK|FOREIGN\s+KEY|UNIQUE|PRIMARY\s+KEY)\b`, "i");
+const VALIDATE_CONSTRAINT = new RegExp(String.raw`^\s*VALIDATE\s+CONSTRAINT\s+(${IDENT})`, "i");
+/** Volatile functions a DEFAULT is commonly written with; now() and current_timestamp are stable, so not listed. */
+const VOLATILE_DEFAULT = /\bDEFAULT\b[\s\S]*?\b(gen_random_uuid|uuid_generate_v1mc|uuid_generate_v1|uuid_generate_v4|random|clock_timestamp|timeofday|nextval)\s*\(/i;
+/** Serial types are shorthand for a `nextval()` default. */
+const SERIAL_TYPE = /^(?:small|big)?serial[248]?$/i;
 
 interface Context {
   readonly file: MigrationFile;
   readonly newTables: ReadonlySet<string>;
-  /** Columns given a default in this file, as `table.column`. */
-  readonly defaults: ReadonlySet<string>;
+  /** Columns added with a DEFAULT in this file (so existing rows have a value), as `table.column`. */
+  readonly addedWithDefault: ReadonlySet<string>;
+  /** Columns given a default by `ALTER COLUMN ... SET DEFAULT` in this file, as `table.column`. */
+  readonly setDefault: ReadonlySet<string>;
+  /** Constraints added NOT VALID by the statements checked so far, as `table.constraint`. */
+  readonly notValid: Set<string>;
   readonly findings: Finding[];
 }
 
@@ -65,24 +79,24 @@ function allowed(statement: Statement, rule: string, before: string): boolean {
 export function lintFile(file: MigrationFile): Finding[] {
   const statements = splitStatements(file.sql);
   const newTables = new Set<string>();
-  const defaults = new Set<string>();
+  const addedWithDefault = new Set<string>();
+  const setDefault = new Set<string>();
   for (const s of statements) {
     const created = CREATE_TABLE.exec(s.masked);
     if (created) newTables.add(bareName(created[1]));
     const altered = ALTER_TABLE.exec(s.masked);
-    if (altered) {
-      const table = bareName(altered[1]);
-      for (const m of s.masked.matchAll(new RegExp(String.raw`\bALTER\s+(?:COLUMN\s+)?(${IDENT})\s+SET\s+DEFAULT\b`, "gi"))) {
-        defaults.add(`${table}.${bareName(m[1])}`);
-      }
-      for (const m of s.masked.matchAll(new RegExp(String.raw`\bADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(${IDENT})\s[^,]*\bDEFAULT\b`, "gi"))) {
-        defaults.add(`${table}.${bareName(m[1])}`);
-      }
+    if (!altered) continue;
+    const table = bareName(altered[1]);
+    for (const action of splitTopLevel(s.masked, altered.index + altered[0].length)) {
+      const added = ADD_COLUMN.exec(action.text);
+      if (added && /\bDEFAULT\b/i.test(action.text)) addedWithDefault.add(`${table}.${bareName(added[1])}`);
+      const defaulted = SET_DEFAULT.exec(action.text);
+      if (defaulted) setDefault.add(`${table}.${bareName(defaulted[1])}`);
     }
   }
 
   const findings: Finding[] = [];
-  const context: Context = { file, newTables, defaults, findings };
+  const context: Context = { file, newTables, addedWithDefault, setDefault, notValid: new Set(), findings };
   let previousEnd = 0;
   for (const [index, statement] of statements.entries()) {
     const before = file.sql.slice(previousEnd, statement.offset);
@@ -139,7 +153,7 @@ function runnerRules(context: Context, statement: Statement, index: number, repo
 }
 
 function expandRules(context: Context, statement: Statement, report: Report): void {
-  const { newTables, defaults } = context;
+  const { file, newTables, addedWithDefault, setDefault, notValid } = context;
   const masked = statement.masked;
 
   const dropTable = /^\s*DROP\s+TABLE\b/i.exec(masked);
@@ -200,25 +214,34 @@ function expandRules(context: Context, statement: Statement, report: Report): vo
           action.offset,
           `changing the type of \`${table}.${column}\` rewrites the table under an ACCESS EXCLUSIVE lock and changes what the old color reads; add a new column of the new type, backfill it, switch the app, and drop the old column in a \`-- migrate:contract\` file`,
         );
-      } else if (!defaults.has(`${table}.${column}`)) {
+      } else if (setDefault.has(`${table}.${column}`) && !addedWithDefault.has(`${table}.${column}`)) {
         report(
           "set-not-null",
           action.offset,
-          `the old color may still insert rows without \`${table}.${column}\`; give it a default first, or add \`CHECK (${column} IS NOT NULL) NOT VALID\`, \`VALIDATE CONSTRAINT\` it in a later file, and SET NOT NULL in a \`-- migrate:contract\` file`,
+          `SET DEFAULT only applies to rows inserted later: existing rows where \`${table}.${column}\` is NULL stay NULL, so SET NOT NULL fails on them, and scans the whole table under an ACCESS EXCLUSIVE lock to find out; backfill in batches, add \`CHECK (${column} IS NOT NULL) NOT VALID\`, \`VALIDATE CONSTRAINT\` it in a later file, and SET NOT NULL in a \`-- migrate:contract\` file`,
+        );
+      } else if (!addedWithDefault.has(`${table}.${column}`)) {
+        report(
+          "set-not-null",
+          action.offset,
+          `the old color may still insert rows without \`${table}.${column}\`; add \`CHECK (${column} IS NOT NULL) NOT VALID\`, \`VALIDATE CONSTRAINT\` it in a later file, and SET NOT NULL in a \`-- migrate:contract\` file`,
         );
       }
     }
-    const addColumn = new RegExp(String.raw`^\s*ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?!CONSTRAINT\b|CHECK\b|FOREIGN\b|UNIQUE\b|PRIMARY\b|EXCLUDE\b)(${IDENT})\s`, "i").exec(text);
-    if (addColumn && !isNew && /\bNOT\s+NULL\b/i.test(text) && !/\bDEFAULT\b/i.test(text) && !/\bGENERATED\b/i.test(text)) {
+    const addColumn = ADD_COLUMN.exec(text);
+    if (addColumn && !isNew) addColumnRules(table, bareName(addColumn[1]), addColumn[2], text, (rule, message) => report(rule, action.offset, message));
+    const addConstraint = ADD_CONSTRAINT.exec(text);
+    if (addConstraint && addConstraint[1] && /\bNOT\s+VALID\b/i.test(text)) notValid.add(`${table}.${bareName(addConstraint[1])}`);
+    const validate = VALIDATE_CONSTRAINT.exec(text);
+    if (validate && !isNew && file.transactional && notValid.has(`${table}.${bareName(validate[1])}`)) {
       report(
-        "add-column-not-null",
+        "validate-constraint-same-file",
         action.offset,
-        `the old color's inserts do not set \`${table}.${bareName(addColumn[1])}\` and would fail; add it nullable or with a DEFAULT, and tighten it in a \`-- migrate:contract\` file`,
+        `\`${bareName(validate[1])}\` was added NOT VALID earlier in this file, which runs in one transaction: the lock ADD CONSTRAINT took on \`${table}\` (ACCESS EXCLUSIVE for CHECK, SHARE ROW EXCLUSIVE for FOREIGN KEY) is held through the whole validating scan; move the VALIDATE CONSTRAINT to a later file`,
       );
     }
-    const addConstraint = /^\s*ADD\s+(?:CONSTRAINT\s+\S+\s+)?(CHECK|FOREIGN\s+KEY|UNIQUE|PRIMARY\s+KEY)\b/i.exec(text);
     if (addConstraint && !isNew) {
-      const kind = addConstraint[1].toUpperCase().replace(/\s+/g, " ");
+      const kind = addConstraint[2].toUpperCase().replace(/\s+/g, " ");
       if ((kind === "CHECK" || kind === "FOREIGN KEY") && !/\bNOT\s+VALID\b/i.test(text)) {
         report(
           "add-constraint-not-valid",
@@ -233,5 +256,38 @@ function expandRules(context: Context, statement: Statement, report: Report): vo
         );
       }
     }
+  }
+}
+
+/** The rules for one `ADD COLUMN` action on an existing table. */
+function addColumnRules(table: string, column: string, type: string, text: string, report: (rule: string, message: string) => void): void {
+  const serial = SERIAL_TYPE.test(type);
+  if (/\bNOT\s+NULL\b/i.test(text) && !/\bDEFAULT\b/i.test(text) && !/\bGENERATED\b/i.test(text) && !serial) {
+    report(
+      "add-column-not-null",
+      `the old color's inserts do not set \`${table}.${column}\` and would fail; add it nullable or with a DEFAULT, and tighten it in a \`-- migrate:contract\` file`,
+    );
+  }
+  const volatile = VOLATILE_DEFAULT.exec(text);
+  if (volatile || serial) {
+    const what = volatile ? `the volatile default \`${volatile[1]}()\`` : `\`${type}\` (a \`nextval()\` default)`;
+    report(
+      "add-column-volatile-default",
+      `${what} is computed for every existing row of \`${table}\`, which rewrites the table under an ACCESS EXCLUSIVE lock; add \`${column}\` without a default, give it the default for new rows with \`ALTER COLUMN ${column} SET DEFAULT ...\`, and backfill existing rows in batches`,
+    );
+  }
+  if (/\bCHECK\b/i.test(text)) {
+    report(
+      "add-constraint-not-valid",
+      `the inline CHECK on new column \`${table}.${column}\` is checked against every row while the table is locked; add the column without it, then \`ADD CONSTRAINT ... CHECK (...) NOT VALID\` and VALIDATE CONSTRAINT it in a later file`,
+    );
+  }
+  // PostgreSQL skips checking an inline REFERENCES when the new column is NULL in every existing row,
+  // and checks every row when the column gets values (a DEFAULT, GENERATED, serial).
+  if (/\bREFERENCES\b/i.test(text) && (/\bDEFAULT\b|\bGENERATED\b/i.test(text) || serial)) {
+    report(
+      "add-constraint-not-valid",
+      `new column \`${table}.${column}\` gets a value in every existing row, so its inline REFERENCES is checked against every row while the table is locked; add the column without REFERENCES, then \`ADD CONSTRAINT ... FOREIGN KEY (${column}) REFERENCES ... NOT VALID\` and VALIDATE CONSTRAINT it in a later file`,
+    );
   }
 }

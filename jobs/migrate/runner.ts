@@ -1,12 +1,14 @@
 /**
  * Applies the pending files of one phase, in version order, under the migration lock. A transactional
  * file and its history row commit together or not at all; a `no-transaction` file runs statement by
- * statement and is recorded after its last statement succeeds.
+ * statement and is recorded after its last statement succeeds and every index it names is valid.
  */
 import { Client, DatabaseError } from "pg";
 import { JobError, log } from "../log";
+import { connectDatabase } from "./connect";
 import { MigrationFile, MigrationSetError, Phase, compareVersions, readMigrations } from "./files";
 import { AppliedMigration, createHistoryTable, readHistory, recordApplied } from "./history";
+import { invalidIndexes } from "./indexes";
 import { Finding, lintMigrations } from "./lint";
 import { acquireMigrationLock, releaseMigrationLock } from "./lock";
 import { lineAt, splitStatements } from "./sql";
@@ -41,15 +43,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   }
   log("migrate.start", { dir: options.dir, phase: options.phase, dryRun: options.dryRun, files: files.length });
 
-  const client = new Client({
-    connectionString: options.databaseUrl,
-    application_name: "bluegreen-migrate",
-    keepAlive: true,
-    connectionTimeoutMillis: 15_000,
-  });
-  // A dropped connection mid-file is reported by the failing query itself.
-  client.on("error", () => undefined);
-  await client.connect();
+  const client = await connectDatabase(options.databaseUrl, "bluegreen-migrate");
   try {
     await stopWorkWhenClientGoes(client);
     if (!options.dryRun) {
@@ -123,6 +117,8 @@ export function pendingFiles(files: readonly MigrationFile[], history: readonly 
       );
     }
   }
+  // A contract file may run after expand files numbered above it (each release applies its expand files
+  // first): those expand files already had to work before it ran, and they only add. README: Expand / contract.
   if (phase === "contract" && pending.length > 0) {
     const expandFirst = files.find((f) => f.phase === "expand" && !applied.has(f.name) && compareVersions(f.version, pending.at(-1)!.version) < 0);
     if (expandFirst) {
@@ -182,6 +178,12 @@ async function applyFile(client: Client, file: MigrationFile, ddlLockTimeoutSeco
             `A failed CREATE INDEX CONCURRENTLY leaves an INVALID index: drop it with \`DROP INDEX CONCURRENTLY IF EXISTS <name>\`, make the file safe to re-run (IF NOT EXISTS), then run migrate again`,
         );
       }
+    }
+    const [invalid] = await invalidIndexes(client, statements);
+    if (invalid) {
+      throw new JobError(
+        `${file.name}:${invalid.line}: index ${invalid.index} exists but is INVALID (an earlier build of it was interrupted, and IF NOT EXISTS kept it), so the file is not recorded; run \`DROP INDEX CONCURRENTLY IF EXISTS ${invalid.index};\` then run migrate again`,
+      );
     }
     await recordApplied(client, file, performance.now() - started);
   }

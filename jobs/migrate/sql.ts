@@ -15,6 +15,9 @@ export interface Statement {
   readonly line: number;
 }
 
+/** A possibly schema-qualified, possibly quoted identifier, for building regexes over masked SQL. */
+export const IDENT = String.raw`(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*))?`;
+
 /** Replaces comments and the contents of string literals and dollar-quoted bodies with spaces. */
 export function maskSql(sql: string): string {
   const out = sql.split("");
@@ -48,9 +51,12 @@ export function maskSql(sql: string): string {
       blank(i, j);
       i = j;
     } else if (c === "'") {
+      // In an escape string (E'...', the E not ending a longer word) a backslash escapes the next character.
+      const escapes = /[Ee]/.test(sql[i - 1] ?? "") && !/[A-Za-z0-9_$]/.test(sql[i - 2] ?? "");
       let j = i + 1;
       while (j < sql.length) {
-        if (sql[j] === "'" && sql[j + 1] === "'") j += 2;
+        if (escapes && sql[j] === "\\") j += 2;
+        else if (sql[j] === "'" && sql[j + 1] === "'") j += 2;
         else if (sql[j] === "'") break;
         else j++;
       }

@@ -13,8 +13,17 @@ const CASES: Record<string, { unsafe: string; line: number; safe: string }> = {
   "rename-table": { unsafe: "ALTER TABLE users RENAME TO accounts;", line: 1, safe: "CREATE TABLE accounts (id bigint);" },
   "rename-column": { unsafe: "\nALTER TABLE users RENAME COLUMN email TO email_address;", line: 2, safe: "ALTER TABLE users ADD COLUMN email_address text;" },
   "alter-column-type": { unsafe: "ALTER TABLE orders ALTER COLUMN total TYPE numeric(12,2);", line: 1, safe: "ALTER TABLE orders ADD COLUMN total_exact numeric(12,2);" },
-  "set-not-null": { unsafe: "ALTER TABLE users ALTER COLUMN email SET NOT NULL;", line: 1, safe: "ALTER TABLE users ALTER COLUMN email SET DEFAULT '';\nALTER TABLE users ALTER COLUMN email SET NOT NULL;" },
+  "set-not-null": {
+    unsafe: "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+    line: 1,
+    safe: "ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;",
+  },
   "add-column-not-null": { unsafe: "ALTER TABLE orders ADD COLUMN status text NOT NULL;", line: 1, safe: "ALTER TABLE orders ADD COLUMN status text NOT NULL DEFAULT 'pending';" },
+  "add-column-volatile-default": {
+    unsafe: "ALTER TABLE users ADD COLUMN public_id uuid DEFAULT gen_random_uuid();",
+    line: 1,
+    safe: "ALTER TABLE users ADD COLUMN public_id uuid;\nALTER TABLE users ALTER COLUMN public_id SET DEFAULT gen_random_uuid();",
+  },
   "create-index-not-concurrently": {
     unsafe: "CREATE INDEX orders_created_at_idx ON orders (created_at);",
     line: 1,
@@ -25,6 +34,11 @@ const CASES: Record<string, { unsafe: string; line: number; safe: string }> = {
     unsafe: "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);",
     line: 1,
     safe: "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;",
+  },
+  "validate-constraint-same-file": {
+    unsafe: "ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;",
+    line: 2,
+    safe: "-- orders_total_positive was added NOT VALID by an earlier file\nALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;",
   },
   "add-unique-constraint": {
     unsafe: "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
@@ -99,6 +113,51 @@ describe("migrate lint", () => {
     expect(lint(sql)).toEqual(["3 drop-table"]);
   });
 
+  it("set-not-null: a SET DEFAULT in the same file does not count, since it fills no existing row", () => {
+    const sql = "ALTER TABLE users ALTER COLUMN email SET DEFAULT '';\nALTER TABLE users ALTER COLUMN email SET NOT NULL;";
+    const [finding] = lintFile(parseMigration("005_change.sql", sql));
+    expect(finding).toMatchObject({ line: 2, rule: "set-not-null" });
+    expect(finding.message).toMatch(/^SET DEFAULT only applies to rows inserted later: existing rows where `users.email` is NULL stay NULL/);
+    // A column added with a DEFAULT has it in every existing row.
+    expect(lint("ALTER TABLE orders ADD COLUMN status text DEFAULT 'new';\nALTER TABLE orders ALTER COLUMN status SET NOT NULL;")).toEqual([]);
+    expect(lint("ALTER TABLE orders ADD COLUMN total numeric(12,2) DEFAULT 0, ALTER COLUMN total SET NOT NULL;")).toEqual([]);
+  });
+
+  it("add-constraint-not-valid: an inline REFERENCES on ADD COLUMN is flagged when the new column gets values in existing rows", () => {
+    expect(lint("ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT 0 REFERENCES users (id);")).toEqual(["1 add-constraint-not-valid"]);
+    expect(lint("ALTER TABLE orders ADD COLUMN ref bigint GENERATED ALWAYS AS (legacy_ref) STORED REFERENCES refs (id);")).toEqual(["1 add-constraint-not-valid"]);
+    expect(lint("ALTER TABLE orders\n  ADD COLUMN seq bigserial REFERENCES seqs (id);")).toEqual(["2 add-column-volatile-default", "2 add-constraint-not-valid"]);
+    const [finding] = lintFile(parseMigration("005_change.sql", "ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT 0 REFERENCES users (id);"));
+    expect(finding.message).toMatch(/then `ADD CONSTRAINT \.\.\. FOREIGN KEY \(user_id\) REFERENCES \.\.\. NOT VALID`/);
+    // NULL in every existing row: PostgreSQL skips the check (see the migrate test measuring it).
+    expect(lint("ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id);")).toEqual([]);
+    expect(lint("ALTER TABLE orders ADD COLUMN n int DEFAULT 0, ADD COLUMN user_id bigint REFERENCES users (id) ON DELETE SET NULL;")).toEqual([]);
+  });
+
+  it("add-constraint-not-valid: an inline CHECK on ADD COLUMN is flagged, a NOT VALID one added after the column is not", () => {
+    expect(lint("ALTER TABLE orders ADD COLUMN qty int CHECK (qty > 0);")).toEqual(["1 add-constraint-not-valid"]);
+    expect(lint("ALTER TABLE orders ADD COLUMN qty int;\nALTER TABLE orders ADD CONSTRAINT orders_qty_positive CHECK (qty > 0) NOT VALID;")).toEqual([]);
+  });
+
+  it("validate-constraint-same-file: flags VALIDATE of a constraint added NOT VALID earlier in the file or statement, only that one", () => {
+    expect(lint('ALTER TABLE orders ADD CONSTRAINT "Orders_user_fk" FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID,\n  VALIDATE CONSTRAINT "Orders_user_fk";')).toEqual([
+      "2 validate-constraint-same-file",
+    ]);
+    expect(lint("ALTER TABLE orders ADD CONSTRAINT orders_qty_positive CHECK (qty > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;")).toEqual([]);
+    expect(lint("ALTER TABLE orders ADD CONSTRAINT c CHECK (qty > 0) NOT VALID;\nALTER TABLE invoices VALIDATE CONSTRAINT c;")).toEqual([]);
+  });
+
+  it("add-column-volatile-default: flags defaults computed per row, not stable ones like now()", () => {
+    for (const value of ["random()", "clock_timestamp()", "public.uuid_generate_v4()", "timeofday()::timestamptz", "nextval('orders_seq')"]) {
+      expect(lint(`ALTER TABLE orders ADD COLUMN x text DEFAULT ${value};`), value).toEqual(["1 add-column-volatile-default"]);
+    }
+    expect(lint("ALTER TABLE orders ADD COLUMN n bigserial;")).toEqual(["1 add-column-volatile-default"]);
+    for (const value of ["now()", "current_timestamp", "statement_timestamp()", "'random()'", "random_code()", "0"]) {
+      expect(lint(`ALTER TABLE orders ADD COLUMN x text DEFAULT ${value};`), value).toEqual([]);
+    }
+    expect(lint("CREATE TABLE fresh (id uuid DEFAULT gen_random_uuid());\nALTER TABLE fresh ADD COLUMN n bigserial;")).toEqual([]);
+  });
+
   it("checks contract files only against the runner rules", () => {
     expect(lint("-- migrate:contract\nALTER TABLE users DROP COLUMN legacy;\nDROP TABLE old;")).toEqual([]);
     expect(lint("-- migrate:contract\nDROP INDEX CONCURRENTLY old_idx;")).toEqual(["2 concurrently-in-transaction"]);
@@ -112,6 +171,17 @@ describe("statement splitting", () => {
       [1, "SELECT 'a;b'"],
       [3, "CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql"],
     ]);
+  });
+
+  it("does not split inside an escape string, where a backslash escapes the quote", () => {
+    const sql = String.raw`INSERT INTO notes VALUES (E'it\'s; fine', e'\\');` + "\nSELECT 2;";
+    expect(splitStatements(sql).map((s) => s.text.trim())).toEqual([String.raw`INSERT INTO notes VALUES (E'it\'s; fine', e'\\')`, "SELECT 2"]);
+    expect(lint(String.raw`INSERT INTO audit (note) VALUES (E'it\'s; DROP TABLE users');`)).toEqual([]);
+  });
+
+  it("keeps a backslash literal in a standard string, so the string ends at the next quote", () => {
+    expect(splitStatements(String.raw`SELECT 'C:\'; SELECT 2;`).map((s) => s.text.trim())).toEqual([String.raw`SELECT 'C:\'`, "SELECT 2"]);
+    expect(splitStatements(String.raw`SELECT type'x\'; SELECT 2;`).map((s) => s.text.trim())).toEqual([String.raw`SELECT type'x\'`, "SELECT 2"]);
   });
 });
 

@@ -1,11 +1,14 @@
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseMigration } from "../../jobs/migrate/files";
+import { lintFile } from "../../jobs/migrate/lint";
 import { PostgresServer, startPostgres } from "../helpers/postgres";
 import { ROOT } from "../helpers/program";
-import { migrationDir, runCli, startCli } from "./cli";
+import { CLI, migrationDir, runCli, startCli } from "./cli";
 
 let pg: PostgresServer;
 let databases = 0;
@@ -215,7 +218,7 @@ describe("migrate", () => {
     expect(results.filter((r) => r.events("migrate.up_to_date").length === 1).length).toBeGreaterThanOrEqual(1);
   });
 
-  it("gives up waiting for the lock after --lock-timeout and says who holds it", async () => {
+  it("gives up waiting for the lock after --lock-timeout with exit code 75 and says who holds it", async () => {
     const { db, url } = await freshDatabase();
     const holder = new Client({ connectionString: url, application_name: "other-runner" });
     await holder.connect();
@@ -224,11 +227,42 @@ describe("migrate", () => {
       const pid = (await holder.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
       const before = await catalogSnapshot(db);
       const result = await migrate(url, files({ "001_t.sql": "CREATE TABLE t (id int);" }), "--lock-timeout", "1");
-      expect(result.code).toBe(1);
+      expect(result.code).toBe(75);
       expect(result.error).toMatch(
         new RegExp(`^waited 1 s for the migration lock, which another runner holds: pid ${pid} \\(other-runner from 127\\.0\\.0\\.1, connected since .+\\); let it finish and retry, or raise --lock-timeout`),
       );
       expect(await catalogSnapshot(db)).toEqual(before);
+    } finally {
+      await holder.end();
+    }
+  });
+
+  it("waits for the lock without holding a snapshot, so the holder's CREATE INDEX CONCURRENTLY does not wait for it", async () => {
+    const { db, url } = await freshDatabase();
+    await pg.query("CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 1000);", db);
+    const holder = new Client({ connectionString: url, application_name: "other-runner" });
+    await holder.connect();
+    try {
+      await holder.query("SELECT pg_advisory_lock(25191, 1)");
+      const pid = (await holder.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+      const { done } = startCli(["migrate", "--dir", files({ "001_u.sql": "CREATE TABLE u (id int);" }), "--lock-timeout", "30"], { DATABASE_URL: url });
+      for (let i = 0; ; i++) {
+        const waiting = await pg.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'bluegreen-migrate' AND query LIKE '%advisory_lock%'`, db);
+        if (waiting.length > 0) break;
+        if (i > 200) throw new Error("the runner never started waiting for the lock");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // The index build waits for every older snapshot; a runner blocked in pg_advisory_lock would
+      // hold one while waiting for this session: a deadlock.
+      await holder.query("SET statement_timeout = '20s'");
+      await holder.query("CREATE INDEX CONCURRENTLY t_id_idx ON t (id)");
+      await holder.query("SELECT pg_advisory_unlock(25191, 1)");
+      const result = await done;
+      expect(result.error).toBeUndefined();
+      expect(result.code).toBe(0);
+      expect(result.events("migrate.lock.waiting")).toEqual([expect.objectContaining({ holder: expect.stringMatching(new RegExp(`^pid ${pid} \\(other-runner from 127\\.0\\.0\\.1, `)) })]);
+      expect(result.events("migrate.file.applied").map((l) => l.name)).toEqual(["001_u.sql"]);
+      expect(await pg.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 't_id_idx'::regclass", db)).toEqual([{ indisvalid: true }]);
     } finally {
       await holder.end();
     }
@@ -290,6 +324,13 @@ describe("migrate", () => {
     expect(contract.code).toBe(0);
     expect(contract.events("migrate.file.applied").map((l) => [l.name, l.phase])).toEqual([["003_drop_legacy_name.sql", "contract"]]);
     expect((await columns()).map((c) => c.column_name)).toEqual(["id", "display_name", "email"]);
+    // The contract file ran after the expand file numbered above it, as every release does.
+    expect((await history(db)).sort((a, b) => a.applied_at.getTime() - b.applied_at.getTime()).map((r) => r.name)).toEqual([
+      "001_users.sql",
+      "002_add_display_name.sql",
+      "004_add_email.sql",
+      "003_drop_legacy_name.sql",
+    ]);
     expect((await migrate(url, dir, "--phase", "expand")).events("migrate.up_to_date")).toHaveLength(1);
   });
 
@@ -331,6 +372,30 @@ describe("migrate", () => {
     expect((await history(db)).map((r) => r.name)).toEqual(["001_t.sql"]);
   });
 
+  it("does not record a no-transaction file whose IF NOT EXISTS kept an INVALID index, and names the index and the fix", async () => {
+    const { db, url } = await freshDatabase();
+    const dir = files({
+      "001_t.sql": 'CREATE SCHEMA app;\nCREATE TABLE app.t (email text);\nINSERT INTO app.t VALUES (\'a\'), (\'a\');\n',
+      "002_unique_email.sql": '-- migrate:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "T_email_key" ON app.t (email);\n',
+    });
+    const failed = await migrate(url, dir);
+    expect(failed.error).toMatch(/^002_unique_email\.sql:2: could not create unique index "T_email_key"/);
+    // The duplicate is gone, but the interrupted build left the index behind, INVALID.
+    await pg.query("DELETE FROM app.t; INSERT INTO app.t VALUES ('a');", db);
+    const rerun = await migrate(url, dir);
+    expect(rerun.code).toBe(1);
+    expect(rerun.error).toBe(
+      '002_unique_email.sql:2: index app."T_email_key" exists but is INVALID (an earlier build of it was interrupted, and IF NOT EXISTS kept it), so the file is not recorded; run `DROP INDEX CONCURRENTLY IF EXISTS app."T_email_key";` then run migrate again',
+    );
+    expect((await history(db)).map((r) => r.name)).toEqual(["001_t.sql"]);
+
+    await pg.query('DROP INDEX CONCURRENTLY IF EXISTS app."T_email_key"', db);
+    const fixed = await migrate(url, dir);
+    expect(fixed.code).toBe(0);
+    expect(fixed.events("migrate.file.applied").map((l) => l.name)).toEqual(["002_unique_email.sql"]);
+    expect(await pg.query(`SELECT indisvalid FROM pg_index WHERE indexrelid = 'app."T_email_key"'::regclass`, db)).toEqual([{ indisvalid: true }]);
+  });
+
   it("applies the repository's example migrations and lints them clean", async () => {
     const { url } = await freshDatabase();
     const dir = path.join(ROOT, "migrations");
@@ -352,5 +417,59 @@ describe("migrate", () => {
     const unknown = await runCli(["migrate", "--force"], {});
     expect(unknown.code).toBe(2);
     expect(unknown.error).toMatch(/--force/);
+  });
+
+  it("prints its usage with --help and exits 0, without a database", () => {
+    for (const args of [["migrate", "--help"], ["migrate", "-h"], ["migrate", "lint", "--help"]]) {
+      const help = spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" });
+      expect(help.status, args.join(" ")).toBe(0);
+      expect(help.stderr).toBe("");
+      expect(help.stdout).toMatch(/^usage: cli migrate \[--dir DIR\] \[--phase expand\|contract\]/);
+      expect(help.stdout).toContain("--ddl-lock-timeout SECONDS");
+      expect(help.stdout).toContain("exit codes: 0 done, 1 failed (one error line says why), 2 bad argument, 75 another runner held the lock for --lock-timeout");
+    }
+  });
+});
+
+describe("what the lint assumes of PostgreSQL", () => {
+  it("flags an ADD COLUMN exactly when PostgreSQL reads or rewrites every row for it", async () => {
+    const { url } = await freshDatabase();
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query("CREATE TABLE users (id bigint PRIMARY KEY); INSERT INTO users VALUES (0); CREATE TABLE orders (id int); INSERT INTO orders SELECT generate_series(1, 1000);");
+      /** Whether one statement scanned or rewrote `orders`; rolled back, so each starts from the same table. */
+      const touchesEveryRow = async (sql: string): Promise<boolean> => {
+        await client.query("BEGIN");
+        try {
+          // Not-yet-flushed scans of earlier transactions count here too: compare before and after.
+          const state = async () =>
+            (await client.query<{ node: number; scans: string }>("SELECT pg_relation_filenode('orders') AS node, seq_scan AS scans FROM pg_stat_xact_user_tables WHERE relname = 'orders'")).rows[0];
+          const before = await state();
+          await client.query(sql);
+          const after = await state();
+          return after.scans !== before.scans || after.node !== before.node;
+        } finally {
+          await client.query("ROLLBACK");
+        }
+      };
+      const cases: [string, boolean][] = [
+        ["ALTER TABLE orders ADD COLUMN note text", false],
+        ["ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id)", false],
+        ["ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT 0 REFERENCES users (id)", true],
+        ["ALTER TABLE orders ADD COLUMN qty int CHECK (qty > 0)", true],
+        ["ALTER TABLE orders ADD COLUMN created_at timestamptz DEFAULT now()", false],
+        ["ALTER TABLE orders ADD COLUMN created_at timestamptz DEFAULT current_timestamp", false],
+        ["ALTER TABLE orders ADD COLUMN created_at timestamptz DEFAULT clock_timestamp()", true],
+        ["ALTER TABLE orders ADD COLUMN public_id uuid DEFAULT gen_random_uuid()", true],
+        ["ALTER TABLE orders ADD COLUMN n bigserial", true],
+      ];
+      for (const [sql, everyRow] of cases) {
+        expect(await touchesEveryRow(sql), sql).toBe(everyRow);
+        expect(lintFile(parseMigration("005_change.sql", `${sql};`)).length > 0, sql).toBe(everyRow);
+      }
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -6,7 +7,7 @@ import { normalizeType } from "../../jobs/verify/checks";
 import { parseSpec } from "../../jobs/verify/spec";
 import { PostgresServer, startPostgres } from "../helpers/postgres";
 import { ROOT } from "../helpers/program";
-import { runCli } from "./cli";
+import { CLI, runCli } from "./cli";
 
 let pg: PostgresServer;
 let url: string;
@@ -117,6 +118,18 @@ describe("verify", () => {
     const result = await runCli(["verify", "--spec", file], { DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" });
     expect(result.code).toBe(2);
     expect(result.error).toBe(`${file}: \`tables.0.columns.0\`: Unrecognized key: "nulable"`);
+  });
+});
+
+describe("verify --help", () => {
+  it("prints its usage and exits 0, without a database or a spec", () => {
+    for (const flag of ["--help", "-h"]) {
+      const help = spawnSync(process.execPath, [CLI, "verify", flag], { env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" });
+      expect(help.status, flag).toBe(0);
+      expect(help.stderr).toBe("");
+      expect(help.stdout).toMatch(/^usage: cli verify --spec FILE\n/);
+      expect(help.stdout).toContain("exit codes: 0 every required check passed, 1 a required check failed or the database could not be read, 2 bad argument");
+    }
   });
 });
 
