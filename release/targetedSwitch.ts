@@ -68,6 +68,8 @@ export async function switchLiveService(deployed: DeployedStack, target: Color, 
     }
   })();
 
+  // The program was type-checked when it was built and tested; a rollback need not pay for it again.
+  process.env.PULUMI_NODEJS_TRANSPILE_ONLY ??= "true";
   const timeout = setTimeout(() => void deployed.stack.cancel().catch(() => undefined), UP_TIMEOUT_MS);
   try {
     await deployed.stack.up({ target: [deployed.liveServiceUrn], onOutput: (out) => log(out.trimEnd()) });
