@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { BackupsConfig, backupsProblems, backupsSchema, backupsSecretProblems } from "./config/backups";
 import { parseImageRef, unpinnedReason } from "./lib/imageRef";
-import { parseQuantity } from "./lib/quantity";
+import { APP_RESOURCES, resourcesProblems, resourcesSchema } from "./config/resources";
 import { decodeConfigValue } from "./lib/configValue";
 
 export { decodeConfigValue };
@@ -64,17 +64,6 @@ const colorSchema = z.strictObject(
   expect("must be an object with `image`, `replicas` and optionally `previewReplicas`"),
 );
 
-const quantity = (example: string) =>
-  text(`must be a Kubernetes quantity such as \`${example}\``).refine(
-    (v) => parseQuantity(v) !== undefined,
-    expect(`must be a Kubernetes quantity such as \`${example}\``),
-  );
-
-const cpuAndMemory = z.strictObject(
-  { cpu: quantity("250m"), memory: quantity("256Mi") },
-  expect("must be an object with `cpu` and `memory`"),
-);
-
 const port = (example: number) =>
   z
     .number(expect(`must be a whole number from 1 to 65535; set it with \`pulumi config set {key} ${example}\``))
@@ -106,12 +95,7 @@ export const stackConfigSchema = z.strictObject({
   servicePort: port(80),
   healthPath: httpPath,
   readinessPath: httpPath,
-  resources: z
-    .strictObject(
-      { requests: cpuAndMemory, limits: cpuAndMemory },
-      expect("must be an object with `requests` and `limits`, each with `cpu` and `memory`"),
-    )
-    .default({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } }),
+  resources: resourcesSchema(APP_RESOURCES),
   env: z
     .record(
       envName,
@@ -323,15 +307,7 @@ function ruleProblems(config: ParsedConfig): string[] {
     }
   }
 
-  for (const resource of ["cpu", "memory"] as const) {
-    const request = config.resources.requests[resource];
-    const limit = config.resources.limits[resource];
-    if (parseQuantity(request)! > parseQuantity(limit)!) {
-      problems.push(
-        `\`resources.requests.${resource}\` is \`${request}\` but \`resources.limits.${resource}\` is \`${limit}\`: a request cannot exceed its limit; raise the limit or lower the request`,
-      );
-    }
-  }
+  problems.push(...resourcesProblems("resources", config.resources));
 
   for (const name of Object.keys(config.secretEnv)) {
     if (name in config.env) {

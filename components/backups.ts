@@ -10,6 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupsConfig } from "../config/backups";
 import { BackupBucket } from "./backupBucket";
+import { containerResources, tmpVolume } from "./containerResources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./restrictedSecurity";
 
 /** An env entry reading a Secret key, as DatabaseSecret.databaseUrlEnv() returns it. */
@@ -127,14 +128,23 @@ export class Backups extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // The jobs never call the Kubernetes API: no API token is mounted. IRSA does not need one: EKS's
+    // pod identity webhook projects its own STS-audience token (AWS_WEB_IDENTITY_TOKEN_FILE) into
+    // Pods of an annotated ServiceAccount whatever `automountServiceAccountToken` says.
     this.backupServiceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-backup`,
-      { metadata: { name: backupSa, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": this.backupRole.arn } } },
+      {
+        metadata: { name: backupSa, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": this.backupRole.arn } },
+        automountServiceAccountToken: false,
+      },
       { parent: this },
     );
     this.restoreCheckServiceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-restore-check`,
-      { metadata: { name: restoreCheckSa, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": this.restoreCheckRole.arn } } },
+      {
+        metadata: { name: restoreCheckSa, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": this.restoreCheckRole.arn } },
+        automountServiceAccountToken: false,
+      },
       { parent: this },
     );
     this.restoreCheckSecret = new k8s.core.v1.Secret(
@@ -186,6 +196,7 @@ export class Backups extends pulumi.ComponentResource {
         spec: {
           restartPolicy: "Never",
           serviceAccountName,
+          automountServiceAccountToken: false,
           // Time for a SIGTERMed backup to abort its multipart upload.
           terminationGracePeriodSeconds: 60,
           securityContext: restrictedPodSecurityContext,
@@ -196,15 +207,12 @@ export class Backups extends pulumi.ComponentResource {
               imagePullPolicy: "IfNotPresent",
               args: [command],
               env,
-              resources: {
-                requests: { cpu: c.resources.requests.cpu, memory: c.resources.requests.memory },
-                limits: { cpu: c.resources.limits.cpu, memory: c.resources.limits.memory },
-              },
+              resources: containerResources(c.resources),
               securityContext: restrictedContainerSecurityContext,
               volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
             },
           ],
-          volumes: [{ name: "tmp", emptyDir: {} }],
+          volumes: [tmpVolume(c.resources)],
         },
       },
     });

@@ -6,12 +6,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COLORS, Color, ColorConfig, effectiveReplicas } from "../config";
+import { ContainerResources, containerResources, tmpVolume } from "./containerResources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./restrictedSecurity";
-
-export interface ResourceQuantities {
-  readonly cpu: string;
-  readonly memory: string;
-}
 
 export interface BlueGreenDeploymentArgs {
   /** App name: the `app` label and the prefix of every Kubernetes object name. */
@@ -32,8 +28,8 @@ export interface BlueGreenDeploymentArgs {
   readonly readinessPath: string;
   /** How long `pulumi up` waits for a Deployment to roll out before failing it. @default 600 */
   readonly rolloutTimeoutSeconds?: number;
-  /** Container resource requests and limits. */
-  readonly resources: { readonly requests: ResourceQuantities; readonly limits: ResourceQuantities };
+  /** Container requests and limits of CPU, memory and ephemeral storage (which also sizes /tmp). */
+  readonly resources: ContainerResources;
   /** Plain environment variables. @default {} */
   readonly env?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Secret environment variables, stored in a Kubernetes Secret and read with `secretKeyRef`. @default {} */
@@ -137,10 +133,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
                     imagePullPolicy: "IfNotPresent",
                     ports: [{ name: "http", containerPort: args.port, protocol: "TCP" }],
                     env: [...plainEnv, ...secretEnvRefs],
-                    resources: {
-                      requests: { cpu: args.resources.requests.cpu, memory: args.resources.requests.memory },
-                      limits: { cpu: args.resources.limits.cpu, memory: args.resources.limits.memory },
-                    },
+                    resources: containerResources(args.resources),
                     livenessProbe: {
                       httpGet: { path: args.healthPath, port: "http" },
                       initialDelaySeconds: 10,
@@ -158,7 +151,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
                     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                   },
                 ],
-                volumes: [{ name: "tmp", emptyDir: {} }],
+                volumes: [tmpVolume(args.resources)],
               },
             },
           },

@@ -10,6 +10,8 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COLORS, Color, ColorConfig, effectiveReplicas } from "../config";
+import { APP_RESOURCES } from "../config/resources";
+import { ContainerResources, containerResources, tmpVolume } from "./containerResources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./restrictedSecurity";
 
 export type MigrationPhase = "expand" | "contract";
@@ -186,11 +188,8 @@ export interface MigrationJobArgs {
   readonly backoffLimit?: number;
   /** Seconds before Kubernetes stops the Job. @default 900 */
   readonly activeDeadlineSeconds?: number;
-  /** Container resources. @default requests 100m/128Mi, limits 500m/256Mi */
-  readonly resources?: {
-    readonly requests: { readonly cpu: string; readonly memory: string };
-    readonly limits: { readonly cpu: string; readonly memory: string };
-  };
+  /** Container CPU, memory and ephemeral storage (which also sizes /tmp). @default the app's defaults (APP_RESOURCES) */
+  readonly resources?: ContainerResources;
 }
 
 
@@ -217,11 +216,11 @@ export class MigrationJob extends pulumi.ComponentResource {
 
     this.hash = migrationJobHash(spec);
     this.phase = spec.phase;
-    const resources = args.resources ?? { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
+    const resources = args.resources ?? APP_RESOURCES;
     const labels = { app: args.app, role: "migration", "bluegreen/phase": spec.phase, "bluegreen/migration-hash": this.hash };
 
     const volumeMounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "tmp", mountPath: "/tmp" }];
-    const volumes: k8s.types.input.core.v1.Volume[] = [{ name: "tmp", emptyDir: {} }];
+    const volumes: k8s.types.input.core.v1.Volume[] = [tmpVolume(resources)];
     if (args.files) {
       volumeMounts.push({ name: "migrations", mountPath: MIGRATIONS_MOUNT_PATH, readOnly: true });
       volumes.push({ name: "migrations", configMap: { name: args.files.configMapName } });
@@ -256,10 +255,7 @@ export class MigrationJob extends pulumi.ComponentResource {
                   command: [...spec.command],
                   // HOME on the writable /tmp: tools such as npx write caches there.
                   env: [args.databaseUrlEnv, { name: "HOME", value: "/tmp" }],
-                  resources: {
-                    requests: { cpu: resources.requests.cpu, memory: resources.requests.memory },
-                    limits: { cpu: resources.limits.cpu, memory: resources.limits.memory },
-                  },
+                  resources: containerResources(resources),
                   securityContext: restrictedContainerSecurityContext,
                   volumeMounts,
                 },

@@ -15,6 +15,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { COLORS, Color } from "../config";
+import { ContainerResources, containerResources } from "./containerResources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./restrictedSecurity";
 
 export interface SmokeCheck {
@@ -46,6 +47,12 @@ export interface SmokeGateArgs {
   readonly dependsOn: Readonly<Partial<Record<Color, readonly pulumi.Resource[]>>>;
 }
 
+
+/** A smoke Job's container: a few HTTP requests and their log lines, nothing written to disk. */
+export const SMOKE_RESOURCES: ContainerResources = {
+  requests: { cpu: "50m", memory: "64Mi", ephemeralStorage: "16Mi" },
+  limits: { cpu: "200m", memory: "128Mi", ephemeralStorage: "64Mi" },
+};
 
 /** Preview Service URL of a color, from inside the cluster (`<svc>.<ns>.svc` works whatever the cluster domain). */
 export function previewUrl(app: string, color: Color, namespace: string, servicePort: number): string {
@@ -137,10 +144,7 @@ export class SmokeGate extends pulumi.ComponentResource {
                     image: args.jobsImage,
                     imagePullPolicy: "IfNotPresent",
                     command,
-                    resources: {
-                      requests: { cpu: "50m", memory: "64Mi" },
-                      limits: { cpu: "200m", memory: "128Mi" },
-                    },
+                    resources: containerResources(SMOKE_RESOURCES),
                     securityContext: restrictedContainerSecurityContext,
                   },
                 ],

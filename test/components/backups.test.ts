@@ -241,16 +241,48 @@ describe("backup bucket hardening", () => {
     });
   });
 
-  it("ServiceAccounts carry their role ARNs", () => {
-    expect(built.get("kubernetes:core/v1:ServiceAccount", "web-backups-backup").metadata).toEqual({
-      name: "web-backup",
-      namespace: "web-production",
-      labels: { app: "web", component: "backups" },
-      annotations: { "eks.amazonaws.com/role-arn": `arn:aws:iam::${ACCOUNT}:role/web-backups-backup` },
+  it("ServiceAccounts carry their role ARNs and mount no Kubernetes API token", () => {
+    expect(built.get("kubernetes:core/v1:ServiceAccount", "web-backups-backup")).toEqual({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: {
+        name: "web-backup",
+        namespace: "web-production",
+        labels: { app: "web", component: "backups" },
+        annotations: { "eks.amazonaws.com/role-arn": `arn:aws:iam::${ACCOUNT}:role/web-backups-backup` },
+      },
+      automountServiceAccountToken: false,
     });
-    expect(built.get("kubernetes:core/v1:ServiceAccount", "web-backups-restore-check").metadata.annotations).toEqual({
-      "eks.amazonaws.com/role-arn": `arn:aws:iam::${ACCOUNT}:role/web-backups-restore-check`,
+    expect(built.get("kubernetes:core/v1:ServiceAccount", "web-backups-restore-check")).toEqual({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: {
+        name: "web-restore-check",
+        namespace: "web-production",
+        labels: { app: "web", component: "backups" },
+        annotations: { "eks.amazonaws.com/role-arn": `arn:aws:iam::${ACCOUNT}:role/web-backups-restore-check` },
+      },
+      automountServiceAccountToken: false,
     });
+  });
+
+  it("the backup jobs' scratch space follows `backups.resources.*.ephemeralStorage`", async () => {
+    const scratch = backupsSchema.parse({
+      region: "eu-west-1",
+      oidcProviderArn: CONFIG.oidcProviderArn,
+      oidcProviderUrl: OIDC,
+      resources: { requests: { cpu: "250m", memory: "256Mi", ephemeralStorage: "1Gi" }, limits: { cpu: "1", memory: "512Mi", ephemeralStorage: "8Gi" } },
+    });
+    const { get } = await build("web-scratch", { config: scratch, preMigrationFor: [] });
+    for (const role of ["backup", "restore-check"]) {
+      const pod = get("kubernetes:batch/v1:CronJob", `web-scratch-${role}`).spec.jobTemplate.spec.template.spec;
+      expect(pod.containers[0].resources).toEqual({
+        requests: { cpu: "250m", memory: "256Mi", "ephemeral-storage": "1Gi" },
+        limits: { cpu: "1", memory: "512Mi", "ephemeral-storage": "8Gi" },
+      });
+      expect(pod.volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "8Gi" } }]);
+      expect(pod.automountServiceAccountToken).toBe(false);
+    }
   });
 
   const podSecurity = {
@@ -281,6 +313,7 @@ describe("backup bucket hardening", () => {
       spec: {
         restartPolicy: "Never",
         serviceAccountName,
+        automountServiceAccountToken: false,
         terminationGracePeriodSeconds: 60,
         securityContext: podSecurity,
         containers: [
@@ -290,12 +323,15 @@ describe("backup bucket hardening", () => {
             imagePullPolicy: "IfNotPresent",
             args: [role],
             env,
-            resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+            resources: {
+              requests: { cpu: "250m", memory: "256Mi", "ephemeral-storage": "256Mi" },
+              limits: { cpu: "1", memory: "512Mi", "ephemeral-storage": "2Gi" },
+            },
             securityContext: containerSecurity,
             volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
           },
         ],
-        volumes: [{ name: "tmp", emptyDir: {} }],
+        volumes: [{ name: "tmp", emptyDir: { sizeLimit: "2Gi" } }],
       },
     },
   });

@@ -129,6 +129,13 @@ describe("migration Jobs in the stack (staging, sql mode)", () => {
       { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "web-database", key: "DATABASE_URL" } } },
       { name: "HOME", value: "/tmp" },
     ]);
+    // The app's resources (staging sets CPU and memory; ephemeral storage is the default), /tmp as large as its limit.
+    expect(container.resources).toEqual({
+      requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "128Mi" },
+      limits: { cpu: "500m", memory: "256Mi", "ephemeral-storage": "1Gi" },
+    });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.volumes[0]).toEqual({ name: "tmp", emptyDir: { sizeLimit: "1Gi" } });
     expect(migrationJobsOf(run)).toHaveLength(1);
   });
 
@@ -234,7 +241,7 @@ describe("when the migration Jobs change", () => {
     expect(after.get(DEPLOYMENT, "web-green").dependencies).not.toContain(blueJob.urn);
     expect(after.get(DEPLOYMENT, "web-blue").dependencies).toContain(blueJob.urn);
     expect(after.ofType(CONFIG_MAP)).toEqual([]);
-    expect(greenJob.inputs.spec.template.spec.volumes).toEqual([{ name: "tmp", emptyDir: {} }]);
+    expect(greenJob.inputs.spec.template.spec.volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }]);
   });
 
   it("runs the contract Job only once the idle color is retired, after the expand Job, both Deployments and the switch", async () => {
