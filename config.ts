@@ -15,6 +15,7 @@ export { decodeConfigValue };
 import { AlarmsConfig, alarmsProblems, alarmsSchema } from "./config/alarms";
 import { SmokeConfig, WatchConfig, defaultWatchMinutes, gatesProblems, jobsImageSchema, smokeSchema, watchSchema } from "./config/gates";
 import { MigrationsConfig, loadMigrations, migrationsProblems, migrationsSchema } from "./config/migrations";
+import { NetworkPolicyConfig, networkPolicyProblems, networkPolicySchema } from "./config/networkPolicy";
 
 // Exported by the SDK at runtime but missing from its type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -126,6 +127,7 @@ export const stackConfigSchema = z.strictObject({
   alarms: alarmsSchema.optional(),
   backups: backupsSchema.optional(),
   migrations: migrationsSchema.optional(),
+  networkPolicy: networkPolicySchema,
 });
 
 type ParsedConfig = z.infer<typeof stackConfigSchema>;
@@ -174,6 +176,8 @@ export interface StackConfig {
   readonly alarms?: AlarmsConfig;
   /** `aws:region` when the stack sets it, for the watch's CloudWatch client. */
   readonly awsRegion?: string;
+  /** The app's NetworkPolicies (config/networkPolicy.ts). */
+  readonly networkPolicy: NetworkPolicyConfig;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,6 +339,7 @@ function ruleProblems(config: ParsedConfig): string[] {
   );
   problems.push(...backupMetricProblems(config));
   problems.push(...migrationsProblems(config.migrations, config.production, config.jobsImage));
+  problems.push(...networkPolicyProblems(config.networkPolicy, config.production));
   // One line for a missing `jobsImage`, whichever section needs it first.
   problems.push(...backupsProblems({ ...config, jobsImageChecked: problems.some((p) => p.startsWith("`jobsImage` is not set") || p.includes("neither is `jobsImage`")) }));
   return problems;
@@ -495,5 +500,6 @@ export function loadConfig(): StackConfig {
     watch: { ...parsed.watch, minutes: parsed.watch.minutes ?? defaultWatchMinutes(parsed.alarms?.dimensions.loadBalancer !== undefined) },
     alarms: parsed.alarms,
     awsRegion: all["aws:region"],
+    networkPolicy: parsed.networkPolicy,
   };
 }

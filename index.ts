@@ -10,6 +10,7 @@ import { DatabaseSecret } from "./components/databaseSecret";
 import { LiveService } from "./components/liveService";
 import { MigrationFiles, MigrationJob, PlannedMigrationJob, planMigrations } from "./components/migrationJob";
 import { lintMigrationsAtPreview } from "./components/migrationLint";
+import { NetworkPolicies } from "./components/networkPolicies";
 import { SmokeGate } from "./components/smokeGate";
 import { COLORS, Color, effectiveReplicas, loadConfig } from "./config";
 
@@ -151,6 +152,21 @@ const contractJob = migrationPlan.contract
     })
   : undefined;
 
+// Which traffic the app's Pods may send and receive; selects Pods by label, so nothing waits on it.
+const networkPolicy = config.networkPolicy;
+const policies = networkPolicy.enabled
+  ? new NetworkPolicies(`${app}-network`, {
+      app,
+      namespace: config.namespace,
+      port: config.port,
+      ingress: networkPolicy.ingress,
+      database: networkPolicy.database,
+      aws: networkPolicy.aws,
+      appEgress: networkPolicy.appEgress,
+      jobs: { smoke: smoke !== undefined, migrations: migrations !== undefined, backups: backups !== undefined },
+    })
+  : undefined;
+
 const idle = config.colors[idleColor];
 const idleReady = idle.image !== undefined && (idle.previewReplicas ?? idle.replicas) > 0;
 
@@ -194,3 +210,5 @@ export const promotionWatch = {
 export const backupBucketName = backups?.bucketName ?? "none";
 export const backupPrefix = backups?.prefix ?? "none";
 export const preMigrationBackupJobs = backups ? Object.values(backups.preMigrationJobs).map((job) => job.metadata.name) : [];
+/** The app's NetworkPolicies, or why the stack has none. */
+export const networkPolicies = policies ? policies.policyNames : `off: ${networkPolicy.reason}`;
