@@ -6,6 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COLORS, Color, ColorConfig, effectiveReplicas } from "../config";
+import { contentHashedName } from "./contentHashedName";
 import { ContainerResources, containerResources, tmpVolume } from "./containerResources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./restrictedSecurity";
 
@@ -32,7 +33,10 @@ export interface BlueGreenDeploymentArgs {
   readonly resources: ContainerResources;
   /** Plain environment variables. @default {} */
   readonly env?: Readonly<Record<string, pulumi.Input<string>>>;
-  /** Secret environment variables, stored in a Kubernetes Secret and read with `secretKeyRef`. @default {} */
+  /**
+   * Secret environment variables, stored in an immutable Kubernetes Secret named by their content
+   * (`<app>-env-<hash>`) and read with `secretKeyRef`. @default {}
+   */
   readonly secretEnv?: Readonly<Record<string, pulumi.Input<string>>>;
   /**
    * Resources each color's Deployment waits for: the migration and backup Jobs of a release (the idle
@@ -49,7 +53,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
   public readonly previewServices: Readonly<Partial<Record<Color, k8s.core.v1.Service>>>;
   /** PodDisruptionBudget per deployed color. */
   public readonly disruptionBudgets: Readonly<Partial<Record<Color, k8s.policy.v1.PodDisruptionBudget>>>;
-  /** The Secret holding `secretEnv`, when there is any. */
+  /** The Secret holding `secretEnv` (`<app>-env-<content hash>`), when there is any. */
   public readonly envSecret?: k8s.core.v1.Secret;
 
   constructor(name: string, args: BlueGreenDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -66,13 +70,18 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
     const secretEnv = args.secretEnv ?? {};
     const secretNames = Object.keys(secretEnv).sort();
 
+    // Named by its content and immutable: a rotated value is a new Secret, both colors' pod templates
+    // then name it and roll (env from secretKeyRef is read only at container start), and the old
+    // Secret is deleted after them. Never deleteBeforeReplace: Pods starting meanwhile need it.
     let envSecret: k8s.core.v1.Secret | undefined;
     if (secretNames.length > 0) {
+      const data = Object.fromEntries(secretNames.map((key) => [key, secretEnv[key]]));
       envSecret = new k8s.core.v1.Secret(
         `${name}-env`,
         {
-          metadata: { name: `${args.app}-env`, namespace: args.namespace, labels: { app: args.app } },
+          metadata: { name: contentHashedName(`${args.app}-env`, data), namespace: args.namespace, labels: { app: args.app } },
           type: "Opaque",
+          immutable: true,
           stringData: Object.fromEntries(secretNames.map((key) => [key, pulumi.secret(secretEnv[key])])),
         },
         { parent: this },

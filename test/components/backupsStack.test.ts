@@ -117,7 +117,8 @@ describe("backups in the stacks", () => {
       expect(restoreSecret.wireInputs.stringData[SECRET_SIGNATURE]).toBe("1b47061264138c4ac30d75fd1eb44270");
       const cron = run.get("kubernetes:batch/v1:CronJob", "web-backups-backup");
       const env = cron.inputs.spec.jobTemplate.spec.template.spec.containers[0].env;
-      expect(env[0]).toEqual({ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "web-database", key: "DATABASE_URL" } } });
+      const databaseSecret = { staging: "web-database-255d6c1f84", production: "web-database-80a2b086dc" }[stack];
+      expect(env[0]).toEqual({ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: databaseSecret, key: "DATABASE_URL" } } });
     }
   });
 });

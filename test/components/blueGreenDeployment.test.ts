@@ -59,8 +59,9 @@ describe("BlueGreenDeployment (production stack)", () => {
                   { name: "APP_ENV", value: "production" },
                   { name: "LOG_LEVEL", value: "info" },
                   { name: "NODE_ENV", value: "production" },
-                  { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "web-env", key: "DATABASE_URL" } } },
-                  { name: "SESSION_SECRET", valueFrom: { secretKeyRef: { name: "web-env", key: "SESSION_SECRET" } } },
+                  // The env Secret is named by a hash of its content (see secretNames.test.ts).
+                  { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "web-env-4960deb140", key: "DATABASE_URL" } } },
+                  { name: "SESSION_SECRET", valueFrom: { secretKeyRef: { name: "web-env-4960deb140", key: "SESSION_SECRET" } } },
                 ],
                 // Ephemeral storage: the defaults (the stack file sets CPU and memory only).
                 resources: {
@@ -194,7 +195,7 @@ describe("BlueGreenDeployment (production stack)", () => {
       secrets: { databaseUrl, restoreCheckDatabaseUrl },
     });
     expect(plain.error).toBeUndefined();
-    expect(plain.ofType("kubernetes:core/v1:Secret").map((s) => s.name)).toEqual(["web-database", "web-backups-restore-check"]);
+    expect(plain.ofType("kubernetes:core/v1:Secret").map((s) => s.name).sort()).toEqual(["web-backups-restore-check", "web-database"]);
     expect(plain.get("kubernetes:apps/v1:Deployment", "web-blue").inputs.spec.template.spec.containers[0].env).toEqual([
       { name: "APP_ENV", value: "production" },
       { name: "LOG_LEVEL", value: "info" },

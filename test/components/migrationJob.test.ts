@@ -126,7 +126,8 @@ describe("migration Jobs in the stack (staging, sql mode)", () => {
     expect(container.command).toEqual(["node", "dist/jobs/cli.js", "migrate", "--dir", "/migrations", "--phase", "expand", "--lock-timeout", "300", "--ddl-lock-timeout", "10"]);
     expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } });
     expect(container.env).toEqual([
-      { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "web-database", key: "DATABASE_URL" } } },
+      // The database Secret is named by a hash of the URL (see secretNames.test.ts).
+      { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "web-database-255d6c1f84", key: "DATABASE_URL" } } },
       { name: "HOME", value: "/tmp" },
     ]);
     // The app's resources (staging sets CPU and memory; ephemeral storage is the default), /tmp as large as its limit.
