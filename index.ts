@@ -126,6 +126,7 @@ const smoke = config.smoke.enabled
       timeoutSeconds: config.smoke.timeoutSeconds,
       retries: config.smoke.retries,
       backoffSeconds: config.smoke.backoffSeconds,
+      startupAllowanceSeconds: config.smoke.startupAllowanceSeconds,
       dependsOn: Object.fromEntries(Object.entries(colors.deployments).map(([color, d]) => [color, [d]])),
     })
   : undefined;

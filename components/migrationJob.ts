@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { COLORS, Color, ColorConfig, effectiveReplicas } from "../config";
 import { APP_RESOURCES } from "../config/resources";
 import { ContainerResources, containerResources, tmpVolume } from "./containerResources";
+import { ignoredAfterCreation } from "./jobIdentity";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./restrictedSecurity";
 
 export type MigrationPhase = "expand" | "contract";
@@ -266,11 +267,14 @@ export class MigrationJob extends pulumi.ComponentResource {
         },
       },
       // A same-named Job cannot be created before the old one is deleted (replaceUnready retries).
-      // Pulumi awaits the Job for its whole deadline (its default await is 10 minutes).
+      // Pulumi awaits the Job for its whole deadline (its default await is 10 minutes). What is not
+      // in the hash is ignored once the Job exists, so changing it neither re-runs nor replaces a
+      // migration (components/jobIdentity.ts).
       {
         parent: this,
         dependsOn: opts?.dependsOn,
         deleteBeforeReplace: true,
+        ignoreChanges: ignoredAfterCreation({ databaseUrlEnv: true, tmpVolume: true }),
         customTimeouts: { create: `${activeDeadlineSeconds + 120}s`, update: `${activeDeadlineSeconds + 120}s` },
       },
     );

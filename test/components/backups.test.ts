@@ -8,6 +8,7 @@ import { Job } from "kubernetes-models/batch/v1/Job";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { beforeAll, describe, expect, it } from "vitest";
+import { preMigrationBackupHash } from "../../components/backups";
 import { backupsSchema } from "../../config/backups";
 
 const ACCOUNT = "210987654321";
@@ -382,18 +383,30 @@ describe("backup bucket hardening", () => {
     expect(() => new ServiceAccount(built.get("kubernetes:core/v1:ServiceAccount", "web-backups-backup")).validate()).not.toThrow();
   });
 
-  it("pre-migration backup Job per release hash, named by it, replaced when unready", () => {
+  it("pre-migration backup Job per release hash, named by the release and what it runs, replaced when unready", () => {
+    // The hash of the release and everything the backup runs (image, arguments, the settings in its env).
+    expect(
+      preMigrationBackupHash("a1b2c3d4e5", {
+        image: "ghcr.io/acme/web-jobs:1.4.2",
+        args: ["backup"],
+        bucketName: "acme-web-production-backups",
+        prefix: "web/production",
+        region: "eu-west-1",
+        partSizeMb: 16,
+        metrics: { namespace: "Bluegreen/Backups", dimensions: "App=web,Stack=production" },
+      }),
+    ).toBe("9698c94ac1");
     const job = built.get("kubernetes:batch/v1:Job", "web-backups-pre-a1b2c3d4e5");
     expect(job).toEqual({
       apiVersion: "batch/v1",
       kind: "Job",
       metadata: {
-        name: "web-backup-pre-a1b2c3d4e5",
+        name: "web-backup-pre-9698c94ac1",
         namespace: "web-production",
         labels: { app: "web", component: "backups", role: "backup-pre-migration", release: "a1b2c3d4e5" },
         annotations: { "pulumi.com/replaceUnready": "true" },
       },
-      spec: jobSpec("backup", "web-backup", backupEnv("web-backup-pre-a1b2c3d4e5")),
+      spec: jobSpec("backup", "web-backup", backupEnv("web-backup-pre-9698c94ac1")),
     });
     expect(() => new Job(job).validate()).not.toThrow();
     expect(Object.keys(built.backups.preMigrationJobs)).toEqual(["a1b2c3d4e5"]);
