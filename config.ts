@@ -8,13 +8,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { BackupsConfig, backupsProblems, backupsSchema, backupsSecretProblems } from "./config/backups";
 import { parseImageRef, unpinnedReason } from "./lib/imageRef";
-import { parseQuantity } from "./lib/quantity";
+import { APP_RESOURCES, resourcesProblems, resourcesSchema } from "./config/resources";
 import { decodeConfigValue } from "./lib/configValue";
 
 export { decodeConfigValue };
 import { AlarmsConfig, alarmsProblems, alarmsSchema } from "./config/alarms";
 import { SmokeConfig, WatchConfig, defaultWatchMinutes, gatesProblems, jobsImageSchema, smokeSchema, watchSchema } from "./config/gates";
 import { MigrationsConfig, loadMigrations, migrationsProblems, migrationsSchema } from "./config/migrations";
+import { NetworkPolicyConfig, networkPolicyProblems, networkPolicySchema } from "./config/networkPolicy";
 
 // Exported by the SDK at runtime but missing from its type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -67,17 +68,6 @@ const colorSchema = z.strictObject(
   expect("must be an object with `image`, `replicas` and optionally `previewReplicas`, `retired`"),
 );
 
-const quantity = (example: string) =>
-  text(`must be a Kubernetes quantity such as \`${example}\``).refine(
-    (v) => parseQuantity(v) !== undefined,
-    expect(`must be a Kubernetes quantity such as \`${example}\``),
-  );
-
-const cpuAndMemory = z.strictObject(
-  { cpu: quantity("250m"), memory: quantity("256Mi") },
-  expect("must be an object with `cpu` and `memory`"),
-);
-
 const port = (example: number) =>
   z
     .number(expect(`must be a whole number from 1 to 65535; set it with \`pulumi config set {key} ${example}\``))
@@ -109,12 +99,7 @@ export const stackConfigSchema = z.strictObject({
   servicePort: port(80),
   healthPath: httpPath,
   readinessPath: httpPath,
-  resources: z
-    .strictObject(
-      { requests: cpuAndMemory, limits: cpuAndMemory },
-      expect("must be an object with `requests` and `limits`, each with `cpu` and `memory`"),
-    )
-    .default({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } }),
+  resources: resourcesSchema(APP_RESOURCES),
   env: z
     .record(
       envName,
@@ -145,6 +130,7 @@ export const stackConfigSchema = z.strictObject({
   alarms: alarmsSchema.optional(),
   backups: backupsSchema.optional(),
   migrations: migrationsSchema.optional(),
+  networkPolicy: networkPolicySchema,
 });
 
 type ParsedConfig = z.infer<typeof stackConfigSchema>;
@@ -195,6 +181,8 @@ export interface StackConfig {
   readonly alarms?: AlarmsConfig;
   /** `aws:region` when the stack sets it, for the watch's CloudWatch client. */
   readonly awsRegion?: string;
+  /** The app's NetworkPolicies (config/networkPolicy.ts). */
+  readonly networkPolicy: NetworkPolicyConfig;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,15 +321,7 @@ function ruleProblems(config: ParsedConfig): string[] {
     }
   }
 
-  for (const resource of ["cpu", "memory"] as const) {
-    const request = config.resources.requests[resource];
-    const limit = config.resources.limits[resource];
-    if (parseQuantity(request)! > parseQuantity(limit)!) {
-      problems.push(
-        `\`resources.requests.${resource}\` is \`${request}\` but \`resources.limits.${resource}\` is \`${limit}\`: a request cannot exceed its limit; raise the limit or lower the request`,
-      );
-    }
-  }
+  problems.push(...resourcesProblems("resources", config.resources));
 
   for (const name of Object.keys(config.secretEnv)) {
     if (name in config.env) {
@@ -369,6 +349,7 @@ function ruleProblems(config: ParsedConfig): string[] {
   );
   problems.push(...backupMetricProblems(config));
   problems.push(...migrationsProblems(config.migrations, config.production, config.jobsImage));
+  problems.push(...networkPolicyProblems(config.networkPolicy, config.production));
   // One line for a missing `jobsImage`, whichever section needs it first.
   problems.push(...backupsProblems({ ...config, jobsImageChecked: problems.some((p) => p.startsWith("`jobsImage` is not set") || p.includes("neither is `jobsImage`")) }));
   return problems;
@@ -529,5 +510,6 @@ export function loadConfig(): StackConfig {
     watch: { ...parsed.watch, minutes: parsed.watch.minutes ?? defaultWatchMinutes(parsed.alarms?.dimensions.loadBalancer !== undefined) },
     alarms: parsed.alarms,
     awsRegion: all["aws:region"],
+    networkPolicy: parsed.networkPolicy,
   };
 }

@@ -10,6 +10,7 @@ import { DatabaseSecret } from "./components/databaseSecret";
 import { LiveService } from "./components/liveService";
 import { MigrationFiles, MigrationJob, PlannedMigrationJob, planMigrations } from "./components/migrationJob";
 import { lintMigrationsAtPreview } from "./components/migrationLint";
+import { NetworkPolicies } from "./components/networkPolicies";
 import { SmokeGate } from "./components/smokeGate";
 import { COLORS, Color, effectiveReplicas, loadConfig } from "./config";
 
@@ -125,6 +126,7 @@ const smoke = config.smoke.enabled
       timeoutSeconds: config.smoke.timeoutSeconds,
       retries: config.smoke.retries,
       backoffSeconds: config.smoke.backoffSeconds,
+      startupAllowanceSeconds: config.smoke.startupAllowanceSeconds,
       dependsOn: Object.fromEntries(Object.entries(colors.deployments).map(([color, d]) => [color, [d]])),
     })
   : undefined;
@@ -148,6 +150,21 @@ const contractJob = migrationPlan.contract
         ...(smoke?.jobs[activeColor] ? [smoke.jobs[activeColor]!] : []),
         live.service,
       ],
+    })
+  : undefined;
+
+// Which traffic the app's Pods may send and receive; selects Pods by label, so nothing waits on it.
+const networkPolicy = config.networkPolicy;
+const policies = networkPolicy.enabled
+  ? new NetworkPolicies(`${app}-network`, {
+      app,
+      namespace: config.namespace,
+      port: config.port,
+      ingress: networkPolicy.ingress,
+      database: networkPolicy.database,
+      aws: networkPolicy.aws,
+      appEgress: networkPolicy.appEgress,
+      jobs: { smoke: smoke !== undefined, migrations: migrations !== undefined, backups: backups !== undefined },
     })
   : undefined;
 
@@ -194,3 +211,5 @@ export const promotionWatch = {
 export const backupBucketName = backups?.bucketName ?? "none";
 export const backupPrefix = backups?.prefix ?? "none";
 export const preMigrationBackupJobs = backups ? Object.values(backups.preMigrationJobs).map((job) => job.metadata.name) : [];
+/** The app's NetworkPolicies, or why the stack has none. */
+export const networkPolicies = policies ? policies.policyNames : `off: ${networkPolicy.reason}`;

@@ -10,6 +10,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupsConfig } from "../config/backups";
 import { BackupBucket } from "./backupBucket";
+import { containerResources, tmpVolume } from "./containerResources";
+import { ignoredAfterCreation } from "./jobIdentity";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./restrictedSecurity";
 
 /** An env entry reading a Secret key, as DatabaseSecret.databaseUrlEnv() returns it. */
@@ -37,7 +39,8 @@ export interface BackupsArgs {
   readonly restoreCheckDatabaseUrl: pulumi.Input<string>;
   /**
    * Release hashes of the migration Jobs about to run: one pre-migration backup Job per hash, named
-   * `<app>-backup-pre-<hash>`. @default []
+   * `<app>-backup-pre-<hash>` by a hash of the release and what the backup runs
+   * (preMigrationBackupHash). @default []
    */
   readonly preMigrationFor?: readonly string[];
 }
@@ -69,7 +72,7 @@ export class Backups extends pulumi.ComponentResource {
     if (new Set(hashes).size !== hashes.length) {
       throw new Error(`Backups ${name}: \`preMigrationFor\` lists a hash twice: ${hashes.join(", ")}`);
     }
-    const longest = `${args.app}-backup-pre-${"x".repeat(Math.max(0, ...hashes.map((h) => h.length)))}`;
+    const longest = `${args.app}-backup-pre-${"x".repeat(BACKUP_HASH_LENGTH)}`;
     if (hashes.length > 0 && longest.length > 63) {
       throw new Error(`Backups ${name}: Job name \`${longest}\` would exceed 63 characters; shorten \`app\` (\`${args.app}\`)`);
     }
@@ -127,14 +130,23 @@ export class Backups extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // The jobs never call the Kubernetes API: no API token is mounted. IRSA does not need one: EKS's
+    // pod identity webhook projects its own STS-audience token (AWS_WEB_IDENTITY_TOKEN_FILE) into
+    // Pods of an annotated ServiceAccount whatever `automountServiceAccountToken` says.
     this.backupServiceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-backup`,
-      { metadata: { name: backupSa, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": this.backupRole.arn } } },
+      {
+        metadata: { name: backupSa, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": this.backupRole.arn } },
+        automountServiceAccountToken: false,
+      },
       { parent: this },
     );
     this.restoreCheckServiceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-restore-check`,
-      { metadata: { name: restoreCheckSa, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": this.restoreCheckRole.arn } } },
+      {
+        metadata: { name: restoreCheckSa, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": this.restoreCheckRole.arn } },
+        automountServiceAccountToken: false,
+      },
       { parent: this },
     );
     this.restoreCheckSecret = new k8s.core.v1.Secret(
@@ -186,6 +198,7 @@ export class Backups extends pulumi.ComponentResource {
         spec: {
           restartPolicy: "Never",
           serviceAccountName,
+          automountServiceAccountToken: false,
           // Time for a SIGTERMed backup to abort its multipart upload.
           terminationGracePeriodSeconds: 60,
           securityContext: restrictedPodSecurityContext,
@@ -196,15 +209,12 @@ export class Backups extends pulumi.ComponentResource {
               imagePullPolicy: "IfNotPresent",
               args: [command],
               env,
-              resources: {
-                requests: { cpu: c.resources.requests.cpu, memory: c.resources.requests.memory },
-                limits: { cpu: c.resources.limits.cpu, memory: c.resources.limits.memory },
-              },
+              resources: containerResources(c.resources),
               securityContext: restrictedContainerSecurityContext,
               volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
             },
           ],
-          volumes: [{ name: "tmp", emptyDir: {} }],
+          volumes: [tmpVolume(c.resources)],
         },
       },
     });
@@ -240,9 +250,21 @@ export class Backups extends pulumi.ComponentResource {
       [this.storage, restoreCheckPolicy],
     );
 
+    // What a pre-migration backup runs, besides the release it protects: everything backupEnv puts
+    // into its container but the ARNs and names of this component's own bucket and key. A change to
+    // any of it is a new Job (a new backup); anything else is ignored once the Job exists.
+    const backupRun: BackupRun = {
+      image: args.jobsImage,
+      args: ["backup"],
+      bucketName: c.bucketName ?? null,
+      prefix,
+      region: c.region,
+      partSizeMb: c.partSizeMb,
+      metrics: c.metricsNamespace ? { namespace: c.metricsNamespace, dimensions: `App=${args.app},Stack=${args.stack}` } : null,
+    };
     const preMigrationJobs: Record<string, k8s.batch.v1.Job> = {};
     for (const hash of hashes) {
-      const jobName = `${args.app}-backup-pre-${hash}`;
+      const jobName = `${args.app}-backup-pre-${preMigrationBackupHash(hash, backupRun)}`;
       preMigrationJobs[hash] = new k8s.batch.v1.Job(
         `${name}-pre-${hash}`,
         {
@@ -260,6 +282,7 @@ export class Backups extends pulumi.ComponentResource {
         {
           parent: this,
           dependsOn: [this.storage, ...backupPolicies],
+          ignoreChanges: ignoredAfterCreation({ databaseUrlEnv: true, tmpVolume: true }),
           customTimeouts: { create: `${c.activeDeadlineSeconds + 120}s`, update: `${c.activeDeadlineSeconds + 120}s` },
         },
       );
@@ -339,6 +362,25 @@ export function metricsPolicyDocument(namespace: string) {
       },
     ],
   };
+}
+
+/** What a backup Job runs: its image, arguments and the settings its program reads. */
+export interface BackupRun {
+  readonly image: string;
+  readonly args: readonly string[];
+  /** `backups.bucketName`; null when Pulumi names the bucket. */
+  readonly bucketName: string | null;
+  readonly prefix: string;
+  readonly region: string;
+  readonly partSizeMb: number;
+  readonly metrics: { readonly namespace: string; readonly dimensions: string } | null;
+}
+
+const BACKUP_HASH_LENGTH = 10;
+
+/** The pre-migration backup Job's name suffix: a hash of the release it protects and what it runs. */
+export function preMigrationBackupHash(release: string, run: BackupRun): string {
+  return createHash("sha256").update(JSON.stringify({ release, run })).digest("hex").slice(0, BACKUP_HASH_LENGTH);
 }
 
 /**

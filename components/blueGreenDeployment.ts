@@ -6,12 +6,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COLORS, Color, ColorConfig, effectiveReplicas } from "../config";
+import { contentHashedName } from "./contentHashedName";
+import { ContainerResources, containerResources, tmpVolume } from "./containerResources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./restrictedSecurity";
-
-export interface ResourceQuantities {
-  readonly cpu: string;
-  readonly memory: string;
-}
 
 export interface BlueGreenDeploymentArgs {
   /** App name: the `app` label and the prefix of every Kubernetes object name. */
@@ -32,11 +29,14 @@ export interface BlueGreenDeploymentArgs {
   readonly readinessPath: string;
   /** How long `pulumi up` waits for a Deployment to roll out before failing it. @default 600 */
   readonly rolloutTimeoutSeconds?: number;
-  /** Container resource requests and limits. */
-  readonly resources: { readonly requests: ResourceQuantities; readonly limits: ResourceQuantities };
+  /** Container requests and limits of CPU, memory and ephemeral storage (which also sizes /tmp). */
+  readonly resources: ContainerResources;
   /** Plain environment variables. @default {} */
   readonly env?: Readonly<Record<string, pulumi.Input<string>>>;
-  /** Secret environment variables, stored in a Kubernetes Secret and read with `secretKeyRef`. @default {} */
+  /**
+   * Secret environment variables, stored in an immutable Kubernetes Secret named by their content
+   * (`<app>-env-<hash>`) and read with `secretKeyRef`. @default {}
+   */
   readonly secretEnv?: Readonly<Record<string, pulumi.Input<string>>>;
   /**
    * Resources each color's Deployment waits for: the migration and backup Jobs of a release (the idle
@@ -53,7 +53,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
   public readonly previewServices: Readonly<Partial<Record<Color, k8s.core.v1.Service>>>;
   /** PodDisruptionBudget per deployed color. */
   public readonly disruptionBudgets: Readonly<Partial<Record<Color, k8s.policy.v1.PodDisruptionBudget>>>;
-  /** The Secret holding `secretEnv`, when there is any. */
+  /** The Secret holding `secretEnv` (`<app>-env-<content hash>`), when there is any. */
   public readonly envSecret?: k8s.core.v1.Secret;
 
   constructor(name: string, args: BlueGreenDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -70,13 +70,18 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
     const secretEnv = args.secretEnv ?? {};
     const secretNames = Object.keys(secretEnv).sort();
 
+    // Named by its content and immutable: a rotated value is a new Secret, both colors' pod templates
+    // then name it and roll (env from secretKeyRef is read only at container start), and the old
+    // Secret is deleted after them. Never deleteBeforeReplace: Pods starting meanwhile need it.
     let envSecret: k8s.core.v1.Secret | undefined;
     if (secretNames.length > 0) {
+      const data = Object.fromEntries(secretNames.map((key) => [key, secretEnv[key]]));
       envSecret = new k8s.core.v1.Secret(
         `${name}-env`,
         {
-          metadata: { name: `${args.app}-env`, namespace: args.namespace, labels: { app: args.app } },
+          metadata: { name: contentHashedName(`${args.app}-env`, data), namespace: args.namespace, labels: { app: args.app } },
           type: "Opaque",
+          immutable: true,
           stringData: Object.fromEntries(secretNames.map((key) => [key, pulumi.secret(secretEnv[key])])),
         },
         { parent: this },
@@ -143,10 +148,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
                     imagePullPolicy: "IfNotPresent",
                     ports: [{ name: "http", containerPort: args.port, protocol: "TCP" }],
                     env: [...plainEnv, ...secretEnvRefs],
-                    resources: {
-                      requests: { cpu: args.resources.requests.cpu, memory: args.resources.requests.memory },
-                      limits: { cpu: args.resources.limits.cpu, memory: args.resources.limits.memory },
-                    },
+                    resources: containerResources(args.resources),
                     livenessProbe: {
                       httpGet: { path: args.healthPath, port: "http" },
                       initialDelaySeconds: 10,
@@ -164,7 +166,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
                     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                   },
                 ],
-                volumes: [{ name: "tmp", emptyDir: {} }],
+                volumes: [tmpVolume(args.resources)],
               },
             },
           },

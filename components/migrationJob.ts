@@ -10,6 +10,9 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COLORS, Color, ColorConfig, effectiveReplicas } from "../config";
+import { APP_RESOURCES } from "../config/resources";
+import { ContainerResources, containerResources, tmpVolume } from "./containerResources";
+import { ignoredAfterCreation } from "./jobIdentity";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./restrictedSecurity";
 
 export type MigrationPhase = "expand" | "contract";
@@ -186,11 +189,8 @@ export interface MigrationJobArgs {
   readonly backoffLimit?: number;
   /** Seconds before Kubernetes stops the Job. @default 900 */
   readonly activeDeadlineSeconds?: number;
-  /** Container resources. @default requests 100m/128Mi, limits 500m/256Mi */
-  readonly resources?: {
-    readonly requests: { readonly cpu: string; readonly memory: string };
-    readonly limits: { readonly cpu: string; readonly memory: string };
-  };
+  /** Container CPU, memory and ephemeral storage (which also sizes /tmp). @default the app's defaults (APP_RESOURCES) */
+  readonly resources?: ContainerResources;
 }
 
 
@@ -217,11 +217,11 @@ export class MigrationJob extends pulumi.ComponentResource {
 
     this.hash = migrationJobHash(spec);
     this.phase = spec.phase;
-    const resources = args.resources ?? { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
+    const resources = args.resources ?? APP_RESOURCES;
     const labels = { app: args.app, role: "migration", "bluegreen/phase": spec.phase, "bluegreen/migration-hash": this.hash };
 
     const volumeMounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "tmp", mountPath: "/tmp" }];
-    const volumes: k8s.types.input.core.v1.Volume[] = [{ name: "tmp", emptyDir: {} }];
+    const volumes: k8s.types.input.core.v1.Volume[] = [tmpVolume(resources)];
     if (args.files) {
       volumeMounts.push({ name: "migrations", mountPath: MIGRATIONS_MOUNT_PATH, readOnly: true });
       volumes.push({ name: "migrations", configMap: { name: args.files.configMapName } });
@@ -256,10 +256,7 @@ export class MigrationJob extends pulumi.ComponentResource {
                   command: [...spec.command],
                   // HOME on the writable /tmp: tools such as npx write caches there.
                   env: [args.databaseUrlEnv, { name: "HOME", value: "/tmp" }],
-                  resources: {
-                    requests: { cpu: resources.requests.cpu, memory: resources.requests.memory },
-                    limits: { cpu: resources.limits.cpu, memory: resources.limits.memory },
-                  },
+                  resources: containerResources(resources),
                   securityContext: restrictedContainerSecurityContext,
                   volumeMounts,
                 },
@@ -270,11 +267,14 @@ export class MigrationJob extends pulumi.ComponentResource {
         },
       },
       // A same-named Job cannot be created before the old one is deleted (replaceUnready retries).
-      // Pulumi awaits the Job for its whole deadline (its default await is 10 minutes).
+      // Pulumi awaits the Job for its whole deadline (its default await is 10 minutes). What is not
+      // in the hash is ignored once the Job exists, so changing it neither re-runs nor replaces a
+      // migration (components/jobIdentity.ts).
       {
         parent: this,
         dependsOn: opts?.dependsOn,
         deleteBeforeReplace: true,
+        ignoreChanges: ignoredAfterCreation({ databaseUrlEnv: true, tmpVolume: true }),
         customTimeouts: { create: `${activeDeadlineSeconds + 120}s`, update: `${activeDeadlineSeconds + 120}s` },
       },
     );

@@ -15,6 +15,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { COLORS, Color } from "../config";
+import { ContainerResources, containerResources } from "./containerResources";
+import { ignoredAfterCreation } from "./jobIdentity";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./restrictedSecurity";
 
 export interface SmokeCheck {
@@ -42,10 +44,18 @@ export interface SmokeGateArgs {
   readonly retries?: number;
   /** Wait before the first retry, doubling each retry. @default 2 */
   readonly backoffSeconds?: number;
+  /** Time the Job's deadline leaves for scheduling, the image pull and start-up, on top of the checks' worst case. @default 60 */
+  readonly startupAllowanceSeconds?: number;
   /** What each color's Job waits for: its Deployment, so it checks the rolled-out release. */
   readonly dependsOn: Readonly<Partial<Record<Color, readonly pulumi.Resource[]>>>;
 }
 
+
+/** A smoke Job's container: a few HTTP requests and their log lines, nothing written to disk. */
+export const SMOKE_RESOURCES: ContainerResources = {
+  requests: { cpu: "50m", memory: "64Mi", ephemeralStorage: "16Mi" },
+  limits: { cpu: "200m", memory: "128Mi", ephemeralStorage: "64Mi" },
+};
 
 /** Preview Service URL of a color, from inside the cluster (`<svc>.<ns>.svc` works whatever the cluster domain). */
 export function previewUrl(app: string, color: Color, namespace: string, servicePort: number): string {
@@ -73,8 +83,8 @@ export class SmokeGate extends pulumi.ComponentResource {
     const timeoutSeconds = args.timeoutSeconds ?? 5;
     const retries = args.retries ?? 3;
     const backoffSeconds = args.backoffSeconds ?? 2;
-    // Leave a minute for the Pod to be scheduled and the image pulled.
-    const deadlineSeconds = worstCaseSeconds(args.checks.length, timeoutSeconds, retries, backoffSeconds) + 60;
+    // The checks' own worst case, plus time for the Pod to be scheduled, the image pulled and the CLI started.
+    const deadlineSeconds = worstCaseSeconds(args.checks.length, timeoutSeconds, retries, backoffSeconds) + (args.startupAllowanceSeconds ?? 60);
 
     const jobs: Partial<Record<Color, k8s.batch.v1.Job>> = {};
     const jobNames: Partial<Record<Color, string>> = {};
@@ -137,10 +147,7 @@ export class SmokeGate extends pulumi.ComponentResource {
                     image: args.jobsImage,
                     imagePullPolicy: "IfNotPresent",
                     command,
-                    resources: {
-                      requests: { cpu: "50m", memory: "64Mi" },
-                      limits: { cpu: "200m", memory: "128Mi" },
-                    },
+                    resources: containerResources(SMOKE_RESOURCES),
                     securityContext: restrictedContainerSecurityContext,
                   },
                 ],
@@ -151,7 +158,9 @@ export class SmokeGate extends pulumi.ComponentResource {
         {
           parent: this,
           dependsOn: [...(args.dependsOn[color] ?? [])],
-          ignoreChanges: ["spec.template.spec.containers[0].image"],
+          // What is not in the hash (the jobs image, resources, the deadline) is ignored once the Job
+          // exists: changing it neither re-runs nor replaces a passed gate (components/jobIdentity.ts).
+          ignoreChanges: ignoredAfterCreation({ image: true }),
           customTimeouts: { create: `${deadlineSeconds + 120}s`, update: `${deadlineSeconds + 120}s` },
         },
       );

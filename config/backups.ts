@@ -4,7 +4,7 @@
  * A stack without the section has no backups; a production stack must have it.
  */
 import { z } from "zod";
-import { parseQuantity } from "../lib/quantity";
+import { BACKUP_RESOURCES, resourcesProblems, resourcesSchema } from "./resources";
 
 const expect = (message: string) => ({ error: () => message });
 const text = (message: string) => z.string(expect(message)).min(1, expect(message));
@@ -29,9 +29,6 @@ const cron = (example: string) =>
     expect(`must be a five-field cron schedule such as \`${example}\``),
   );
 
-const quantity = (example: string) =>
-  text(`must be a Kubernetes quantity such as \`${example}\``).refine((v) => parseQuantity(v) !== undefined, expect(`must be a Kubernetes quantity such as \`${example}\``));
-const cpuAndMemory = z.strictObject({ cpu: quantity("250m"), memory: quantity("256Mi") }, expect("must be an object with `cpu` and `memory`"));
 
 export const STORAGE_CLASSES = ["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"] as const;
 
@@ -87,9 +84,8 @@ export const backupsSchema = z.strictObject(
     startingDeadlineSeconds: seconds(600, 10).default(600),
     activeDeadlineSeconds: seconds(3600, 60).default(3600),
     backoffLimit: z.number(expect("must be a whole number from 0 to 10")).int(expect("must be a whole number from 0 to 10")).min(0, expect("must be a whole number from 0 to 10")).max(10, expect("must be a whole number from 0 to 10")).default(2),
-    resources: z
-      .strictObject({ requests: cpuAndMemory, limits: cpuAndMemory }, expect("must be an object with `requests` and `limits`, each with `cpu` and `memory`"))
-      .default({ requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } }),
+    /** CPU, memory and ephemeral storage (logs and the /tmp scratch space) of the backup jobs. */
+    resources: resourcesSchema(BACKUP_RESOURCES),
     /** restore-check `verify` queries: each returns one row whose first column is true. */
     verify: z
       .array(z.strictObject({ name: text("must be a short name"), sql: text("must be a SQL query returning one boolean") }), expect("must be a list of `{name, sql}`"))
@@ -133,12 +129,7 @@ export function backupsProblems(config: {
   if (b.objectLock && b.objectLock.days > l.expireDays) {
     problems.push(`\`backups.objectLock.days\` is ${b.objectLock.days} but \`backups.lifecycle.expireDays\` is ${l.expireDays}: locked backups cannot expire before their lock ends; raise expireDays to at least ${b.objectLock.days}`);
   }
-  const { requests, limits } = b.resources;
-  for (const r of ["cpu", "memory"] as const) {
-    if (parseQuantity(requests[r])! > parseQuantity(limits[r])!) {
-      problems.push(`\`backups.resources.requests.${r}\` is \`${requests[r]}\` but \`backups.resources.limits.${r}\` is \`${limits[r]}\`: a request cannot exceed its limit`);
-    }
-  }
+  problems.push(...resourcesProblems("backups.resources", b.resources));
   return problems;
 }
 

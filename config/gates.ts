@@ -45,8 +45,13 @@ export const smokeSchema = z
       retries: wholeNumber(0, 10, 3, "retries").default(3),
       /** Wait before the first retry; doubles each retry. @default 2 */
       backoffSeconds: wholeNumber(0, 60, 2, "seconds").default(2),
+      /**
+       * What the Job's deadline allows, on top of the checks' own worst case, for scheduling the Pod,
+       * pulling the jobs image and starting the CLI. @default 60
+       */
+      startupAllowanceSeconds: wholeNumber(10, 1800, 60, "seconds").default(60),
     },
-    expect("must be an object with `checks`, `timeoutSeconds`, `retries`, `backoffSeconds`"),
+    expect("must be an object with `checks`, `timeoutSeconds`, `retries`, `backoffSeconds`, `startupAllowanceSeconds`"),
   )
   .prefault({});
 

@@ -8,6 +8,7 @@ import { Job } from "kubernetes-models/batch/v1/Job";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { beforeAll, describe, expect, it } from "vitest";
+import { preMigrationBackupHash } from "../../components/backups";
 import { backupsSchema } from "../../config/backups";
 
 const ACCOUNT = "210987654321";
@@ -241,16 +242,48 @@ describe("backup bucket hardening", () => {
     });
   });
 
-  it("ServiceAccounts carry their role ARNs", () => {
-    expect(built.get("kubernetes:core/v1:ServiceAccount", "web-backups-backup").metadata).toEqual({
-      name: "web-backup",
-      namespace: "web-production",
-      labels: { app: "web", component: "backups" },
-      annotations: { "eks.amazonaws.com/role-arn": `arn:aws:iam::${ACCOUNT}:role/web-backups-backup` },
+  it("ServiceAccounts carry their role ARNs and mount no Kubernetes API token", () => {
+    expect(built.get("kubernetes:core/v1:ServiceAccount", "web-backups-backup")).toEqual({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: {
+        name: "web-backup",
+        namespace: "web-production",
+        labels: { app: "web", component: "backups" },
+        annotations: { "eks.amazonaws.com/role-arn": `arn:aws:iam::${ACCOUNT}:role/web-backups-backup` },
+      },
+      automountServiceAccountToken: false,
     });
-    expect(built.get("kubernetes:core/v1:ServiceAccount", "web-backups-restore-check").metadata.annotations).toEqual({
-      "eks.amazonaws.com/role-arn": `arn:aws:iam::${ACCOUNT}:role/web-backups-restore-check`,
+    expect(built.get("kubernetes:core/v1:ServiceAccount", "web-backups-restore-check")).toEqual({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: {
+        name: "web-restore-check",
+        namespace: "web-production",
+        labels: { app: "web", component: "backups" },
+        annotations: { "eks.amazonaws.com/role-arn": `arn:aws:iam::${ACCOUNT}:role/web-backups-restore-check` },
+      },
+      automountServiceAccountToken: false,
     });
+  });
+
+  it("the backup jobs' scratch space follows `backups.resources.*.ephemeralStorage`", async () => {
+    const scratch = backupsSchema.parse({
+      region: "eu-west-1",
+      oidcProviderArn: CONFIG.oidcProviderArn,
+      oidcProviderUrl: OIDC,
+      resources: { requests: { cpu: "250m", memory: "256Mi", ephemeralStorage: "1Gi" }, limits: { cpu: "1", memory: "512Mi", ephemeralStorage: "8Gi" } },
+    });
+    const { get } = await build("web-scratch", { config: scratch, preMigrationFor: [] });
+    for (const role of ["backup", "restore-check"]) {
+      const pod = get("kubernetes:batch/v1:CronJob", `web-scratch-${role}`).spec.jobTemplate.spec.template.spec;
+      expect(pod.containers[0].resources).toEqual({
+        requests: { cpu: "250m", memory: "256Mi", "ephemeral-storage": "1Gi" },
+        limits: { cpu: "1", memory: "512Mi", "ephemeral-storage": "8Gi" },
+      });
+      expect(pod.volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "8Gi" } }]);
+      expect(pod.automountServiceAccountToken).toBe(false);
+    }
   });
 
   const podSecurity = {
@@ -281,6 +314,7 @@ describe("backup bucket hardening", () => {
       spec: {
         restartPolicy: "Never",
         serviceAccountName,
+        automountServiceAccountToken: false,
         terminationGracePeriodSeconds: 60,
         securityContext: podSecurity,
         containers: [
@@ -290,12 +324,15 @@ describe("backup bucket hardening", () => {
             imagePullPolicy: "IfNotPresent",
             args: [role],
             env,
-            resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+            resources: {
+              requests: { cpu: "250m", memory: "256Mi", "ephemeral-storage": "256Mi" },
+              limits: { cpu: "1", memory: "512Mi", "ephemeral-storage": "2Gi" },
+            },
             securityContext: containerSecurity,
             volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
           },
         ],
-        volumes: [{ name: "tmp", emptyDir: {} }],
+        volumes: [{ name: "tmp", emptyDir: { sizeLimit: "2Gi" } }],
       },
     },
   });
@@ -346,18 +383,30 @@ describe("backup bucket hardening", () => {
     expect(() => new ServiceAccount(built.get("kubernetes:core/v1:ServiceAccount", "web-backups-backup")).validate()).not.toThrow();
   });
 
-  it("pre-migration backup Job per release hash, named by it, replaced when unready", () => {
+  it("pre-migration backup Job per release hash, named by the release and what it runs, replaced when unready", () => {
+    // The hash of the release and everything the backup runs (image, arguments, the settings in its env).
+    expect(
+      preMigrationBackupHash("a1b2c3d4e5", {
+        image: "ghcr.io/acme/web-jobs:1.4.2",
+        args: ["backup"],
+        bucketName: "acme-web-production-backups",
+        prefix: "web/production",
+        region: "eu-west-1",
+        partSizeMb: 16,
+        metrics: { namespace: "Bluegreen/Backups", dimensions: "App=web,Stack=production" },
+      }),
+    ).toBe("9698c94ac1");
     const job = built.get("kubernetes:batch/v1:Job", "web-backups-pre-a1b2c3d4e5");
     expect(job).toEqual({
       apiVersion: "batch/v1",
       kind: "Job",
       metadata: {
-        name: "web-backup-pre-a1b2c3d4e5",
+        name: "web-backup-pre-9698c94ac1",
         namespace: "web-production",
         labels: { app: "web", component: "backups", role: "backup-pre-migration", release: "a1b2c3d4e5" },
         annotations: { "pulumi.com/replaceUnready": "true" },
       },
-      spec: jobSpec("backup", "web-backup", backupEnv("web-backup-pre-a1b2c3d4e5")),
+      spec: jobSpec("backup", "web-backup", backupEnv("web-backup-pre-9698c94ac1")),
     });
     expect(() => new Job(job).validate()).not.toThrow();
     expect(Object.keys(built.backups.preMigrationJobs)).toEqual(["a1b2c3d4e5"]);

@@ -3,7 +3,7 @@
  * backup ordering, secrets never plain, and config errors.
  */
 import { describe, expect, it } from "vitest";
-import { deployedImagesHash } from "../../components/backups";
+import { BackupRun, deployedImagesHash, preMigrationBackupHash } from "../../components/backups";
 import { ConfigError } from "../../config";
 import { ProgramRun, TEST_SECRETS, runProgram } from "../helpers/program";
 
@@ -21,6 +21,16 @@ function plainStrings(value: unknown, out: string[] = []): string[] {
 }
 
 const JOB = "kubernetes:batch/v1:Job";
+/** What production's pre-migration backups run (Pulumi.production.yaml). */
+const PRODUCTION_BACKUP_RUN: BackupRun = {
+  image: "ghcr.io/acme/web-jobs:1.5.0",
+  args: ["backup"],
+  bucketName: "acme-web-production-backups",
+  prefix: "web/production",
+  region: "eu-west-1",
+  partSizeMb: 16,
+  metrics: { namespace: "Bluegreen/Backups", dimensions: "App=web,Stack=production" },
+};
 const backupJobs = (run: ProgramRun) => run.ofType(JOB).map((j) => j.name).filter((n) => n.startsWith("web-backups-pre-"));
 const urnOf = (run: ProgramRun, type: string, name: string) => run.get(type, name).urn;
 
@@ -49,10 +59,12 @@ describe("backups in the stacks", () => {
     expect(migrationJobs.length).toBeGreaterThanOrEqual(1);
     const hashes = migrationJobs.map((j) => /^web-migrate-([a-f0-9]{10})-job$/.exec(j.name)![1]);
     expect(backupJobs(run)).toEqual(hashes.map((h) => `web-backups-pre-${h}`));
-    expect(run.outputs.preMigrationBackupJobs).toEqual(hashes.map((h) => `web-backup-pre-${h}`));
+    const objectName = (h: string) => `web-backup-pre-${preMigrationBackupHash(h, PRODUCTION_BACKUP_RUN)}`;
+    expect(run.outputs.preMigrationBackupJobs).toEqual(hashes.map(objectName));
     for (const [i, migration] of migrationJobs.entries()) {
       const backup = run.get(JOB, `web-backups-pre-${hashes[i]}`);
-      expect(backup.inputs.metadata.name).toBe(`web-backup-pre-${hashes[i]}`);
+      expect(backup.inputs.metadata.name).toBe(objectName(hashes[i]));
+      expect(backup.inputs.metadata.labels.release).toBe(hashes[i]);
       expect(migration.dependencies).toContain(backup.urn);
       // The backup Job waits for the bucket set-up (policy, encryption, public access block).
       for (const [type, name] of [
@@ -119,7 +131,8 @@ describe("backups in the stacks", () => {
       expect(restoreSecret.wireInputs.stringData[SECRET_SIGNATURE]).toBe("1b47061264138c4ac30d75fd1eb44270");
       const cron = run.get("kubernetes:batch/v1:CronJob", "web-backups-backup");
       const env = cron.inputs.spec.jobTemplate.spec.template.spec.containers[0].env;
-      expect(env[0]).toEqual({ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "web-database", key: "DATABASE_URL" } } });
+      const databaseSecret = { staging: "web-database-255d6c1f84", production: "web-database-80a2b086dc" }[stack];
+      expect(env[0]).toEqual({ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: databaseSecret, key: "DATABASE_URL" } } });
     }
   });
 });

@@ -59,10 +59,15 @@ describe("BlueGreenDeployment (production stack)", () => {
                   { name: "APP_ENV", value: "production" },
                   { name: "LOG_LEVEL", value: "info" },
                   { name: "NODE_ENV", value: "production" },
-                  { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "web-env", key: "DATABASE_URL" } } },
-                  { name: "SESSION_SECRET", valueFrom: { secretKeyRef: { name: "web-env", key: "SESSION_SECRET" } } },
+                  // The env Secret is named by a hash of its content (see secretNames.test.ts).
+                  { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "web-env-4960deb140", key: "DATABASE_URL" } } },
+                  { name: "SESSION_SECRET", valueFrom: { secretKeyRef: { name: "web-env-4960deb140", key: "SESSION_SECRET" } } },
                 ],
-                resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "1Gi" } },
+                // Ephemeral storage: the defaults (the stack file sets CPU and memory only).
+                resources: {
+                  requests: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "128Mi" },
+                  limits: { cpu: "2", memory: "1Gi", "ephemeral-storage": "1Gi" },
+                },
                 livenessProbe: {
                   httpGet: { path: "/healthz", port: "http" },
                   initialDelaySeconds: 10,
@@ -85,11 +90,27 @@ describe("BlueGreenDeployment (production stack)", () => {
                 volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
               },
             ],
-            volumes: [{ name: "tmp", emptyDir: {} }],
+            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }],
           },
         },
       },
     });
+  });
+
+  it("ephemeral storage and the /tmp size follow `resources.*.ephemeralStorage`", async () => {
+    const sized = await runProgram("production", {
+      edit: (c) => {
+        c.resources.requests.ephemeralStorage = "256Mi";
+        c.resources.limits.ephemeralStorage = "2Gi";
+      },
+    });
+    expect(sized.error).toBeUndefined();
+    const pod = sized.get("kubernetes:apps/v1:Deployment", "web-green").inputs.spec.template.spec;
+    expect(pod.containers[0].resources).toEqual({
+      requests: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "256Mi" },
+      limits: { cpu: "2", memory: "1Gi", "ephemeral-storage": "2Gi" },
+    });
+    expect(pod.volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "2Gi" } }]);
   });
 
   it("the colors never share a selector", () => {
@@ -174,7 +195,7 @@ describe("BlueGreenDeployment (production stack)", () => {
       secrets: { databaseUrl, restoreCheckDatabaseUrl },
     });
     expect(plain.error).toBeUndefined();
-    expect(plain.ofType("kubernetes:core/v1:Secret").map((s) => s.name)).toEqual(["web-database", "web-backups-restore-check"]);
+    expect(plain.ofType("kubernetes:core/v1:Secret").map((s) => s.name).sort()).toEqual(["web-backups-restore-check", "web-database"]);
     expect(plain.get("kubernetes:apps/v1:Deployment", "web-blue").inputs.spec.template.spec.containers[0].env).toEqual([
       { name: "APP_ENV", value: "production" },
       { name: "LOG_LEVEL", value: "info" },
@@ -198,7 +219,10 @@ describe("BlueGreenDeployment used directly", () => {
           port: 8080,
           healthPath: "/healthz",
           readinessPath: "/ready",
-          resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "1", memory: "128Mi" } },
+          resources: {
+            requests: { cpu: "100m", memory: "64Mi", ephemeralStorage: "64Mi" },
+            limits: { cpu: "1", memory: "128Mi", ephemeralStorage: "256Mi" },
+          },
         }),
     ).toThrow("BlueGreenDeployment web: active color `green` needs an image and at least 1 replica (image web:2, replicas 0)");
   });

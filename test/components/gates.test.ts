@@ -77,6 +77,12 @@ describe("smoke gate", () => {
       runAsNonRoot: true,
       capabilities: { drop: ["ALL"] },
     });
+    // It writes nothing but a few log lines: no /tmp, a small ephemeral-storage budget.
+    expect(pod.containers[0].resources).toEqual({
+      requests: { cpu: "50m", memory: "64Mi", "ephemeral-storage": "16Mi" },
+      limits: { cpu: "200m", memory: "128Mi", "ephemeral-storage": "64Mi" },
+    });
+    expect(pod.volumes).toBeUndefined();
     for (const smoke of run.ofType(JOB)) expect(() => new Job(smoke.inputs).validate()).not.toThrow();
   });
 

@@ -126,9 +126,17 @@ describe("migration Jobs in the stack (staging, sql mode)", () => {
     expect(container.command).toEqual(["node", "dist/jobs/cli.js", "migrate", "--dir", "/migrations", "--phase", "expand", "--lock-timeout", "300", "--ddl-lock-timeout", "10"]);
     expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } });
     expect(container.env).toEqual([
-      { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "web-database", key: "DATABASE_URL" } } },
+      // The database Secret is named by a hash of the URL (see secretNames.test.ts).
+      { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "web-database-255d6c1f84", key: "DATABASE_URL" } } },
       { name: "HOME", value: "/tmp" },
     ]);
+    // The app's resources (staging sets CPU and memory; ephemeral storage is the default), /tmp as large as its limit.
+    expect(container.resources).toEqual({
+      requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "128Mi" },
+      limits: { cpu: "500m", memory: "256Mi", "ephemeral-storage": "1Gi" },
+    });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.volumes[0]).toEqual({ name: "tmp", emptyDir: { sizeLimit: "1Gi" } });
     expect(migrationJobsOf(run)).toHaveLength(1);
   });
 
@@ -240,7 +248,7 @@ describe("when the migration Jobs change", () => {
     expect(after.get(DEPLOYMENT, "web-green").dependencies).toEqual([envSecret]);
     expect(greenJob.inputs).toEqual(migrationJobsOf(before).find((j) => j.inputs.metadata.name === greenName)!.inputs);
     expect(after.ofType(CONFIG_MAP)).toEqual([]);
-    expect(blueJob.inputs.spec.template.spec.volumes).toEqual([{ name: "tmp", emptyDir: {} }]);
+    expect(blueJob.inputs.spec.template.spec.volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }]);
   });
 
   it("runs the contract Job only once the idle color is retired, after the expand Job, both Deployments and the switch", async () => {

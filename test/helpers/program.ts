@@ -46,6 +46,8 @@ export interface RegisteredResource {
   readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
   readonly protect: boolean;
   readonly deleteBeforeReplace: boolean;
+  /** `ignoreChanges` property paths, as registered. */
+  readonly ignoreChanges: readonly string[];
   readonly aliases: readonly unknown[];
   /** `customTimeouts` as registered (`{create, update, pb_delete}`), when set. */
   readonly customTimeouts?: { create: string; update: string };
@@ -157,6 +159,7 @@ export async function runProgram(stack: StackName, options: RunOptions = {}): Pr
       propertyDependencies: propertyDependenciesOf(req),
       protect: req.getProtect() ?? false,
       deleteBeforeReplace: req.getDeletebeforereplace() ?? false,
+      ignoreChanges: req.getIgnorechangesList(),
       aliases: req.getAliasesList().map((a: any) => a.toObject()),
       customTimeouts: req.getCustomtimeouts()?.toObject(),
       ignoreChanges: req.getIgnorechangesList(),

@@ -1,0 +1,165 @@
+/**
+ * The app's NetworkPolicies, in its namespace: every Pod labelled `app: <app>` is denied all traffic
+ * in both directions except what one of these allows.
+ *
+ *   <app>-allow-colors      the colors' Pods (`color` label, no `role`): in, the app port from the
+ *                           ingress source and from the smoke Jobs (the preview Services reach the
+ *                           same Pods); out, DNS, the database and `appEgress`
+ *   <app>-allow-smoke       smoke Jobs: out, DNS and the colors' Pods on the app port; nothing in
+ *   <app>-allow-migrations  migration Jobs: out, DNS and the database; nothing in
+ *   <app>-allow-backups     backup, pre-migration backup and restore-check Jobs: out, DNS, the
+ *                           database and the AWS endpoints (443); nothing in
+ *   <app>-default-deny      everything else of the app, both directions
+ *
+ * Ports are the Pods' own: a Service's port is translated to the Pod's before the policy applies.
+ * Nothing here depends on the active color, and nothing on the switch path depends on these
+ * (a policy selects Pods by label whenever they appear). The default-deny is created after the
+ * allow policies, so a Job never starts between the two with its traffic cut.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { COLORS } from "../config";
+
+type Input = k8s.types.input.networking.v1.NetworkPolicySpec;
+type Rule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
+type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
+
+export interface NetworkPoliciesArgs {
+  /** App name: the `app` label every policy selects on, and the policies' name prefix. */
+  readonly app: string;
+  /** Namespace of the app and its policies. */
+  readonly namespace: string;
+  /** The colors' container port (named `http`). */
+  readonly port: number;
+  /**
+   * Where the colors' traffic comes from: CIDRs, and/or Pods matching both selectors.
+   * @default any source (on `port` only)
+   */
+  readonly ingress?: {
+    readonly cidrs?: readonly string[];
+    readonly namespaceSelector?: Readonly<Record<string, string>>;
+    readonly podSelector?: Readonly<Record<string, string>>;
+  };
+  /** The database: CIDRs (absent: any address) and port. */
+  readonly database: { readonly cidrs?: readonly string[]; readonly port: number };
+  /** The AWS endpoints, on 443: CIDRs (absent: any address). */
+  readonly aws: { readonly cidrs?: readonly string[] };
+  /** Further destinations of the colors' Pods. @default [] */
+  readonly appEgress?: readonly { readonly cidrs: readonly string[]; readonly ports: readonly number[] }[];
+  /** Which Jobs the stack runs: each gets its own allow policy. */
+  readonly jobs: { readonly smoke: boolean; readonly migrations: boolean; readonly backups: boolean };
+}
+
+/** The namespace CoreDNS runs in, by the label Kubernetes sets on every namespace. */
+export const DNS_NAMESPACE = "kube-system";
+export const AWS_ENDPOINT_PORT = 443;
+
+/** Egress to the cluster DNS: kube-system, UDP and TCP 53. */
+export function dnsEgress(): Rule {
+  return {
+    to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": DNS_NAMESPACE } } }],
+    ports: [
+      { protocol: "UDP", port: 53 },
+      { protocol: "TCP", port: 53 },
+    ],
+  };
+}
+
+/** `to`/`from` for a list of CIDRs; absent means any address (the key is left out). */
+function ipBlocks(cidrs: readonly string[] | undefined): { to?: Peer[] } {
+  return cidrs ? { to: cidrs.map((cidr) => ({ ipBlock: { cidr } })) } : {};
+}
+
+function tcp(...ports: number[]) {
+  return ports.map((port) => ({ protocol: "TCP", port }));
+}
+
+export class NetworkPolicies extends pulumi.ComponentResource {
+  /** The policies by role: `colors`, `smoke`, `migrations`, `backups`, `defaultDeny`. */
+  public readonly policies: Readonly<Record<string, k8s.networking.v1.NetworkPolicy>>;
+  /** Kubernetes names of the policies. */
+  public readonly policyNames: readonly string[];
+
+  constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
+    if (args.ingress && !args.ingress.cidrs && !args.ingress.namespaceSelector && !args.ingress.podSelector) {
+      throw new Error(`NetworkPolicies ${name}: \`ingress\` names no source; give \`cidrs\` or selectors, or leave it out to accept any source`);
+    }
+    super("bluegreen:k8s:NetworkPolicies", name, {}, opts);
+
+    const app = args.app;
+    const labels = { app, component: "network-policy" };
+    // The colors' Pods: the smoke Jobs' Pods carry `color` too, but also `role`.
+    const colorsSelector = {
+      matchLabels: { app },
+      matchExpressions: [
+        { key: "color", operator: "In", values: [...COLORS] },
+        { key: "role", operator: "DoesNotExist" },
+      ],
+    };
+    const database: Rule = { ...ipBlocks(args.database.cidrs), ports: tcp(args.database.port) };
+    const aws: Rule = { ...ipBlocks(args.aws.cidrs), ports: tcp(AWS_ENDPOINT_PORT) };
+
+    const ingressPeers: Peer[] = [];
+    if (args.ingress?.namespaceSelector || args.ingress?.podSelector) {
+      ingressPeers.push({
+        ...(args.ingress.namespaceSelector ? { namespaceSelector: { matchLabels: { ...args.ingress.namespaceSelector } } } : {}),
+        ...(args.ingress.podSelector ? { podSelector: { matchLabels: { ...args.ingress.podSelector } } } : {}),
+      });
+    }
+    for (const cidr of args.ingress?.cidrs ?? []) ingressPeers.push({ ipBlock: { cidr } });
+
+    const policy = (role: string, objectName: string, spec: Input, dependsOn: pulumi.Resource[] = []) =>
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-${role}`,
+        { metadata: { name: objectName, namespace: args.namespace, labels }, spec },
+        { parent: this, dependsOn },
+      );
+
+    const allow: Record<string, k8s.networking.v1.NetworkPolicy> = {};
+    allow.colors = policy("colors", `${app}-allow-colors`, {
+      podSelector: colorsSelector,
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [
+        { ...(ingressPeers.length > 0 ? { from: ingressPeers } : {}), ports: tcp(args.port) },
+        // The preview Services send the smoke Jobs' requests to these same Pods.
+        { from: [{ podSelector: { matchLabels: { app, role: "smoke" } } }], ports: tcp(args.port) },
+      ],
+      egress: [
+        dnsEgress(),
+        database,
+        ...(args.appEgress ?? []).map((rule) => ({ ...ipBlocks(rule.cidrs), ports: tcp(...rule.ports) })),
+      ],
+    });
+    if (args.jobs.smoke) {
+      allow.smoke = policy("smoke", `${app}-allow-smoke`, {
+        podSelector: { matchLabels: { app, role: "smoke" } },
+        policyTypes: ["Ingress", "Egress"],
+        egress: [dnsEgress(), { to: [{ podSelector: colorsSelector }], ports: tcp(args.port) }],
+      });
+    }
+    if (args.jobs.migrations) {
+      allow.migrations = policy("migrations", `${app}-allow-migrations`, {
+        podSelector: { matchLabels: { app, role: "migration" } },
+        policyTypes: ["Ingress", "Egress"],
+        egress: [dnsEgress(), database],
+      });
+    }
+    if (args.jobs.backups) {
+      allow.backups = policy("backups", `${app}-allow-backups`, {
+        podSelector: { matchLabels: { app, component: "backups" } },
+        policyTypes: ["Ingress", "Egress"],
+        egress: [dnsEgress(), database, aws],
+      });
+    }
+    const defaultDeny = policy(
+      "default-deny",
+      `${app}-default-deny`,
+      { podSelector: { matchLabels: { app } }, policyTypes: ["Ingress", "Egress"] },
+      Object.values(allow),
+    );
+
+    this.policies = { ...allow, defaultDeny };
+    this.policyNames = [...Object.keys(allow).map((role) => `${app}-allow-${role}`), `${app}-default-deny`];
+    this.registerOutputs({ policyNames: this.policyNames });
+  }
+}
