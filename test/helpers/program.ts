@@ -51,8 +51,6 @@ export interface RegisteredResource {
   readonly aliases: readonly unknown[];
   /** `customTimeouts` as registered (`{create, update, pb_delete}`), when set. */
   readonly customTimeouts?: { create: string; update: string };
-  /** `ignoreChanges` property paths as registered. */
-  readonly ignoreChanges: readonly string[];
 }
 
 export interface ProgramRun {
@@ -162,7 +160,6 @@ export async function runProgram(stack: StackName, options: RunOptions = {}): Pr
       ignoreChanges: req.getIgnorechangesList(),
       aliases: req.getAliasesList().map((a: any) => a.toObject()),
       customTimeouts: req.getCustomtimeouts()?.toObject(),
-      ignoreChanges: req.getIgnorechangesList(),
     });
     registerResource(req, (err: any, res: any) => {
       if (!err) {
