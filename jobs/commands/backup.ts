@@ -285,7 +285,8 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
       // The backup itself is complete: failing now would make a pre-migration Job block the release
       // and re-run the whole dump. A missing metric is what the backup-age alarm exists to notice.
       try {
-        await publishBackupMetrics(options.metricsNamespace, s3.region, options.cloudwatchEndpoint, backupMetricData(manifest, options.metricsDimensions));
+        const target = { namespace: options.metricsNamespace, region: s3.region, endpoint: options.cloudwatchEndpoint, http: s3 };
+        await publishBackupMetrics(target, backupMetricData(manifest, options.metricsDimensions));
         log("backup.metrics-published", { namespace: options.metricsNamespace });
       } catch (error) {
         warn("backup.metrics-failed", {
