@@ -30,13 +30,15 @@ export interface MetricsTarget {
   readonly region: string;
   readonly endpoint?: string;
   readonly http: AwsHttpSettings;
+  /** The abort signal for each request (see Interruption.requestSignal). */
+  readonly signalFor?: () => AbortSignal;
 }
 
 export async function publishBackupMetrics(target: MetricsTarget, data: MetricDatum[]): Promise<void> {
   // Loaded only when metrics are on: most backup runs never publish, and loading costs start-up time.
   const { CloudWatchClient, PutMetricDataCommand } = await import("@aws-sdk/client-cloudwatch");
   const { namespace, region, endpoint } = target;
-  const client = new CloudWatchClient({ region, endpoint, ...awsClientOptions(target.http) });
+  const client = new CloudWatchClient({ region, endpoint, ...awsClientOptions(target.http, target.signalFor) });
   try {
     await client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: data }));
   } finally {

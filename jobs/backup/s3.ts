@@ -73,8 +73,8 @@ export function s3SettingsFrom(command: string, values: Record<string, string | 
   };
 }
 
-/** A client whose requests time out as the settings say. */
-export function s3Client(settings: S3Settings): S3Client {
+/** A client whose requests time out as the settings say and, given `signalFor`, end on a signal. */
+export function s3Client(settings: S3Settings, signalFor?: () => AbortSignal): S3Client {
   // Loaded on first use, not with this module: the backup job starts pg_dump first and loads the SDK
   // while pg_dump reads the catalogs, so the two overlap instead of adding up.
   const { S3Client: Client } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
@@ -82,7 +82,7 @@ export function s3Client(settings: S3Settings): S3Client {
     region: settings.region,
     endpoint: settings.endpoint,
     forcePathStyle: settings.forcePathStyle,
-    ...awsClientOptions(settings),
+    ...awsClientOptions(settings, signalFor),
     // S3-compatible servers often reject the SDK's default trailing CRC checksums; we verify our
     // own SHA-256 of every dump anyway.
     ...(settings.endpoint ? { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" } : {}),

@@ -3,11 +3,13 @@
  * Refuses a target that already holds tables unless `--allow-non-empty` (then objects in the dump are
  * dropped and recreated with `--clean --if-exists`). Reads the dump twice: first only to verify size
  * and SHA-256 against the manifest, so a damaged dump never touches the target; then into
- * `pg_restore --single-transaction`, pinned to the same object version, so a failed restore leaves
- * the target as it was.
+ * `pg_restore --single-transaction`, pinned to the same object version, so a failed or interrupted
+ * (SIGTERM) restore leaves the target as it was.
  */
+import type { Client } from "pg";
 import { JobError, log } from "../log";
 import { FlagSpecs, isTrue, parseFlags, required, usageOf } from "../backup/flags";
+import { listenForSignals } from "../backup/interruption";
 import { chooseManifest } from "../backup/manifest";
 import { round } from "../backup/meter";
 import { checkDatabaseUrl, connect, countRows, describeUrl, listTables, majorOf, toolVersion, userRelationCount } from "../backup/postgres";
@@ -29,6 +31,8 @@ export const RESTORE_FLAGS = {
   help: { boolean: true, help: "print this text" },
 } as const satisfies FlagSpecs;
 
+const UNTOUCHED = "before touching the target; nothing was restored";
+
 export async function run(argv: string[]): Promise<number> {
   const values = parseFlags(COMMAND, RESTORE_FLAGS, argv);
   if (values.help) {
@@ -42,9 +46,10 @@ export async function run(argv: string[]): Promise<number> {
   const pgRestorePath = values["pg-restore"] ?? "pg_restore";
   const started = Date.now();
 
-  const client = s3Client(s3);
+  const interruption = listenForSignals();
+  const client = s3Client(s3, () => interruption.requestSignal());
   try {
-    const { key, manifest } = await chooseManifest(COMMAND, client, s3, values.manifest);
+    const { key, manifest } = await interruption.guard(UNTOUCHED, chooseManifest(COMMAND, client, s3, values.manifest));
     const pgRestore = await toolVersion(pgRestorePath);
     const dumpMajor = majorOf(manifest.pgDumpVersion) ?? 0;
     if (!(pgRestore.major >= dumpMajor)) {
@@ -53,6 +58,7 @@ export async function run(argv: string[]): Promise<number> {
 
     const target = await connect(targetUrl, "target database");
     try {
+      interruption.check(UNTOUCHED);
       const relations = await userRelationCount(target);
       if (relations > 0 && !allowNonEmpty) {
         throw new JobError(
@@ -62,22 +68,28 @@ export async function run(argv: string[]): Promise<number> {
       }
       log("restore.started", { manifest: key, dump: manifest.key, bytes: manifest.bytes, target: describeUrl(targetUrl), backupFinishedAt: manifest.finishedAt });
 
-      const checked = await streamDump(client, s3, manifest, "restore.verify-progress");
+      const signal = interruption.cancelled;
+      const checked = await interruption.guard(UNTOUCHED, streamDump(client, s3, manifest, "restore.verify-progress", undefined, { signal }));
       const damaged = integrityProblems(manifest, checked);
       if (damaged.length > 0) throw new JobError(`not restoring, the target is untouched: ${damaged.join("; ")}`);
       log("restore.verified", { bytes: checked.bytes, sha256: checked.sha256 });
 
       const args = ["--exit-on-error", "--single-transaction", "--no-owner", "--no-privileges"];
       if (relations > 0) args.push("--clean", "--if-exists");
-      const restored = await streamDump(client, s3, manifest, "restore.progress", { pgRestore: pgRestorePath, databaseUrl: targetUrl, args }, checked.etag);
+      const restored = await interruption.guard(
+        "while pg_restore ran: it was stopped before its single transaction committed, so the target is as it was",
+        streamDump(client, s3, manifest, "restore.progress", { pgRestore: pgRestorePath, databaseUrl: targetUrl, args }, { ifMatch: checked.etag, signal }),
+      );
       const problems = [...integrityProblems(manifest, restored)];
       if (restored.restoreError) problems.push(`pg_restore failed and rolled back: ${restored.restoreError}`);
       if (problems.length > 0) throw new JobError(`restore of ${key} failed: ${problems.join("; ")}`);
 
+      const committed = `after the restore of ${key} committed, before its row counts were compared: ${describeUrl(targetUrl)} holds the restored backup; compare the counts with the manifest, or run restore-check on it`;
+      interruption.check(committed);
       if (manifest.tables) {
-        const counts = await countRows(target, await listTables(target));
-        const expected = Object.fromEntries(Object.keys(manifest.tables).filter((t) => t in counts).map((t) => [t, counts[t]]));
-        const mismatches = rowCountProblems(manifest.tables, relations > 0 ? expected : counts);
+        const counts = await interruption.guard(committed, tableCounts(target));
+        const compared = relations > 0 ? Object.fromEntries(Object.keys(manifest.tables).filter((t) => t in counts).map((t) => [t, counts[t]])) : counts;
+        const mismatches = rowCountProblems(manifest.tables, compared);
         if (mismatches.length > 0) throw new JobError(`restore of ${key} finished but row counts differ: ${mismatches.join("; ")}`);
       } else {
         log("restore.row-counts-skipped", { reason: "the backup was made with --no-row-counts: its manifest has no row counts to compare" });
@@ -90,4 +102,8 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     client.destroy();
   }
+}
+
+async function tableCounts(target: Client): Promise<Record<string, number>> {
+  return countRows(target, await listTables(target));
 }

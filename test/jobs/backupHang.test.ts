@@ -1,12 +1,12 @@
 /**
  * The backup commands against an S3 endpoint that accepts connections and never answers: each gives
- * up within its timeouts (after the SDK's retries) with one error line. A real PostgreSQL; the
- * endpoint is a bare TCP server on loopback.
+ * up within its timeouts (after the SDK's retries) with one error line, and SIGTERM during the wait
+ * ends it at once. A real PostgreSQL; the endpoint is a bare TCP server on loopback.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PostgresServer, startPostgres } from "../helpers/postgres";
 import { S3Server, startS3 } from "../helpers/s3";
-import { CliResult, jobEnv, runCli, seedSource } from "./backupFixture";
+import { CliResult, jobEnv, runCli, seedSource, startCli } from "./backupFixture";
 import { HangingEndpoint, startHangingEndpoint } from "./hangingEndpoint";
 
 let pg: PostgresServer;
@@ -84,6 +84,37 @@ describe("an S3 endpoint that accepts connections and never answers", () => {
     expect(results.find((r) => r.name === "restore-check")!.result.error).toMatch(/^cannot list s3:\/\/backups\/restore-check\/manifests\/: TimeoutError/);
     expect(results.find((r) => r.name === "restore")!.result.error).toMatch(/^cannot list s3:\/\/backups\/restore\/manifests\/: TimeoutError/);
     // pg_dump and the snapshot connection are gone; no scratch database was created.
+    for (let i = 0; (await leftovers()).sourceSessions > 0 && i < 100; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await leftovers()).toEqual({ scratch: [], sourceSessions: 0 });
+  });
+
+  it("SIGTERM while a request waits ends each command at once, with one error line, exit 143", async () => {
+    const used = new Map<string, HangingEndpoint>();
+    const list = await commands(async (name) => {
+      const endpoint = await hangingEndpoint();
+      used.set(name, endpoint);
+      return endpoint;
+    });
+    const results = await Promise.all(
+      list.map(async (command) => {
+        // Default timeouts (60 s): only the signal can end the wait this early.
+        const run = startCli(command.args, command.env);
+        await used.get(command.name)!.waitForConnections(1);
+        const signalled = Date.now();
+        run.child.kill("SIGTERM");
+        const result = await run.done;
+        return { ...command, result, seconds: (Date.now() - signalled) / 1000 };
+      }),
+    );
+    for (const { name, result, seconds, args } of results) {
+      expect(result.code, `${name}: ${result.stdout}`).toBe(143);
+      expect(errorLines(result), name).toHaveLength(1);
+      expect(seconds, name).toBeLessThan(3);
+      if (name === "restore") expect(await relationsIn(args[2])).toBe(0);
+    }
+    expect(results.find((r) => r.name === "backup")!.result.error).toMatch(/^interrupted by SIGTERM after \d+ bytes; the multipart upload was aborted and no manifest was written$/);
+    expect(results.find((r) => r.name === "restore-check")!.result.error).toBe("interrupted by SIGTERM before creating a scratch database");
+    expect(results.find((r) => r.name === "restore")!.result.error).toBe("interrupted by SIGTERM before touching the target; nothing was restored");
     for (let i = 0; (await leftovers()).sourceSessions > 0 && i < 100; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await leftovers()).toEqual({ scratch: [], sourceSessions: 0 });
   });

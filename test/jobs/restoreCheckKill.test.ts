@@ -1,0 +1,64 @@
+/**
+ * restore-check signalled mid-restore: SIGTERM drops its scratch database and exits 143 with one
+ * error line. The restore is held mid-way by a proxy that sends only the first bytes of the dump,
+ * so pg_restore is connected and waiting for more when the signal comes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PostgresServer, startPostgres } from "../helpers/postgres";
+import { S3Server, startS3 } from "../helpers/s3";
+import { jobEnv, runCli, seedSource, startCli } from "./backupFixture";
+import { S3Proxy, startS3Proxy } from "./s3Proxy";
+
+let pg: PostgresServer;
+let s3: S3Server;
+let proxy: S3Proxy;
+
+beforeAll(async () => {
+  [pg, s3] = await Promise.all([startPostgres(), startS3()]);
+  const sourceUrl = await seedSource(pg, "app");
+  const backup = await runCli(["backup", "--database-url", sourceUrl, "--compress", "0"], jobEnv(pg, s3, "rc"));
+  expect(backup.code, backup.stdout).toBe(0);
+  proxy = await startS3Proxy(s3.endpoint, (method, path) => (method === "GET" && path.includes("/dumps/") ? { stallBodyAfterBytes: 16_384 } : undefined));
+});
+
+afterAll(async () => {
+  await Promise.all([pg?.stop(), s3?.stop(), proxy?.close()]);
+});
+
+async function scratchDatabases(): Promise<string[]> {
+  const rows = await pg.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'restore\\_check\\_%' ORDER BY 1");
+  return rows.map((r) => r.datname);
+}
+
+/** Starts a check through the stalling proxy and resolves once pg_restore is connected to its scratch database. */
+async function checkStuckMidRestore() {
+  const run = startCli(["restore-check", "--scratch-database-url", pg.url("postgres")], jobEnv(pg, s3, "rc", { S3_ENDPOINT: proxy.endpoint }));
+  const created = await run.waitForLine((l) => l.event === "restore-check.scratch-created");
+  expect(created, "the check ended before creating its scratch database").toBeDefined();
+  const scratch = /\/(restore_check_\w+)$/.exec(created.database)![1];
+  for (let i = 0; i < 200; i++) {
+    const [row] = await pg.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = '${scratch}' AND application_name = 'pg_restore'`);
+    if (Number(row.n) > 0) return { run, scratch };
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`pg_restore never connected to ${scratch}`);
+}
+
+describe("restore-check signalled mid-restore", () => {
+  it("SIGTERM stops pg_restore, drops its scratch database and exits 143 with one error line", async () => {
+    const { run, scratch } = await checkStuckMidRestore();
+    const signalled = Date.now();
+    run.child.kill("SIGTERM");
+    const result = await run.done;
+    const seconds = (Date.now() - signalled) / 1000;
+    expect(result.code, result.stdout).toBe(143);
+    expect(result.lines.filter((l) => l.level === "error")).toHaveLength(1);
+    expect(result.error).toBe(`interrupted by SIGTERM while checking in the scratch database ${scratch}; it was dropped`);
+    expect(result.lines.find((l) => l.event === "restore-check.scratch-dropped")).toMatchObject({ database: scratch });
+    expect(seconds).toBeLessThan(3);
+    expect(await scratchDatabases()).toEqual([]);
+    const [sessions] = await pg.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'pg_restore'");
+    expect(Number(sessions.n)).toBe(0);
+  });
+
+});
