@@ -6,13 +6,14 @@
  * A backup made with `--no-row-counts` has no counts to compare: the check then skips that step and
  * says so in its log (size, SHA-256, a real pg_restore and the `verify` queries still run).
  *
- * On SIGTERM the check stops pg_restore, drops its scratch database and exits 143 with one error
- * line.
+ * A check killed before it dropped its scratch database (SIGKILL, a lost node) leaves it behind:
+ * each check first drops the scratch databases older than the deadline. On SIGTERM the check
+ * stops pg_restore, drops its own scratch database and exits 143 with one error line.
  */
-import { randomBytes } from "node:crypto";
+import type { Client } from "pg";
 import { z } from "zod";
-import { JobError, log } from "../log";
-import { FlagSpecs, parseFlags, required, usageOf } from "../backup/flags";
+import { JobError, log, warn } from "../log";
+import { FlagSpecs, parseFlags, required, usageOf, wholeNumber } from "../backup/flags";
 import { CLEANUP_MS, Interruption, listenForSignals } from "../backup/interruption";
 import { Manifest, chooseManifest } from "../backup/manifest";
 import { round } from "../backup/meter";
@@ -30,6 +31,7 @@ import {
 } from "../backup/postgres";
 import { integrityProblems, rowCountProblems, streamDump } from "../backup/restoreStream";
 import { S3_FLAGS, S3Settings, s3Client, s3SettingsFrom } from "../backup/s3";
+import { SCRATCH_LIKE, createdAt, scratchName, staleScratchNames } from "../backup/scratch";
 
 const COMMAND = "restore-check";
 
@@ -44,6 +46,10 @@ export const RESTORE_CHECK_FLAGS = {
   verify: {
     env: "RESTORE_CHECK_VERIFY",
     help: 'JSON list of checks, each `{"name": "...", "sql": "SELECT ..."}` returning one row whose first column is true',
+  },
+  "deadline-seconds": {
+    env: "RESTORE_CHECK_DEADLINE_SECONDS",
+    help: "the longest a check runs, as the Job's activeDeadlineSeconds (default 3600): scratch databases older than this were left by killed checks, and each check drops them first",
   },
   help: { boolean: true, help: "print this text" },
 } as const satisfies FlagSpecs;
@@ -79,6 +85,7 @@ export async function run(argv: string[]): Promise<number> {
   checkDatabaseUrl(COMMAND, "scratch-database-url", scratchUrl);
   const s3 = s3SettingsFrom(COMMAND, values);
   const verify = parseVerifySpec(COMMAND, values.verify);
+  const deadlineMs = wholeNumber(COMMAND, "deadline-seconds", values["deadline-seconds"], 3600, 1, 7 * 24 * 3600) * 1000;
   const pgRestorePath = values["pg-restore"] ?? "pg_restore";
   const started = Date.now();
 
@@ -101,7 +108,9 @@ export async function run(argv: string[]): Promise<number> {
     const problems: string[] = [];
     try {
       interruption.check("before creating a scratch database");
-      const scratch = `restore_check_${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, "")}_${randomBytes(3).toString("hex")}`;
+      await dropStaleScratch(admin, deadlineMs);
+      interruption.check("before creating a scratch database");
+      const scratch = scratchName(new Date());
       await admin.query(`CREATE DATABASE ${quoteIdent(scratch)}`);
       log("restore-check.scratch-created", { database: describeUrl(withDatabase(scratchUrl, scratch)) });
       let failure: unknown;
@@ -120,7 +129,7 @@ export async function run(argv: string[]): Promise<number> {
         await queryWithin(admin, `DROP DATABASE IF EXISTS ${quoteIdent(scratch)} WITH (FORCE)`, interruption.signal ? CLEANUP_MS : DROP_TIMEOUT_MS);
         log("restore-check.scratch-dropped", { database: scratch });
       } catch (error) {
-        dropProblem = `the scratch database ${scratch} could not be dropped (${(error as Error).message})); drop it by hand`;
+        dropProblem = `the scratch database ${scratch} could not be dropped (${(error as Error).message}): the next check drops it once it is older than --deadline-seconds, or drop it by hand`;
       }
       // A failed drop must not hide what the check found, nor the other way round: report both.
       if (failure instanceof JobError) {
@@ -139,6 +148,19 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } finally {
     client.destroy();
+  }
+}
+
+/** Drops the scratch databases killed checks left behind (older than the deadline). */
+async function dropStaleScratch(admin: Client, deadlineMs: number): Promise<void> {
+  const { rows } = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE $1", [SCRATCH_LIKE]);
+  for (const name of staleScratchNames(rows.map((r) => r.datname), new Date(), deadlineMs)) {
+    try {
+      await queryWithin(admin, `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`, DROP_TIMEOUT_MS);
+      log("restore-check.stale-dropped", { database: name, createdAt: createdAt(name)!.toISOString() });
+    } catch (error) {
+      warn("restore-check.stale-drop-failed", { database: name, error: `${(error as Error).message}; drop it by hand` });
+    }
   }
 }
 

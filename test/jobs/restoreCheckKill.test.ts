@@ -1,7 +1,9 @@
 /**
- * restore-check signalled mid-restore: SIGTERM drops its scratch database and exits 143 with one
- * error line. The restore is held mid-way by a proxy that sends only the first bytes of the dump,
- * so pg_restore is connected and waiting for more when the signal comes.
+ * restore-check killed mid-restore. SIGKILL leaves its scratch database behind, and the next check
+ * whose deadline it outlived drops it (one within the deadline leaves it alone: it may belong to a
+ * running check). SIGTERM drops its own and exits 143 with one error line. The restore is held
+ * mid-way by a proxy that sends only the first bytes of the dump, so pg_restore is connected and
+ * waiting for more when the signal comes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PostgresServer, startPostgres } from "../helpers/postgres";
@@ -25,6 +27,9 @@ afterAll(async () => {
   await Promise.all([pg?.stop(), s3?.stop(), proxy?.close()]);
 });
 
+const check = (extra: string[] = [], env: Record<string, string> = {}) =>
+  runCli(["restore-check", "--scratch-database-url", pg.url("postgres"), ...extra], jobEnv(pg, s3, "rc", env));
+
 async function scratchDatabases(): Promise<string[]> {
   const rows = await pg.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'restore\\_check\\_%' ORDER BY 1");
   return rows.map((r) => r.datname);
@@ -44,7 +49,29 @@ async function checkStuckMidRestore() {
   throw new Error(`pg_restore never connected to ${scratch}`);
 }
 
-describe("restore-check signalled mid-restore", () => {
+describe("restore-check killed mid-restore", () => {
+  it("SIGKILL leaves the scratch database; a later check drops it once it is older than the deadline, not before", async () => {
+    const { run, scratch } = await checkStuckMidRestore();
+    run.child.kill("SIGKILL");
+    expect((await run.done).signal).toBe("SIGKILL");
+    expect(await scratchDatabases()).toEqual([scratch]);
+
+    // Within the default deadline (an hour) the database may belong to a running check: kept.
+    const young = await check();
+    expect(young.code, young.stdout).toBe(0);
+    expect(young.lines.some((l) => l.event === "restore-check.stale-dropped")).toBe(false);
+    expect(await scratchDatabases()).toEqual([scratch]);
+
+    // Past the deadline no check can still be using it: the next check drops it first, then checks.
+    await new Promise((r) => setTimeout(r, 2100));
+    const later = await check(["--deadline-seconds", "1"]);
+    expect(later.code, later.stdout).toBe(0);
+    const dropped = later.lines.filter((l) => l.event === "restore-check.stale-dropped");
+    expect(dropped).toEqual([expect.objectContaining({ level: "info", database: scratch, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/) })]);
+    expect(later.lines.findIndex((l) => l.event === "restore-check.stale-dropped")).toBeLessThan(later.lines.findIndex((l) => l.event === "restore-check.scratch-created"));
+    expect(await scratchDatabases()).toEqual([]);
+  });
+
   it("SIGTERM stops pg_restore, drops its scratch database and exits 143 with one error line", async () => {
     const { run, scratch } = await checkStuckMidRestore();
     const signalled = Date.now();
@@ -61,4 +88,9 @@ describe("restore-check signalled mid-restore", () => {
     expect(Number(sessions.n)).toBe(0);
   });
 
+  it("a deadline that is not a whole number of seconds is refused before anything is touched", async () => {
+    const result = await check(["--deadline-seconds", "soon"]);
+    expect(result.code).toBe(2);
+    expect(result.error).toBe("restore-check: `--deadline-seconds` is `soon`: must be a whole number from 1 to 604800");
+  });
 });
