@@ -21,12 +21,15 @@ export interface StreamResult {
   readonly etag?: string;
   /** pg_restore's failure (last stderr line), when it failed. */
   readonly restoreError?: string;
+  /** pg_restore's standard output, when it had no database to restore into (`--list`). */
+  readonly output?: string;
 }
 
 export interface RestoreTarget {
   /** pg_restore executable. */
   readonly pgRestore: string;
-  readonly databaseUrl: string;
+  /** Database to restore into; without one, pg_restore's output is kept (for `--list`). */
+  readonly databaseUrl?: string;
   /** Extra pg_restore arguments, such as `--single-transaction`. */
   readonly args: readonly string[];
 }
@@ -115,10 +118,15 @@ async function intoPgRestore(
   etag: string | undefined,
   signal: AbortSignal | undefined,
 ): Promise<StreamResult> {
-  const connection = libpqConnection(target.databaseUrl);
-  const child = spawn(target.pgRestore, [...target.args, "--no-password", `--dbname=${connection.dbname}`], {
-    env: { ...process.env, ...connection.env },
-    stdio: ["pipe", "ignore", "pipe"],
+  const connection = target.databaseUrl ? libpqConnection(target.databaseUrl) : undefined;
+  const dbname = connection ? ["--no-password", `--dbname=${connection.dbname}`] : [];
+  const child = spawn(target.pgRestore, [...target.args, ...dbname], {
+    env: { ...process.env, ...connection?.env },
+    stdio: ["pipe", connection ? "ignore" : "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
   });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => {
@@ -153,7 +161,7 @@ async function intoPgRestore(
     : result.code !== 0
       ? `pg_restore exit ${result.code}: ${stderr.trim().split("\n").filter(Boolean).pop() ?? "no output"}`
       : undefined;
-  return { bytes: meter.bytes, sha256: meter.digest(), etag, restoreError };
+  return { bytes: meter.bytes, sha256: meter.digest(), etag, restoreError, ...(connection ? {} : { output }) };
 }
 
 /** Problems of a streamed dump against its manifest: size first, then checksum. */
