@@ -48,6 +48,8 @@ describe("backup -> restore-check round trip", () => {
     const result = await backup("round-trip", ["--name", "scheduled"], { BACKUP_KMS_KEY_ID: "arn:aws:kms:eu-west-1:123456789012:key/test" });
     expect(result.error).toBeUndefined();
     expect(result.code).toBe(0);
+    // Only the job's own lines, on stdout: no SDK notices on stderr (such as its Node version warning).
+    expect(result.stderr).toBe("");
 
     const keys = await s3.keys("round-trip/");
     expect(keys).toHaveLength(2);
@@ -82,6 +84,7 @@ describe("backup -> restore-check round trip", () => {
     expect(check.code).toBe(0);
     expect(check.lines.find((l) => l.event === "restore-check.verified")).toMatchObject({ tables: 3, rows: 2000, checks: 4 });
     expect(check.lines.find((l) => l.event === "restore-check.succeeded")).toMatchObject({ manifest: manifestKey });
+    expect(check.stderr).toBe("");
     expect(await scratchDatabases()).toEqual([]);
   });
 
@@ -280,6 +283,7 @@ describe("restore", () => {
     const result = await runCli(["restore", "--target-database-url", target, "--manifest", path.basename(manifestKey)], jobEnv(pg, s3, "restore-ok"));
     expect(result.error).toBeUndefined();
     expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
     expect(await contentsOf(pg, "restored")).toEqual(await contentsOf(pg, "app"));
   });
 

@@ -56,7 +56,7 @@ function errorLines(result: CliResult) {
 }
 
 describe("an S3 endpoint that accepts connections and never answers", () => {
-  it("backup, restore-check and restore each fail after 3 attempts of the request timeout, with one error line", async () => {
+  it("backup, restore-check and restore each fail after 3 attempts of the request timeout, with one error line and nothing on stderr", async () => {
     const used = new Map<string, HangingEndpoint>();
     const list = await commands(async (name) => {
       const endpoint = await hangingEndpoint();
@@ -74,6 +74,7 @@ describe("an S3 endpoint that accepts connections and never answers", () => {
       expect(result.code, `${name}: ${result.stdout}`).toBe(1);
       expect(errorLines(result), name).toHaveLength(1);
       expect(result.error, name).toMatch(/TimeoutError: the request socket timed out after 1000 ms of inactivity, after 3 attempts; check that the endpoint is reachable and answers, or raise --s3-connect-timeout-seconds \/ --s3-request-timeout-seconds/);
+      expect(result.stderr, name).toBe("");
       // Three attempts of 1 s each, plus start-up and back-off: not the 60 s default, not for ever.
       expect(seconds, name).toBeGreaterThanOrEqual(3);
       expect(seconds, name).toBeLessThan(15);
@@ -109,6 +110,7 @@ describe("an S3 endpoint that accepts connections and never answers", () => {
     for (const { name, result, seconds, args } of results) {
       expect(result.code, `${name}: ${result.stdout}`).toBe(143);
       expect(errorLines(result), name).toHaveLength(1);
+      expect(result.stderr, name).toBe("");
       expect(seconds, name).toBeLessThan(3);
       if (name === "restore") expect(await relationsIn(args[2])).toBe(0);
     }
@@ -131,6 +133,7 @@ describe("an S3 endpoint that accepts connections and never answers", () => {
     expect(result.lines.find((l) => l.event === "backup.metrics-failed").error).toMatch(/publishing CloudWatch metrics failed: TimeoutError: .*after 3 attempts/);
     expect(cloudwatch.connections()).toBe(3);
     expect(seconds).toBeLessThan(15);
+    expect(result.stderr).toBe("");
     expect((await s3.keys("metrics-hang/manifests/")).length).toBe(1);
   });
 

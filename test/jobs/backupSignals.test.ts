@@ -71,6 +71,7 @@ describe("SIGTERM while node loads the command", () => {
     expect(result.code).toBe(143);
     expect(result.lines.filter((l) => l.level === "error")).toHaveLength(1);
     expect(result.error).toBe(message);
+    expect(result.stderr.trim()).toMatch(/^loading \.\/commands\/\w+$/);
     expect(await s3.keys(`${prefix}/`)).toEqual([]);
     const scratch = await pg.query("SELECT datname FROM pg_database WHERE datname LIKE 'restore\\_check\\_%'");
     expect(scratch).toEqual([]);
@@ -90,6 +91,7 @@ describe("SIGTERM after the dump's upload completed", () => {
     expect(result.lines.find((l) => l.event === "backup.succeeded")).toMatchObject({
       note: "SIGTERM arrived after the dump completed; the manifest was written first",
     });
+    expect(result.stderr).toBe("");
     const keys = await s3.keys("late-signal/");
     expect(keys.filter((k) => k.includes("/manifests/"))).toHaveLength(1);
     expect(keys.filter((k) => k.includes("/dumps/"))).toHaveLength(1);
@@ -121,6 +123,7 @@ describe("SIGTERM while restore's pg_restore runs", () => {
     expect(result.code, result.stdout).toBe(143);
     expect(result.lines.filter((l) => l.level === "error")).toHaveLength(1);
     expect(result.error).toBe("interrupted by SIGTERM while pg_restore ran: it was stopped before its single transaction committed, so the target is as it was");
+    expect(result.stderr).toBe("");
     expect((Date.now() - signalled) / 1000).toBeLessThan(3);
     expect(await relationsIn("signalled_target")).toBe(0);
   });

@@ -69,6 +69,7 @@ describe("restore-check killed mid-restore", () => {
     const dropped = later.lines.filter((l) => l.event === "restore-check.stale-dropped");
     expect(dropped).toEqual([expect.objectContaining({ level: "info", database: scratch, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/) })]);
     expect(later.lines.findIndex((l) => l.event === "restore-check.stale-dropped")).toBeLessThan(later.lines.findIndex((l) => l.event === "restore-check.scratch-created"));
+    expect(later.stderr).toBe("");
     expect(await scratchDatabases()).toEqual([]);
   });
 
@@ -82,6 +83,7 @@ describe("restore-check killed mid-restore", () => {
     expect(result.lines.filter((l) => l.level === "error")).toHaveLength(1);
     expect(result.error).toBe(`interrupted by SIGTERM while checking in the scratch database ${scratch}; it was dropped`);
     expect(result.lines.find((l) => l.event === "restore-check.scratch-dropped")).toMatchObject({ database: scratch });
+    expect(result.stderr).toBe("");
     expect(seconds).toBeLessThan(3);
     expect(await scratchDatabases()).toEqual([]);
     const [sessions] = await pg.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'pg_restore'");
