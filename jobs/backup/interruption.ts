@@ -16,6 +16,13 @@ const EXIT_CODES: Record<string, number> = { SIGTERM: 143, SIGINT: 130 };
 /** How long clean-up requests may take after a signal: well inside the Jobs' grace period. */
 export const CLEANUP_MS = 10_000;
 
+/**
+ * How long a multipart upload's requests in flight at a signal may still take. A part the server
+ * is still storing when the upload is aborted may outlive the abort (S3 says to abort again); one
+ * left to finish does not, and parts take well under this unless the server stopped answering.
+ */
+export const DRAIN_MS = 2_000;
+
 export class Interruption {
   /** The signal received, if any. */
   signal?: NodeJS.Signals;
@@ -23,6 +30,8 @@ export class Interruption {
   private deferred = false;
   /** Aborted the moment a signal arrives (unless deferred). */
   private readonly cancel = new AbortController();
+  /** Aborted DRAIN_MS after the signal (unless deferred). */
+  private readonly drained = new AbortController();
   /** Aborted CLEANUP_MS after the signal. */
   private readonly cleanupOver = new AbortController();
   private readonly listener = (signal: NodeJS.Signals) => {
@@ -30,7 +39,9 @@ export class Interruption {
     this.signal = signal;
     setTimeout(() => this.cleanupOver.abort(new JobError(`clean-up after ${signal} took longer than ${CLEANUP_MS / 1000} s`)), CLEANUP_MS).unref();
     if (this.deferred) return;
-    this.cancel.abort(this.error("while waiting for a request"));
+    const reason = this.error("while waiting for a request");
+    this.cancel.abort(reason);
+    setTimeout(() => this.drained.abort(reason), DRAIN_MS).unref();
     this.onSignal?.(signal);
   };
 
@@ -38,7 +49,7 @@ export class Interruption {
     process.on("SIGTERM", this.listener);
     process.on("SIGINT", this.listener);
     // Every request in flight listens on these (up to 17 during an upload).
-    setMaxListeners(100, this.cancel.signal, this.cleanupOver.signal);
+    setMaxListeners(100, this.cancel.signal, this.drained.signal, this.cleanupOver.signal);
   }
 
   /** What to do the moment a signal arrives (kill children, error streams). */
@@ -61,7 +72,12 @@ export class Interruption {
     return this.signal || this.deferred ? this.cleanupOver.signal : this.cancel.signal;
   }
 
-  /** Whether `error` is a request the signal ended as it arrived (not one that ran out of clean-up time). */
+  /** As requestSignal, but requests in flight at a signal get DRAIN_MS to finish: for a multipart upload. */
+  uploadRequestSignal(): AbortSignal {
+    return this.signal || this.deferred ? this.cleanupOver.signal : this.drained.signal;
+  }
+
+  /** Whether `error` is a request the signal ended (not one that ran out of clean-up time). */
   isCancelled(error: unknown): boolean {
     return error instanceof Error && error.name === "AbortError" && this.cancel.signal.aborted && error.cause === this.cancel.signal.reason;
   }

@@ -16,8 +16,9 @@
  *   the manifest (written last) is absent. A signal after the dump completed lets the manifest write
  *   finish (it is one small PUT), which is quicker and safer than undoing: the backup is then
  *   complete and recorded, and the job exits 0.
- * - Every S3 and CloudWatch request has a connect and an idle timeout and ends the moment a signal
- *   arrives; aborting the upload after a signal has CLEANUP_MS.
+ * - Every S3 and CloudWatch request has a connect and an idle timeout. At a signal, part uploads in
+ *   flight get DRAIN_MS to finish (so aborting the upload leaves no part behind), and aborting the
+ *   upload has CLEANUP_MS.
  */
 import { spawn } from "node:child_process";
 import { pipeline } from "node:stream";
@@ -218,7 +219,7 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
 
     try {
       const { Upload } = await import("@aws-sdk/lib-storage");
-      client = s3Client(s3, () => interruption.requestSignal());
+      client = s3Client(s3, () => interruption.uploadRequestSignal());
       const upload = new Upload({
         client,
         params: { Bucket: s3.bucket, Key: key, Body: meter, ContentType: "application/octet-stream", ...encryptionParams(s3) },
