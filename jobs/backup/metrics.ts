@@ -3,6 +3,7 @@
  * data as breaching, so a backup job that stops running is noticed.
  */
 import type { MetricDatum } from "@aws-sdk/client-cloudwatch";
+import { AwsHttpSettings, awsClientOptions } from "./awsHttp";
 import type { Manifest } from "./manifest";
 
 /** `LastSuccessTimestamp` is what the backup-age alarm (components/alarms.ts) watches. */
@@ -23,15 +24,21 @@ export function backupMetricData(manifest: Manifest, dimensionValues: Readonly<R
   ];
 }
 
-export async function publishBackupMetrics(
-  namespace: string,
-  region: string,
-  endpoint: string | undefined,
-  data: MetricDatum[],
-): Promise<void> {
+/** Where to publish: the bucket's region and timeouts, and CloudWatch's endpoint if not AWS's. */
+export interface MetricsTarget {
+  readonly namespace: string;
+  readonly region: string;
+  readonly endpoint?: string;
+  readonly http: AwsHttpSettings;
+  /** The abort signal for each request (see Interruption.requestSignal). */
+  readonly signalFor?: () => AbortSignal;
+}
+
+export async function publishBackupMetrics(target: MetricsTarget, data: MetricDatum[]): Promise<void> {
   // Loaded only when metrics are on: most backup runs never publish, and loading costs start-up time.
   const { CloudWatchClient, PutMetricDataCommand } = await import("@aws-sdk/client-cloudwatch");
-  const client = new CloudWatchClient({ region, endpoint });
+  const { namespace, region, endpoint } = target;
+  const client = new CloudWatchClient({ region, endpoint, ...awsClientOptions(target.http, target.signalFor) });
   try {
     await client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: data }));
   } finally {

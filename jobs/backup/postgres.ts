@@ -4,7 +4,7 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { Client } from "pg";
+import { Client, QueryConfig } from "pg";
 import { JobError } from "../log";
 
 /** `host:port/database` of a URL, safe to print (no user, no password). */
@@ -121,6 +121,11 @@ export async function userRelationCount(client: Client): Promise<number> {
     SELECT count(*) AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`);
   return Number(rows[0].n);
+}
+
+/** A query that fails with "Query read timeout" when no answer came within `ms` (pg takes this per query). */
+export async function queryWithin(client: Client, text: string, ms: number): Promise<void> {
+  await client.query({ text, query_timeout: ms } as QueryConfig);
 }
 
 export function quoteIdent(name: string): string {

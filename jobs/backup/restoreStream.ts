@@ -2,6 +2,7 @@
  * Streams a dump from S3 while counting and hashing it, either into `pg_restore` (stdin) or nowhere
  * (integrity check only). The whole object is always read, even when pg_restore gives up early, so
  * the caller can say whether the dump itself is damaged (size or SHA-256 differ from the manifest).
+ * An abort signal (SIGTERM) stops the stream and kills pg_restore at once.
  */
 import { spawn } from "node:child_process";
 import { Readable, Writable } from "node:stream";
@@ -20,14 +21,24 @@ export interface StreamResult {
   readonly etag?: string;
   /** pg_restore's failure (last stderr line), when it failed. */
   readonly restoreError?: string;
+  /** pg_restore's standard output, when it had no database to restore into (`--list`). */
+  readonly output?: string;
 }
 
 export interface RestoreTarget {
   /** pg_restore executable. */
   readonly pgRestore: string;
-  readonly databaseUrl: string;
+  /** Database to restore into; without one, pg_restore's output is kept (for `--list`). */
+  readonly databaseUrl?: string;
   /** Extra pg_restore arguments, such as `--single-transaction`. */
   readonly args: readonly string[];
+}
+
+export interface StreamOptions {
+  /** Read exactly this version of the object (the ETag of an earlier read). */
+  readonly ifMatch?: string;
+  /** Stops the stream and pg_restore; streamDump then throws the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 /** Forwards to `target` honouring backpressure; once the target is gone, drops the rest. */
@@ -68,25 +79,54 @@ export async function streamDump(
   manifest: Manifest,
   event: string,
   target?: RestoreTarget,
-  ifMatch?: string,
+  options: StreamOptions = {},
 ): Promise<StreamResult> {
+  const { signal } = options;
   let response;
   try {
-    response = await client.send(new GetObjectCommand({ Bucket: settings.bucket, Key: manifest.key, IfMatch: ifMatch }));
+    response = await client.send(new GetObjectCommand({ Bucket: settings.bucket, Key: manifest.key, IfMatch: options.ifMatch }));
   } catch (error) {
+    if (signal?.aborted) throw signal.reason;
     throw new JobError(`cannot read dump s3://${settings.bucket}/${manifest.key}: ${s3ErrorText(error)}`);
   }
   const body = response.Body as Readable;
   const meter = new Meter({ event });
-  if (!target) {
-    await pipeline(body, meter, new Writable({ write: (_chunk, _encoding, callback) => callback() }));
-    return { bytes: meter.bytes, sha256: meter.digest(), etag: response.ETag };
+  const stop = () => meter.destroy(signal!.reason);
+  signal?.addEventListener("abort", stop, { once: true });
+  try {
+    if (!target) {
+      try {
+        await pipeline(body, meter, new Writable({ write: (_chunk, _encoding, callback) => callback() }));
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        throw new JobError(`reading dump s3://${settings.bucket}/${manifest.key} failed after ${meter.bytes} bytes: ${s3ErrorText(error)}`);
+      }
+      return { bytes: meter.bytes, sha256: meter.digest(), etag: response.ETag };
+    }
+    return await intoPgRestore(settings, manifest, target, body, meter, response.ETag, signal);
+  } finally {
+    signal?.removeEventListener("abort", stop);
   }
+}
 
-  const connection = libpqConnection(target.databaseUrl);
-  const child = spawn(target.pgRestore, [...target.args, "--no-password", `--dbname=${connection.dbname}`], {
-    env: { ...process.env, ...connection.env },
-    stdio: ["pipe", "ignore", "pipe"],
+async function intoPgRestore(
+  settings: S3Settings,
+  manifest: Manifest,
+  target: RestoreTarget,
+  body: Readable,
+  meter: Meter,
+  etag: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<StreamResult> {
+  const connection = target.databaseUrl ? libpqConnection(target.databaseUrl) : undefined;
+  const dbname = connection ? ["--no-password", `--dbname=${connection.dbname}`] : [];
+  const child = spawn(target.pgRestore, [...target.args, ...dbname], {
+    env: { ...process.env, ...connection?.env },
+    stdio: ["pipe", connection ? "ignore" : "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
   });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => {
@@ -96,20 +136,32 @@ export async function streamDump(
     child.once("error", (error) => resolve({ code: null, error }));
     child.once("close", (code) => resolve({ code }));
   });
+  // pg_restore may still be busy (indexes, constraints) after the last byte: a signal stops it too,
+  // and its transaction rolls back when its connection closes.
+  const kill = () => child.kill("SIGKILL");
+  signal?.addEventListener("abort", kill, { once: true });
+  let result;
   try {
-    await pipeline(body, meter, new ForwardOrDrop(child.stdin!));
-  } catch (error) {
-    child.kill("SIGKILL");
-    await exited;
-    throw new JobError(`reading dump s3://${settings.bucket}/${manifest.key} failed after ${meter.bytes} bytes: ${s3ErrorText(error)}`);
+    try {
+      await pipeline(body, meter, new ForwardOrDrop(child.stdin!));
+    } catch (error) {
+      child.kill("SIGKILL");
+      await exited;
+      if (signal?.aborted) throw signal.reason;
+      throw new JobError(`reading dump s3://${settings.bucket}/${manifest.key} failed after ${meter.bytes} bytes: ${s3ErrorText(error)}`);
+    }
+    result = await exited;
+    // Exit 0 came first: the restore is complete (and committed), signal or not.
+    if (signal?.aborted && result.code !== 0) throw signal.reason;
+  } finally {
+    signal?.removeEventListener("abort", kill);
   }
-  const result = await exited;
   const restoreError = result.error
     ? `cannot run ${target.pgRestore}: ${result.error.message}`
     : result.code !== 0
       ? `pg_restore exit ${result.code}: ${stderr.trim().split("\n").filter(Boolean).pop() ?? "no output"}`
       : undefined;
-  return { bytes: meter.bytes, sha256: meter.digest(), etag: response.ETag, restoreError };
+  return { bytes: meter.bytes, sha256: meter.digest(), etag, restoreError, ...(connection ? {} : { output }) };
 }
 
 /** Problems of a streamed dump against its manifest: size first, then checksum. */

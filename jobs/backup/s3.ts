@@ -9,7 +9,8 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { JobError } from "../log";
-import { FlagSpecs, isTrue, required } from "./flags";
+import { AwsHttpSettings, awsClientOptions, awsErrorText } from "./awsHttp";
+import { FlagSpecs, isTrue, required, wholeNumber } from "./flags";
 
 export const S3_FLAGS = {
   bucket: { env: "BACKUP_BUCKET", help: "bucket holding the backups" },
@@ -22,9 +23,17 @@ export const S3_FLAGS = {
     help: "path-style bucket addressing (default on when --endpoint is set)",
   },
   "kms-key-id": { env: "BACKUP_KMS_KEY_ID", help: "KMS key ARN to encrypt uploads with (SSE-KMS)" },
+  "s3-connect-timeout-seconds": {
+    env: "S3_CONNECT_TIMEOUT_SECONDS",
+    help: "give up connecting to S3 (and CloudWatch) after this long, 1-300 (default 5)",
+  },
+  "s3-request-timeout-seconds": {
+    env: "S3_REQUEST_TIMEOUT_SECONDS",
+    help: "fail an S3 (or CloudWatch) request when the server sends or takes nothing for this long, 1-3600 (default 60); each request is tried up to 3 times",
+  },
 } as const satisfies FlagSpecs;
 
-export interface S3Settings {
+export interface S3Settings extends AwsHttpSettings {
   readonly bucket: string;
   /** Without leading or trailing `/`. */
   readonly prefix: string;
@@ -52,10 +61,20 @@ export function s3SettingsFrom(command: string, values: Record<string, string | 
     throw new JobError(`${command}: \`--endpoint\` is \`${endpoint}\`: use a URL such as \`https://s3.example.com\` or \`http://127.0.0.1:9000\``, 2);
   }
   const forcePathStyle = values["force-path-style"] === undefined ? endpoint !== undefined : isTrue(values["force-path-style"]);
-  return { bucket, prefix, region: values.region ?? "us-east-1", endpoint, forcePathStyle, kmsKeyId: values["kms-key-id"] };
+  return {
+    bucket,
+    prefix,
+    region: values.region ?? "us-east-1",
+    endpoint,
+    forcePathStyle,
+    kmsKeyId: values["kms-key-id"],
+    connectTimeoutMs: wholeNumber(command, "s3-connect-timeout-seconds", values["s3-connect-timeout-seconds"], 5, 1, 300) * 1000,
+    requestTimeoutMs: wholeNumber(command, "s3-request-timeout-seconds", values["s3-request-timeout-seconds"], 60, 1, 3600) * 1000,
+  };
 }
 
-export function s3Client(settings: S3Settings): S3Client {
+/** A client whose requests time out as the settings say and, given `signalFor`, end on a signal. */
+export function s3Client(settings: S3Settings, signalFor?: () => AbortSignal): S3Client {
   // Loaded on first use, not with this module: the backup job starts pg_dump first and loads the SDK
   // while pg_dump reads the catalogs, so the two overlap instead of adding up.
   const { S3Client: Client } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
@@ -63,6 +82,7 @@ export function s3Client(settings: S3Settings): S3Client {
     region: settings.region,
     endpoint: settings.endpoint,
     forcePathStyle: settings.forcePathStyle,
+    ...awsClientOptions(settings, signalFor),
     // S3-compatible servers often reject the SDK's default trailing CRC checksums; we verify our
     // own SHA-256 of every dump anyway.
     ...(settings.endpoint ? { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" } : {}),
@@ -92,8 +112,4 @@ export function manifestKey(prefix: string, stamp: string, name: string): string
 }
 
 /** Message of an AWS SDK error without its stack: `NoSuchBucket: The specified bucket does not exist`. */
-export function s3ErrorText(error: unknown): string {
-  const e = error as { name?: string; message?: string; Code?: string };
-  const name = e?.Code ?? e?.name ?? "Error";
-  return `${name}: ${e?.message ?? String(error)}`;
-}
+export const s3ErrorText = awsErrorText;

@@ -14,14 +14,18 @@
  * - The dump object only completes after pg_dump exited 0 and the counts are in; any failure or
  *   SIGTERM before that aborts the multipart upload, so no object appears under the final key, and
  *   the manifest (written last) is absent. A signal after the dump completed lets the manifest write
- *   finish (it is one small PUT), which is quicker and safer than undoing.
+ *   finish (it is one small PUT), which is quicker and safer than undoing: the backup is then
+ *   complete and recorded, and the job exits 0.
+ * - Every S3 and CloudWatch request has a connect and an idle timeout. At a signal, part uploads in
+ *   flight get DRAIN_MS to finish (so aborting the upload leaves no part behind), and aborting the
+ *   upload has CLEANUP_MS.
  */
 import { spawn } from "node:child_process";
 import { pipeline } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { JobError, log, warn } from "../log";
 import { FlagSpecs, isTrue, parseFlags, required, usageOf, wholeNumber } from "../backup/flags";
-import { Interruption } from "../backup/interruption";
+import { Interruption, listenForSignals } from "../backup/interruption";
 import type { Manifest } from "../backup/manifest";
 import { MANIFEST_FORMAT, writeManifest } from "../backup/manifestWrite";
 import { Meter, round } from "../backup/meter";
@@ -120,13 +124,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${usageOf(COMMAND, BACKUP_FLAGS)}\n`);
     return 0;
   }
-  const interruption = new Interruption();
-  try {
-    await backup(options, interruption);
-    return 0;
-  } finally {
-    interruption.dispose();
-  }
+  await backup(options, listenForSignals());
+  return 0;
 }
 
 function lastLine(text: string): string {
@@ -220,7 +219,7 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
 
     try {
       const { Upload } = await import("@aws-sdk/lib-storage");
-      client = s3Client(s3);
+      client = s3Client(s3, () => interruption.uploadRequestSignal());
       const upload = new Upload({
         client,
         params: { Bucket: s3.bucket, Key: key, Body: meter, ContentType: "application/octet-stream", ...encryptionParams(s3) },
@@ -232,7 +231,8 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
     } catch (error) {
       child.kill("SIGKILL");
       const exitCode = cause instanceof JobError ? cause.exitCode : 1;
-      if (cause && error === cause) {
+      // A part request the signal ended is part of the same failure; the upload was aborted after it.
+      if (cause && (error === cause || interruption.isCancelled(error))) {
         throw new JobError(`${cause.message}; the multipart upload was aborted and no manifest was written`, exitCode);
       }
       if (cause) {
@@ -285,7 +285,14 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
       // The backup itself is complete: failing now would make a pre-migration Job block the release
       // and re-run the whole dump. A missing metric is what the backup-age alarm exists to notice.
       try {
-        await publishBackupMetrics(options.metricsNamespace, s3.region, options.cloudwatchEndpoint, backupMetricData(manifest, options.metricsDimensions));
+        const target = {
+          namespace: options.metricsNamespace,
+          region: s3.region,
+          endpoint: options.cloudwatchEndpoint,
+          http: s3,
+          signalFor: () => interruption.requestSignal(),
+        };
+        await publishBackupMetrics(target, backupMetricData(manifest, options.metricsDimensions));
         log("backup.metrics-published", { namespace: options.metricsNamespace });
       } catch (error) {
         warn("backup.metrics-failed", {

@@ -1,18 +1,24 @@
 /**
  * `restore` (for humans, see the README runbook): restores a chosen backup into a target database.
  * Refuses a target that already holds tables unless `--allow-non-empty` (then objects in the dump are
- * dropped and recreated with `--clean --if-exists`). Reads the dump twice: first only to verify size
- * and SHA-256 against the manifest, so a damaged dump never touches the target; then into
- * `pg_restore --single-transaction`, pinned to the same object version, so a failed restore leaves
- * the target as it was.
+ * dropped and recreated with `--clean --if-exists`). Everything that can be checked is checked before
+ * the target is touched: the manifest's schema, pg_restore's version, the target's emptiness, and a
+ * first read of the dump that verifies its size and SHA-256 and has pg_restore list its contents
+ * (readable, with data for every table the manifest counts rows in). The second read goes into
+ * `pg_restore --single-transaction`, pinned to the same object version, so a failed or interrupted
+ * restore leaves the target as it was. Row counts can only be compared once that transaction
+ * committed: a mismatch then says exactly what the target now holds and how to remove it.
  */
+import type { Client } from "pg";
 import { JobError, log } from "../log";
 import { FlagSpecs, isTrue, parseFlags, required, usageOf } from "../backup/flags";
+import { listenForSignals } from "../backup/interruption";
 import { chooseManifest } from "../backup/manifest";
 import { round } from "../backup/meter";
-import { checkDatabaseUrl, connect, countRows, describeUrl, listTables, majorOf, toolVersion, userRelationCount } from "../backup/postgres";
+import { checkDatabaseUrl, connect, countRows, databaseName, describeUrl, listTables, majorOf, quoteIdent, toolVersion, userRelationCount } from "../backup/postgres";
 import { integrityProblems, rowCountProblems, streamDump } from "../backup/restoreStream";
 import { S3_FLAGS, s3Client, s3SettingsFrom } from "../backup/s3";
+import { tablesWithoutData } from "../backup/toc";
 
 const COMMAND = "restore";
 
@@ -29,6 +35,8 @@ export const RESTORE_FLAGS = {
   help: { boolean: true, help: "print this text" },
 } as const satisfies FlagSpecs;
 
+const UNTOUCHED = "before touching the target; nothing was restored";
+
 export async function run(argv: string[]): Promise<number> {
   const values = parseFlags(COMMAND, RESTORE_FLAGS, argv);
   if (values.help) {
@@ -42,9 +50,10 @@ export async function run(argv: string[]): Promise<number> {
   const pgRestorePath = values["pg-restore"] ?? "pg_restore";
   const started = Date.now();
 
-  const client = s3Client(s3);
+  const interruption = listenForSignals();
+  const client = s3Client(s3, () => interruption.requestSignal());
   try {
-    const { key, manifest } = await chooseManifest(COMMAND, client, s3, values.manifest);
+    const { key, manifest } = await interruption.guard(UNTOUCHED, chooseManifest(COMMAND, client, s3, values.manifest));
     const pgRestore = await toolVersion(pgRestorePath);
     const dumpMajor = majorOf(manifest.pgDumpVersion) ?? 0;
     if (!(pgRestore.major >= dumpMajor)) {
@@ -53,6 +62,7 @@ export async function run(argv: string[]): Promise<number> {
 
     const target = await connect(targetUrl, "target database");
     try {
+      interruption.check(UNTOUCHED);
       const relations = await userRelationCount(target);
       if (relations > 0 && !allowNonEmpty) {
         throw new JobError(
@@ -62,23 +72,40 @@ export async function run(argv: string[]): Promise<number> {
       }
       log("restore.started", { manifest: key, dump: manifest.key, bytes: manifest.bytes, target: describeUrl(targetUrl), backupFinishedAt: manifest.finishedAt });
 
-      const checked = await streamDump(client, s3, manifest, "restore.verify-progress");
-      const damaged = integrityProblems(manifest, checked);
-      if (damaged.length > 0) throw new JobError(`not restoring, the target is untouched: ${damaged.join("; ")}`);
+      const signal = interruption.cancelled;
+      const checked = await interruption.guard(
+        UNTOUCHED,
+        streamDump(client, s3, manifest, "restore.verify-progress", { pgRestore: pgRestorePath, args: ["--list"] }, { signal }),
+      );
+      const refusals = integrityProblems(manifest, checked);
+      if (refusals.length === 0 && checked.restoreError) refusals.push(`pg_restore cannot read the dump: ${checked.restoreError}`);
+      if (refusals.length === 0 && manifest.tables) {
+        for (const table of tablesWithoutData(manifest.tables, checked.output ?? "")) {
+          refusals.push(`the manifest counts ${manifest.tables[table]} rows in ${table} but the dump holds no data for it`);
+        }
+      }
+      if (refusals.length > 0) throw new JobError(`not restoring, the target is untouched: ${refusals.join("; ")}`);
       log("restore.verified", { bytes: checked.bytes, sha256: checked.sha256 });
 
       const args = ["--exit-on-error", "--single-transaction", "--no-owner", "--no-privileges"];
       if (relations > 0) args.push("--clean", "--if-exists");
-      const restored = await streamDump(client, s3, manifest, "restore.progress", { pgRestore: pgRestorePath, databaseUrl: targetUrl, args }, checked.etag);
+      const restored = await interruption.guard(
+        "while pg_restore ran: it was stopped before its single transaction committed, so the target is as it was",
+        streamDump(client, s3, manifest, "restore.progress", { pgRestore: pgRestorePath, databaseUrl: targetUrl, args }, { ifMatch: checked.etag, signal }),
+      );
       const problems = [...integrityProblems(manifest, restored)];
       if (restored.restoreError) problems.push(`pg_restore failed and rolled back: ${restored.restoreError}`);
       if (problems.length > 0) throw new JobError(`restore of ${key} failed: ${problems.join("; ")}`);
 
+      const committed = `after the restore of ${key} committed, before its row counts were compared: ${describeUrl(targetUrl)} holds the restored backup; compare the counts with the manifest, or run restore-check on it`;
+      interruption.check(committed);
       if (manifest.tables) {
-        const counts = await countRows(target, await listTables(target));
-        const expected = Object.fromEntries(Object.keys(manifest.tables).filter((t) => t in counts).map((t) => [t, counts[t]]));
-        const mismatches = rowCountProblems(manifest.tables, relations > 0 ? expected : counts);
-        if (mismatches.length > 0) throw new JobError(`restore of ${key} finished but row counts differ: ${mismatches.join("; ")}`);
+        const counts = await interruption.guard(committed, tableCounts(target));
+        const compared = relations > 0 ? Object.fromEntries(Object.keys(manifest.tables).filter((t) => t in counts).map((t) => [t, counts[t]])) : counts;
+        const mismatches = rowCountProblems(manifest.tables, compared);
+        if (mismatches.length > 0) {
+          throw new JobError(`restore of ${key} committed but row counts differ: ${mismatches.join("; ")}. ${whatStays(targetUrl, relations, Object.keys(manifest.tables).length)}`);
+        }
       } else {
         log("restore.row-counts-skipped", { reason: "the backup was made with --no-row-counts: its manifest has no row counts to compare" });
       }
@@ -90,4 +117,18 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     client.destroy();
   }
+}
+
+async function tableCounts(target: Client): Promise<Record<string, number>> {
+  return countRows(target, await listTables(target));
+}
+
+/** What a restore whose counts differ left in the target, and how to remove it. */
+function whatStays(targetUrl: string, relationsBefore: number, tables: number): string {
+  const where = describeUrl(targetUrl);
+  if (relationsBefore === 0) {
+    const name = quoteIdent(databaseName(targetUrl));
+    return `The restored objects stay in ${where} (the dump's ${tables} tables; it held no relations before, so everything in it came from this restore): to remove them, drop and recreate that database from another database on the server (\`DROP DATABASE ${name}; CREATE DATABASE ${name};\`), or keep it to investigate`;
+  }
+  return `The dump's ${tables} tables and other objects now stand in ${where} in place of those of the same names, whose previous contents this restore did not keep; the target's other objects are unchanged. To go back, restore the target from a backup taken before this restore`;
 }

@@ -5,16 +5,33 @@
  * runs the optional `verify` queries, then drops the scratch database. Exit 0 only if all of it held.
  * A backup made with `--no-row-counts` has no counts to compare: the check then skips that step and
  * says so in its log (size, SHA-256, a real pg_restore and the `verify` queries still run).
+ *
+ * A check killed before it dropped its scratch database (SIGKILL, a lost node) leaves it behind:
+ * each check first drops the scratch databases older than the deadline. On SIGTERM the check
+ * stops pg_restore, drops its own scratch database and exits 143 with one error line.
  */
-import { randomBytes } from "node:crypto";
+import type { Client } from "pg";
 import { z } from "zod";
-import { JobError, log } from "../log";
-import { FlagSpecs, parseFlags, required, usageOf } from "../backup/flags";
-import { chooseManifest } from "../backup/manifest";
+import { JobError, log, warn } from "../log";
+import { FlagSpecs, parseFlags, required, usageOf, wholeNumber } from "../backup/flags";
+import { CLEANUP_MS, Interruption, listenForSignals } from "../backup/interruption";
+import { Manifest, chooseManifest } from "../backup/manifest";
 import { round } from "../backup/meter";
-import { checkDatabaseUrl, connect, countRows, describeUrl, listTables, majorOf, quoteIdent, toolVersion, withDatabase } from "../backup/postgres";
+import {
+  checkDatabaseUrl,
+  connect,
+  countRows,
+  describeUrl,
+  listTables,
+  majorOf,
+  queryWithin,
+  quoteIdent,
+  toolVersion,
+  withDatabase,
+} from "../backup/postgres";
 import { integrityProblems, rowCountProblems, streamDump } from "../backup/restoreStream";
-import { S3_FLAGS, s3Client, s3SettingsFrom } from "../backup/s3";
+import { S3_FLAGS, S3Settings, s3Client, s3SettingsFrom } from "../backup/s3";
+import { SCRATCH_LIKE, createdAt, scratchName, staleScratchNames } from "../backup/scratch";
 
 const COMMAND = "restore-check";
 
@@ -29,6 +46,10 @@ export const RESTORE_CHECK_FLAGS = {
   verify: {
     env: "RESTORE_CHECK_VERIFY",
     help: 'JSON list of checks, each `{"name": "...", "sql": "SELECT ..."}` returning one row whose first column is true',
+  },
+  "deadline-seconds": {
+    env: "RESTORE_CHECK_DEADLINE_SECONDS",
+    help: "the longest a check runs, as the Job's activeDeadlineSeconds (default 3600): scratch databases older than this were left by killed checks, and each check drops them first",
   },
   help: { boolean: true, help: "print this text" },
 } as const satisfies FlagSpecs;
@@ -51,6 +72,9 @@ export function parseVerifySpec(command: string, raw: string | undefined): Verif
   return result.data;
 }
 
+/** DROP DATABASE waits up to 5 s for other sessions to end, then removes the files. */
+const DROP_TIMEOUT_MS = 60_000;
+
 export async function run(argv: string[]): Promise<number> {
   const values = parseFlags(COMMAND, RESTORE_CHECK_FLAGS, argv);
   if (values.help) {
@@ -61,13 +85,18 @@ export async function run(argv: string[]): Promise<number> {
   checkDatabaseUrl(COMMAND, "scratch-database-url", scratchUrl);
   const s3 = s3SettingsFrom(COMMAND, values);
   const verify = parseVerifySpec(COMMAND, values.verify);
+  const deadlineMs = wholeNumber(COMMAND, "deadline-seconds", values["deadline-seconds"], 3600, 1, 7 * 24 * 3600) * 1000;
   const pgRestorePath = values["pg-restore"] ?? "pg_restore";
   const started = Date.now();
 
-  const client = s3Client(s3);
+  const interruption = listenForSignals();
+  const client = s3Client(s3, () => interruption.requestSignal());
   try {
     // Independent look-ups, run together: each is a fixed cost of every check.
-    const [{ key, manifest }, pgRestore] = await Promise.all([chooseManifest(COMMAND, client, s3, values.manifest), toolVersion(pgRestorePath)]);
+    const [{ key, manifest }, pgRestore] = await interruption.guard(
+      "before creating a scratch database",
+      Promise.all([chooseManifest(COMMAND, client, s3, values.manifest), toolVersion(pgRestorePath)]),
+    );
     log("restore-check.started", { manifest: key, dump: manifest.key, bytes: manifest.bytes, backupFinishedAt: manifest.finishedAt });
 
     const dumpMajor = majorOf(manifest.pgDumpVersion) ?? 0;
@@ -75,58 +104,40 @@ export async function run(argv: string[]): Promise<number> {
       throw new JobError(`${pgRestorePath} is \`${pgRestore.text}\` but the dump was made by \`${manifest.pgDumpVersion}\`: pg_restore cannot read newer archives; use PostgreSQL ${dumpMajor} client tools or newer`);
     }
 
-    const scratchName = `restore_check_${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, "")}_${randomBytes(3).toString("hex")}`;
     const admin = await connect(scratchUrl, "scratch database server");
     const problems: string[] = [];
     try {
-      await admin.query(`CREATE DATABASE ${quoteIdent(scratchName)}`);
-      log("restore-check.scratch-created", { database: describeUrl(withDatabase(scratchUrl, scratchName)) });
+      interruption.check("before creating a scratch database");
+      await dropStaleScratch(admin, deadlineMs);
+      interruption.check("before creating a scratch database");
+      const scratch = scratchName(new Date());
+      await admin.query(`CREATE DATABASE ${quoteIdent(scratch)}`);
+      log("restore-check.scratch-created", { database: describeUrl(withDatabase(scratchUrl, scratch)) });
+      let failure: unknown;
       try {
-        const targetUrl = withDatabase(scratchUrl, scratchName);
-        const result = await streamDump(client, s3, manifest, "restore-check.progress", {
-          pgRestore: pgRestorePath,
-          databaseUrl: targetUrl,
-          args: ["--exit-on-error", "--no-owner", "--no-privileges"],
-        });
-        problems.push(...integrityProblems(manifest, result));
-        log("restore-check.restored", { bytes: result.bytes, failed: result.restoreError !== undefined });
-        if (result.restoreError) problems.push(`pg_restore into the scratch database failed: ${result.restoreError}`);
-        if (problems.length === 0) {
-          const scratch = await connect(targetUrl, "scratch database");
-          try {
-            const tables = await listTables(scratch);
-            let rows: number | null = null;
-            if (manifest.tables) {
-              const counts = await countRows(scratch, tables);
-              problems.push(...rowCountProblems(manifest.tables, counts));
-              rows = Object.values(counts).reduce((a, b) => a + b, 0);
-            } else {
-              log("restore-check.row-counts-skipped", { reason: "the backup was made with --no-row-counts: its manifest has no row counts to compare" });
-            }
-            for (const check of verify) {
-              try {
-                const { rows } = await scratch.query({ text: check.sql, rowMode: "array" });
-                if (rows.length !== 1 || rows[0][0] !== true) {
-                  problems.push(`verify check \`${check.name}\` returned ${JSON.stringify(rows.slice(0, 3))}, expected one row with true`);
-                }
-              } catch (error) {
-                problems.push(`verify check \`${check.name}\` failed: ${(error as Error).message}`);
-              }
-            }
-            log("restore-check.verified", { tables: tables.length, rows, checks: verify.length });
-          } finally {
-            await scratch.end().catch(() => undefined);
-          }
-        }
-      } finally {
-        // A failed drop must not hide what the check found: report both.
-        try {
-          await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(scratchName)} WITH (FORCE)`);
-          log("restore-check.scratch-dropped", { database: scratchName });
-        } catch (error) {
-          problems.push(`the scratch database ${scratchName} could not be dropped (${(error as Error).message}); drop it by hand`);
-        }
+        const found = await interruption.guard(
+          `while checking in the scratch database ${scratch}`,
+          checkInScratch(client, s3, manifest, pgRestorePath, withDatabase(scratchUrl, scratch), verify, interruption),
+        );
+        problems.push(...found);
+      } catch (error) {
+        failure = error;
       }
+      // Always dropped, signal or not. WITH (FORCE) also ends the sessions of a step a signal abandoned.
+      let dropProblem: string | undefined;
+      try {
+        await queryWithin(admin, `DROP DATABASE IF EXISTS ${quoteIdent(scratch)} WITH (FORCE)`, interruption.signal ? CLEANUP_MS : DROP_TIMEOUT_MS);
+        log("restore-check.scratch-dropped", { database: scratch });
+      } catch (error) {
+        dropProblem = `the scratch database ${scratch} could not be dropped (${(error as Error).message}): the next check drops it once it is older than --deadline-seconds, or drop it by hand`;
+      }
+      // A failed drop must not hide what the check found, nor the other way round: report both.
+      if (failure instanceof JobError) {
+        const dropped = dropProblem ?? (interruption.signal ? "it was dropped" : undefined);
+        throw dropped ? new JobError(`${failure.message}; ${dropped}`, failure.exitCode) : failure;
+      }
+      if (failure) throw failure;
+      if (dropProblem) problems.push(dropProblem);
     } finally {
       await admin.end().catch(() => undefined);
     }
@@ -137,5 +148,69 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } finally {
     client.destroy();
+  }
+}
+
+/** Drops the scratch databases killed checks left behind (older than the deadline). */
+async function dropStaleScratch(admin: Client, deadlineMs: number): Promise<void> {
+  const { rows } = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE $1", [SCRATCH_LIKE]);
+  for (const name of staleScratchNames(rows.map((r) => r.datname), new Date(), deadlineMs)) {
+    try {
+      await queryWithin(admin, `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`, DROP_TIMEOUT_MS);
+      log("restore-check.stale-dropped", { database: name, createdAt: createdAt(name)!.toISOString() });
+    } catch (error) {
+      warn("restore-check.stale-drop-failed", { database: name, error: `${(error as Error).message}; drop it by hand` });
+    }
+  }
+}
+
+/** Restores into the scratch database and compares it with the manifest; returns the problems found. */
+async function checkInScratch(
+  client: ReturnType<typeof s3Client>,
+  s3: S3Settings,
+  manifest: Manifest,
+  pgRestorePath: string,
+  targetUrl: string,
+  verify: VerifySpec,
+  interruption: Interruption,
+): Promise<string[]> {
+  const result = await streamDump(
+    client,
+    s3,
+    manifest,
+    "restore-check.progress",
+    { pgRestore: pgRestorePath, databaseUrl: targetUrl, args: ["--exit-on-error", "--no-owner", "--no-privileges"] },
+    { signal: interruption.cancelled },
+  );
+  const problems = integrityProblems(manifest, result);
+  log("restore-check.restored", { bytes: result.bytes, failed: result.restoreError !== undefined });
+  if (result.restoreError) problems.push(`pg_restore into the scratch database failed: ${result.restoreError}`);
+  if (problems.length > 0) return problems;
+
+  const scratch = await connect(targetUrl, "scratch database");
+  try {
+    const tables = await listTables(scratch);
+    let rows: number | null = null;
+    if (manifest.tables) {
+      const counts = await countRows(scratch, tables);
+      problems.push(...rowCountProblems(manifest.tables, counts));
+      rows = Object.values(counts).reduce((a, b) => a + b, 0);
+    } else {
+      log("restore-check.row-counts-skipped", { reason: "the backup was made with --no-row-counts: its manifest has no row counts to compare" });
+    }
+    for (const check of verify) {
+      try {
+        const { rows } = await scratch.query({ text: check.sql, rowMode: "array" });
+        if (rows.length !== 1 || rows[0][0] !== true) {
+          problems.push(`verify check \`${check.name}\` returned ${JSON.stringify(rows.slice(0, 3))}, expected one row with true`);
+        }
+      } catch (error) {
+        problems.push(`verify check \`${check.name}\` failed: ${(error as Error).message}`);
+      }
+    }
+    log("restore-check.verified", { tables: tables.length, rows, checks: verify.length });
+    return problems;
+  } finally {
+    await scratch.end().catch(() => undefined);
   }
 }

@@ -1,12 +1,14 @@
 /**
  * The backup, restore-check and restore jobs against a real PostgreSQL and an in-process s3rver.
  */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findLatestManifestKey, manifestSchema } from "../../jobs/backup/manifest";
+import { Manifest, findLatestManifestKey, manifestSchema } from "../../jobs/backup/manifest";
 import { s3Client, s3SettingsFrom } from "../../jobs/backup/s3";
 import { PostgresServer, startPostgres } from "../helpers/postgres";
 import { S3RVER_CREDENTIALS, S3Server, startS3 } from "../helpers/s3";
@@ -46,6 +48,8 @@ describe("backup -> restore-check round trip", () => {
     const result = await backup("round-trip", ["--name", "scheduled"], { BACKUP_KMS_KEY_ID: "arn:aws:kms:eu-west-1:123456789012:key/test" });
     expect(result.error).toBeUndefined();
     expect(result.code).toBe(0);
+    // Only the job's own lines, on stdout: no SDK notices on stderr (such as its Node version warning).
+    expect(result.stderr).toBe("");
 
     const keys = await s3.keys("round-trip/");
     expect(keys).toHaveLength(2);
@@ -80,6 +84,7 @@ describe("backup -> restore-check round trip", () => {
     expect(check.code).toBe(0);
     expect(check.lines.find((l) => l.event === "restore-check.verified")).toMatchObject({ tables: 3, rows: 2000, checks: 4 });
     expect(check.lines.find((l) => l.event === "restore-check.succeeded")).toMatchObject({ manifest: manifestKey });
+    expect(check.stderr).toBe("");
     expect(await scratchDatabases()).toEqual([]);
   });
 
@@ -278,6 +283,7 @@ describe("restore", () => {
     const result = await runCli(["restore", "--target-database-url", target, "--manifest", path.basename(manifestKey)], jobEnv(pg, s3, "restore-ok"));
     expect(result.error).toBeUndefined();
     expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
     expect(await contentsOf(pg, "restored")).toEqual(await contentsOf(pg, "app"));
   });
 
@@ -299,5 +305,70 @@ describe("restore", () => {
     const after = await contentsOf(pg, "busy");
     const source = await contentsOf(pg, "app");
     expect(after).toEqual({ ...source, "public.keep_me": before["public.keep_me"] });
+  });
+
+  /** A real backup, then its manifest rewritten by `change`; returns the manifest's key. */
+  async function withManifest(prefix: string, change: (manifest: Manifest) => Manifest): Promise<string> {
+    expect((await backup(prefix)).code).toBe(0);
+    const key = (await s3.keys(`${prefix}/manifests/`))[0];
+    const manifest = change(await manifestOf(key));
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: JSON.stringify(manifest) }));
+    return key;
+  }
+
+  it("refuses before touching the target a dump that holds no data for a table its manifest counts rows in", async () => {
+    // A dump made without the users' rows, uploaded with a manifest that matches its bytes.
+    const dump = execFileSync(path.join(pg.binaries.binDir, "pg_dump"), ["--format=custom", "--exclude-table-data=users", `--dbname=${sourceUrl}`]);
+    const dumpKey = "no-data/dumps/20250101T000000.000Z-scheduled.dump";
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: dumpKey, Body: dump }));
+    await withManifest("no-data", (m) => ({ ...m, key: dumpKey, bytes: dump.length, sha256: createHash("sha256").update(dump).digest("hex") }));
+    const target = await pg.createDatabase("no_data_target");
+    const result = await runCli(["restore", "--target-database-url", target], jobEnv(pg, s3, "no-data"));
+    expect(result.code).toBe(1);
+    expect(result.error).toBe("not restoring, the target is untouched: the manifest counts 500 rows in public.users but the dump holds no data for it");
+    expect(await contentsOf(pg, "no_data_target")).toEqual({});
+  });
+
+  it("refuses before touching the target a dump pg_restore cannot read, though it matches its manifest", async () => {
+    const notADump = Buffer.from("-- a plain SQL script, not a pg_dump archive\nSELECT 1;\n");
+    const dumpKey = "not-archive/dumps/20250101T000000.000Z-scheduled.dump";
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: dumpKey, Body: notADump }));
+    await withManifest("not-archive", (m) => ({ ...m, key: dumpKey, bytes: notADump.length, sha256: createHash("sha256").update(notADump).digest("hex") }));
+    const target = await pg.createDatabase("not_archive_target");
+    const result = await runCli(["restore", "--target-database-url", target], jobEnv(pg, s3, "not-archive"));
+    expect(result.code).toBe(1);
+    expect(result.error).toMatch(/^not restoring, the target is untouched: pg_restore cannot read the dump: pg_restore exit 1: pg_restore: error: input file does not appear to be a valid archive/);
+    expect(await contentsOf(pg, "not_archive_target")).toEqual({});
+  });
+
+  it("row counts that differ after the restore committed: says what stays in the target and how to remove it, and that works", async () => {
+    const key = await withManifest("count-mismatch", (m) => ({ ...m, tables: { ...m.tables!, "public.users": 501 } }));
+    const target = await pg.createDatabase("count_mismatch_target");
+    const result = await runCli(["restore", "--target-database-url", target], jobEnv(pg, s3, "count-mismatch"));
+    expect(result.code).toBe(1);
+    expect(result.lines.filter((l) => l.level === "error")).toHaveLength(1);
+    expect(result.error).toBe(
+      `restore of ${key} committed but row counts differ: table public.users has 500 rows after restore but 501 in the manifest. ` +
+        `The restored objects stay in 127.0.0.1:${pg.port}/count_mismatch_target (the dump's 3 tables; it held no relations before, so everything in it came from this restore): ` +
+        `to remove them, drop and recreate that database from another database on the server (\`DROP DATABASE "count_mismatch_target"; CREATE DATABASE "count_mismatch_target";\`), or keep it to investigate`,
+    );
+    // What it says stays is there...
+    expect(await contentsOf(pg, "count_mismatch_target")).toEqual(await contentsOf(pg, "app"));
+    // ...and what it says to run removes it.
+    await pg.query('DROP DATABASE "count_mismatch_target"');
+    await pg.query('CREATE DATABASE "count_mismatch_target"');
+    expect(await contentsOf(pg, "count_mismatch_target")).toEqual({});
+
+    // Into a non-empty target (--allow-non-empty) there is nothing to drop: it says what was replaced.
+    const busy = await pg.createDatabase("count_mismatch_busy");
+    await pg.query("CREATE TABLE keep_me (x int); INSERT INTO keep_me VALUES (7)", "count_mismatch_busy");
+    const forced = await runCli(["restore", "--target-database-url", busy, "--allow-non-empty"], jobEnv(pg, s3, "count-mismatch"));
+    expect(forced.code).toBe(1);
+    expect(forced.error).toBe(
+      `restore of ${key} committed but row counts differ: table public.users has 500 rows after restore but 501 in the manifest. ` +
+        `The dump's 3 tables and other objects now stand in 127.0.0.1:${pg.port}/count_mismatch_busy in place of those of the same names, whose previous contents this restore did not keep; ` +
+        "the target's other objects are unchanged. To go back, restore the target from a backup taken before this restore",
+    );
+    expect(await contentsOf(pg, "count_mismatch_busy")).toEqual({ ...(await contentsOf(pg, "app")), "public.keep_me": expect.stringMatching(/^1:/) });
   });
 });

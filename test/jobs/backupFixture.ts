@@ -27,8 +27,9 @@ export interface CliRun {
   readonly done: Promise<CliResult>;
 }
 
-export function startCli(args: readonly string[], env: Record<string, string>): CliRun {
-  const child = spawn(process.execPath, [CLI, ...args], {
+/** Starts the CLI; `nodeArgs` go to node itself (such as `--require <preload>`). */
+export function startCli(args: readonly string[], env: Record<string, string>, nodeArgs: readonly string[] = []): CliRun {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

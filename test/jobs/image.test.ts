@@ -36,6 +36,25 @@ describe("the jobs image", () => {
     expect(dockerfile).toMatch(/RUN npx tsc -p jobs\/tsconfig\.json/);
   });
 
+  it("runs a Node LTS line that has not reached its end of life, in both stages", () => {
+    // End of life of the LTS lines, from https://github.com/nodejs/Release#release-schedule: add
+    // the new line's date here when moving the image to it.
+    const endOfLife: Record<number, string> = { 22: "2027-04-30", 24: "2028-04-30", 26: "2029-04-30" };
+    const image = /^ARG NODE_IMAGE=node:(\d+)-bookworm-slim$/m.exec(dockerfile);
+    expect(image, "ARG NODE_IMAGE=node:<major>-bookworm-slim").not.toBeNull();
+    const major = Number(image![1]);
+    expect(Object.keys(endOfLife), `Node ${major} is not a known LTS line`).toContain(String(major));
+    expect(new Date(`${endOfLife[major]}T00:00:00Z`).getTime(), `Node ${major} reaches its end of life on ${endOfLife[major]}: move the image to the current LTS`).toBeGreaterThan(Date.now());
+    expect([...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1])).toEqual(["${NODE_IMAGE}", "${NODE_IMAGE}"]);
+  });
+
+  it("silences the AWS SDK's Node version notice, so stderr carries only the jobs' own lines", () => {
+    expect(dockerfile).toMatch(/^ENV AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true$/m);
+    // The switch the SDK really reads (not its older maintenance-mode one).
+    const sdk = fs.readFileSync(require.resolve("@aws-sdk/core/client", { paths: [ROOT] }), "utf8");
+    expect(sdk).toContain('process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === "true"');
+  });
+
   it("installs the PostgreSQL client of a chosen major version and runs as a non-root UID", () => {
     expect(dockerfile).toMatch(/^ARG PG_MAJOR=\d+$/m);
     expect(dockerfile).toContain('postgresql-client-${PG_MAJOR}');
