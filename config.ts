@@ -398,6 +398,11 @@ export function validateStackConfig(
 export const SECRET_CONFIG_KEYS = ["databaseUrl", "restoreCheckDatabaseUrl"] as const;
 export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
+/** The smoke settings with the default check (`healthPath` answers 200) filled in. */
+export function smokeWithDefaults(parsed: Pick<ParsedConfig, "smoke" | "healthPath">): SmokeConfig {
+  return { ...parsed.smoke, checks: parsed.smoke.checks.length > 0 ? parsed.smoke.checks : [{ path: parsed.healthPath, status: 200 }] };
+}
+
 /** Reads, validates and returns the stack config, or throws ConfigError listing every problem. */
 export function loadConfig(): StackConfig {
   const project = pulumi.getProject();
@@ -503,10 +508,7 @@ export function loadConfig(): StackConfig {
     migrations: migrations.config,
     jobsImage: parsed.jobsImage,
     backups: parsed.backups,
-    smoke: {
-      ...parsed.smoke,
-      checks: parsed.smoke.checks.length > 0 ? parsed.smoke.checks : [{ path: parsed.healthPath, status: 200 }],
-    },
+    smoke: smokeWithDefaults(parsed),
     watch: { ...parsed.watch, minutes: parsed.watch.minutes ?? defaultWatchMinutes(parsed.alarms?.dimensions.loadBalancer !== undefined) },
     alarms: parsed.alarms,
     awsRegion: all["aws:region"],

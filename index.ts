@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Alarms } from "./components/alarms";
-import { Backups, deployedImagesHash } from "./components/backups";
+import { Backups, colorReleaseHash } from "./components/backups";
 import { BlueGreenDeployment } from "./components/blueGreenDeployment";
 import { DatabaseSecret } from "./components/databaseSecret";
 import { LiveService } from "./components/liveService";
@@ -46,10 +46,11 @@ const migrationPlan = migrations
     })
   : { expand: [] };
 // Pre-migration backups: one Job per expand migration Job, which waits for it. A stack without
-// migrations still backs up once per release (hash of the deployed images, unchanged by a
-// promotion) and the colors' Deployments wait for that instead.
-const release = deployedImagesHash(config.colors);
-const preMigrationFor = migrationPlan.expand.length > 0 ? migrationPlan.expand.map((planned) => planned.hash) : [release];
+// migrations still backs up once per release of each color (its color and image), before that
+// color's Deployment changes.
+const releaseOf = (color: Color) => colorReleaseHash(color, config.colors[color].image!);
+const deployedColors = COLORS.filter((color) => config.colors[color].image !== undefined);
+const preMigrationFor = migrationPlan.expand.length > 0 ? migrationPlan.expand.map((planned) => planned.hash) : deployedColors.map(releaseOf);
 const backups = config.backups
   ? new Backups(`${app}-backups`, {
       app,
@@ -72,6 +73,7 @@ const migrationJob = (planned: PlannedMigrationJob, opts?: pulumi.ComponentResou
       app,
       namespace: config.namespace,
       spec: planned.spec,
+      hash: planned.hash,
       databaseUrlEnv: databaseSecret!.databaseUrlEnv(),
       files: planned.spec.files.length > 0 ? migrationFiles : undefined,
       backoffLimit: migrations!.backoffLimit,
@@ -85,11 +87,12 @@ const expandJobs = migrationPlan.expand.map((planned) => ({
   job: migrationJob(planned, { dependsOn: backupBefore(planned.hash) }),
 }));
 const jobsGating = (color: Color) =>
-  expandJobs.length > 0 ? expandJobs.filter((j) => j.colors.includes(color)).map((j) => j.job) : backupBefore(release);
+  expandJobs.length > 0 ? expandJobs.filter((j) => j.colors.includes(color)).map((j) => j.job) : backupBefore(releaseOf(color));
 
-// The switch path depends on nothing but itself: the live color's Deployment never waits on a Job,
-// so a rollback to it cannot be held up by a release (or a failed one) that is still pending. Jobs
-// gate the idle color, where releases land; a color is promoted in a later commit than its release.
+// Each color's Deployment waits on its own release's Jobs, whichever color is live: the dependency
+// graph never changes with `activeColor`, so a switch touches one resource and a targeted
+// `pulumi up` of the live Service leaves a consistent state. A rollback to a color whose release
+// already went through waits on nothing (its Jobs are unchanged), whatever is pending elsewhere.
 const colors = new BlueGreenDeployment(app, {
   app,
   namespace: config.namespace,
@@ -103,7 +106,7 @@ const colors = new BlueGreenDeployment(app, {
   resources: config.resources,
   env: config.env,
   secretEnv: config.secretEnv,
-  dependsOn: { [idleColor]: jobsGating(idleColor) },
+  dependsOn: Object.fromEntries(deployedColors.map((color) => [color, jobsGating(color)])),
 });
 
 // AWS alarms only where configured: a stack without them needs no AWS provider or credentials.

@@ -384,10 +384,9 @@ export function preMigrationBackupHash(release: string, run: BackupRun): string 
 }
 
 /**
- * A release hash from what is deployed: the sorted set of both colors' images. It changes when a new
- * image is staged (a release) and not on a promotion, which only flips `activeColor`.
+ * A color's release, as a hash of the color and its image: it changes when a new image is staged on
+ * that color, never on a promotion (which only flips `activeColor`) nor with the other color.
  */
-export function deployedImagesHash(colors: Readonly<Record<string, { readonly image?: string }>>): string {
-  const images = [...new Set(Object.values(colors).flatMap((c) => (c.image ? [c.image] : [])))].sort();
-  return createHash("sha256").update(JSON.stringify(images)).digest("hex").slice(0, 10);
+export function colorReleaseHash(color: string, image: string): string {
+  return createHash("sha256").update(JSON.stringify({ color, image })).digest("hex").slice(0, 10);
 }

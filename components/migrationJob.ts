@@ -47,6 +47,11 @@ export function migrationJobHash(spec: MigrationJobSpec): string {
   return digest({ image: spec.image, command: [...spec.command], files: sortedFiles(spec.files), phase: spec.phase });
 }
 
+/** The expand Job of one color's release: what it runs, for that color and its app image. */
+export function colorMigrationHash(color: Color, release: string, spec: MigrationJobSpec): string {
+  return digest({ color, release, image: spec.image, command: [...spec.command], files: sortedFiles(spec.files), phase: spec.phase });
+}
+
 /** Short hex hash of a file set: the ConfigMap's name suffix. */
 export function migrationFilesHash(files: readonly MigrationFileContent[]): string {
   return digest(sortedFiles(files));
@@ -97,25 +102,25 @@ export interface MigrationPlan {
 }
 
 /**
- * Which migration Jobs a stack runs. Nothing here depends on which color is live while both run,
- * so a promotion (flipping `activeColor`) changes no Job:
- *  - sql: one expand Job for the file set, gating every deployed color;
- *  - command: one expand Job per distinct color image, gating the colors running that image.
+ * Which migration Jobs a stack runs: one expand Job per deployed color, gating only that color's
+ * Deployment. Its name hashes the color, the color's app image and what it runs (image, command,
+ * files), so a color's Jobs change only with that color's release (or with what every Job runs),
+ * never with `activeColor`: the dependency graph is the same whichever color is live, and a switch
+ * (even a targeted `pulumi up`) waits on no Job of the other color. Running the same expand files
+ * for the second color is a no-op (the runner skips what its history holds).
  * The contract Job exists only while the idle color runs no replicas.
  */
 export function planMigrations(input: MigrationPlanInput): MigrationPlan {
   const deployed = COLORS.filter((c) => input.colors[c].image !== undefined);
   const files = input.files.map((f) => ({ name: f.name, content: f.content }));
-  const expand: PlannedMigrationJob[] = [];
-  if (input.mode === "sql") {
-    const spec: MigrationJobSpec = { image: input.image!, command: runnerCommand("expand", input.lockTimeoutSeconds, input.ddlLockTimeoutSeconds), files, phase: "expand" };
-    expand.push({ spec, hash: migrationJobHash(spec), colors: deployed });
-  } else {
-    for (const image of [...new Set(deployed.map((c) => input.colors[c].image!))]) {
-      const spec: MigrationJobSpec = { image, command: [...input.command!], files: [], phase: "expand" };
-      expand.push({ spec, hash: migrationJobHash(spec), colors: deployed.filter((c) => input.colors[c].image === image) });
-    }
-  }
+  const expand: PlannedMigrationJob[] = deployed.map((color) => {
+    const release = input.colors[color].image!;
+    const spec: MigrationJobSpec =
+      input.mode === "sql"
+        ? { image: input.image!, command: runnerCommand("expand", input.lockTimeoutSeconds, input.ddlLockTimeoutSeconds), files, phase: "expand" }
+        : { image: release, command: [...input.command!], files: [], phase: "expand" };
+    return { spec, hash: colorMigrationHash(color, release, spec), colors: [color] };
+  });
 
   const idle: Color = input.activeColor === "blue" ? "green" : "blue";
   const retired = effectiveReplicas(idle, input.activeColor, input.colors[idle]) === 0;
@@ -179,8 +184,10 @@ export interface MigrationJobArgs {
   /** App name; the Job is `<app>-migrate-<hash>`. */
   readonly app: string;
   readonly namespace: string;
-  /** What the Job runs; its hash names the Job. */
+  /** What the Job runs. */
   readonly spec: MigrationJobSpec;
+  /** Names the Job: what it runs, and for an expand Job the color and release it gates. @default migrationJobHash(spec) */
+  readonly hash?: string;
   /** The DATABASE_URL env entry, a `secretKeyRef` (DatabaseSecret.databaseUrlEnv()). */
   readonly databaseUrlEnv: pulumi.Input<k8s.types.input.core.v1.EnvVar>;
   /** The ConfigMap holding `spec.files`, mounted at /migrations; required when `spec.files` is not empty. */
@@ -197,7 +204,7 @@ export interface MigrationJobArgs {
 export class MigrationJob extends pulumi.ComponentResource {
   /** The Job; depend on this component (or this Job) to run after the migration. */
   public readonly job: k8s.batch.v1.Job;
-  /** Hash of what the Job runs (migrationJobHash of the spec). */
+  /** Hash that names the Job (`args.hash`, else migrationJobHash of the spec). */
   public readonly hash: string;
   public readonly phase: MigrationPhase;
   public readonly jobName: pulumi.Output<string>;
@@ -215,7 +222,7 @@ export class MigrationJob extends pulumi.ComponentResource {
     }
     super("bluegreen:k8s:MigrationJob", name, {}, opts);
 
-    this.hash = migrationJobHash(spec);
+    this.hash = args.hash ?? migrationJobHash(spec);
     this.phase = spec.phase;
     const resources = args.resources ?? APP_RESOURCES;
     const labels = { app: args.app, role: "migration", "bluegreen/phase": spec.phase, "bluegreen/migration-hash": this.hash };

@@ -62,6 +62,45 @@ export function previewUrl(app: string, color: Color, namespace: string, service
   return `http://${app}-${color}-preview.${namespace}.svc:${servicePort}`;
 }
 
+export interface SmokeJobInput {
+  readonly app: string;
+  readonly namespace: string;
+  readonly color: Color;
+  /** The color's app image. */
+  readonly image: string;
+  readonly servicePort: number;
+  readonly checks: readonly SmokeCheck[];
+  readonly timeoutSeconds: number;
+  readonly retries: number;
+  readonly backoffSeconds: number;
+}
+
+/**
+ * The smoke Job of one color's release: its command and its name, a hash of what it checks. Pure,
+ * so the release CLI finds the Job that gated a color from the stack file alone.
+ */
+export function smokeJob(input: SmokeJobInput): { command: string[]; jobName: string } {
+  const command = [
+    "node",
+    "dist/jobs/cli.js",
+    "smoke",
+    "--url",
+    previewUrl(input.app, input.color, input.namespace, input.servicePort),
+    "--checks",
+    JSON.stringify(input.checks),
+    "--timeout-seconds",
+    String(input.timeoutSeconds),
+    "--retries",
+    String(input.retries),
+    "--backoff-seconds",
+    String(input.backoffSeconds),
+  ];
+  // The app image is part of the identity although the command does not name it: a new release
+  // of the color must be checked again. The jobs image is not: it is the tool, not what is checked.
+  const hash = createHash("sha256").update(JSON.stringify({ color: input.color, image: input.image, command })).digest("hex").slice(0, 10);
+  return { command, jobName: `${input.app}-smoke-${input.color}-${hash}` };
+}
+
 /** Longest a smoke run can take: every attempt timing out plus every backoff. */
 export function worstCaseSeconds(checks: number, timeoutSeconds: number, retries: number, backoffSeconds: number): number {
   let backoff = 0;
@@ -91,29 +130,7 @@ export class SmokeGate extends pulumi.ComponentResource {
     for (const color of COLORS) {
       const target = args.colors[color];
       if (!target) continue;
-      const url = previewUrl(args.app, color, args.namespace, servicePort);
-      const command = [
-        "node",
-        "dist/jobs/cli.js",
-        "smoke",
-        "--url",
-        url,
-        "--checks",
-        JSON.stringify(args.checks),
-        "--timeout-seconds",
-        String(timeoutSeconds),
-        "--retries",
-        String(retries),
-        "--backoff-seconds",
-        String(backoffSeconds),
-      ];
-      // The app image is part of the identity although the command does not name it: a new release
-      // of the color must be checked again. The jobs image is not: it is the tool, not what is checked.
-      const hash = createHash("sha256")
-        .update(JSON.stringify({ color, image: target.image, command }))
-        .digest("hex")
-        .slice(0, 10);
-      const jobName = `${args.app}-smoke-${color}-${hash}`;
+      const { command, jobName } = smokeJob({ app: args.app, namespace: args.namespace, color, image: target.image, servicePort, checks: args.checks, timeoutSeconds, retries, backoffSeconds });
       const labels = { app: args.app, color, role: "smoke" };
 
       jobs[color] = new k8s.batch.v1.Job(

@@ -13,10 +13,11 @@ import { Paint, paintFor } from "./paint";
 import { statusLines } from "./status";
 import { StackDocument, StackDocumentError } from "./stackDocument";
 import { flip, Plan, ReleaseState, retire, stage } from "./transitions";
-import { DeployedStackError, readDeployedStack } from "./deployedStack";
+import { DeployedStackError } from "./deployedStack";
 import { gateProblems, switchLiveService, SwitchRefused } from "./targetedSwitch";
+import { switchTarget } from "./switchTarget";
 import { otherColor } from "../config";
-import { runWatch, WATCH_USAGE } from "./watch";
+import { WATCH_USAGE } from "./watchUsage";
 import { committedText, retireProblems, switchProblems } from "./sameCommit";
 
 export interface Io {
@@ -205,17 +206,18 @@ function apply(args: Args, loaded: Loaded, plan: Plan, io: Io, paint: Paint, app
 async function rollbackNow(args: Args, loaded: Loaded, state: ReleaseState, io: Io, paint: Paint, started: number): Promise<number> {
   const plan = flip(state, "rollback");
   if (plan.kind !== "edit") return apply(args, loaded, plan, io, paint);
-  const target = otherColor(state.activeColor);
-  const deployed = await readDeployedStack(args.stack, path.dirname(loaded.file));
-  const problems = await gateProblems(deployed, target);
+  const current = check(loaded, loaded.doc);
+  if (!current.ok) return refuse(io, paint, args.command, `${loaded.fileName} has config problems; fix them first`, current.problems);
+  const target = switchTarget(current.config, args.stack, loaded.doc.project, otherColor(state.activeColor));
+  const problems = await gateProblems(target);
   if (problems.length > 0) return refuse(io, paint, args.command, "nothing was written or applied", problems);
   const written = apply(args, loaded, plan, io, paint, true);
   if (written !== DONE) return written;
-  io.out(`Switching the live Service to ${target} (pulumi up --target ${deployed.liveServiceUrn})...`);
-  const result = await switchLiveService(deployed, target, started, () => undefined);
+  io.out(`Switching the live Service to ${target.color} (pulumi up --target ${target.liveServiceUrn})...`);
+  const result = await switchLiveService(target, path.dirname(loaded.file), started);
   io.out(
     paint.green(
-      `Traffic is on ${target}: the selector flipped ${(result.flippedAfterMs / 1000).toFixed(1)} s after the start; done after ${(result.finishedAfterMs / 1000).toFixed(1)} s.`,
+      `Traffic is on ${target.color}: the selector flipped ${(result.flippedAfterMs / 1000).toFixed(1)} s after the start; done after ${(result.finishedAfterMs / 1000).toFixed(1)} s.`,
     ),
   );
   io.out(paint.bold("Next: commit the stack file, so git and the cluster agree:"));
@@ -262,7 +264,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       case "rollback":
         return args.apply ? await rollbackNow(args, loaded, state, io, paint, io.startedAt ?? Date.now()) : apply(args, loaded, flip(state, "rollback"), io, paint);
       case "watch":
-        return await runWatch(args.stack, args.watch, loaded.file, io, paint, {
+        // Loaded only here: the watch's AWS SDK would slow every other command's start.
+        return await (await import("./watch")).runWatch(args.stack, args.watch, loaded.file, io, paint, {
           rollback: async () => {
             const reloaded = load(args, io);
             const now = releaseState(reloaded, args.stack);

@@ -51,8 +51,11 @@ export async function jobState(namespace: string, job: string): Promise<"complet
   return "running";
 }
 
-/** Why the Deployment cannot take traffic now (a rollout pending or failed, Pods not ready), or undefined. */
-export async function deploymentProblem(namespace: string, name: string): Promise<string | undefined> {
+/**
+ * Why the Deployment cannot take traffic now (another image than the stack file's, a rollout pending
+ * or stuck, Pods not ready), or undefined.
+ */
+export async function deploymentProblem(namespace: string, name: string, image: string): Promise<string | undefined> {
   let d: any;
   try {
     d = await kubectlJson(["get", "deployment", name, "-n", namespace]);
@@ -63,6 +66,8 @@ export async function deploymentProblem(namespace: string, name: string): Promis
   const wanted: number = d.spec?.replicas ?? 1;
   const status = d.status ?? {};
   if (wanted === 0) return `Deployment \`${name}\` runs 0 replicas`;
+  const running = d.spec?.template?.spec?.containers?.[0]?.image;
+  if (running !== image) return `Deployment \`${name}\` runs \`${running}\`, not the stack file's \`${image}\` (its release was never applied)`;
   if ((status.observedGeneration ?? 0) < (d.metadata?.generation ?? 0) || (status.updatedReplicas ?? 0) < wanted) {
     return `Deployment \`${name}\` has a rollout in progress or stuck (${status.updatedReplicas ?? 0} of ${wanted} Pods on its current template)`;
   }

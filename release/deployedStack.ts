@@ -1,6 +1,6 @@
 /**
  * What the last `pulumi up` of a stack left behind, read through the Automation API (the same
- * `pulumi` CLI and backend the user runs): the outputs the switch and the watch need.
+ * `pulumi` CLI and backend the user runs): the outputs the watch needs.
  */
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { Color, COLORS } from "../config";
@@ -19,11 +19,6 @@ export interface DeployedStack {
   readonly activeColor: Color;
   readonly namespace: string;
   readonly liveServiceName: string;
-  readonly liveServiceUrn: string;
-  /** Deployment name per color that runs one. */
-  readonly deploymentNames: Readonly<Partial<Record<Color, string>>>;
-  /** Smoke Job name per color that has one; empty when the smoke gate is off. */
-  readonly smokeJobNames: Readonly<Partial<Record<Color, string>>>;
   readonly promotionWatch: WatchOutput;
 }
 
@@ -56,9 +51,6 @@ export async function readDeployedStack(stackName: string, workDir: string): Pro
     activeColor: activeColor as Color,
     namespace: text("namespace"),
     liveServiceName: text("liveServiceName"),
-    liveServiceUrn: text("liveServiceUrn"),
-    deploymentNames: (value("deploymentNames") ?? {}) as Partial<Record<Color, string>>,
-    smokeJobNames: (value("smokeJobNames") ?? {}) as Partial<Record<Color, string>>,
     promotionWatch: {
       minutes: typeof watch.minutes === "number" ? watch.minutes : 0,
       alarmNames: Array.isArray(watch.alarmNames) ? watch.alarmNames : [],

@@ -15,13 +15,6 @@ import { selectedColor } from "./cluster";
 import { readDeployedStack } from "./deployedStack";
 import { Paint } from "./paint";
 
-export const WATCH_USAGE = [
-  "watch options (default: the stack's `promotionWatch` output):",
-  "  --minutes <n> --alarms <a,b> --poll-seconds <n> --settle-minutes <n> --region <r>",
-  "  --endpoint <url>   CloudWatch endpoint (a test server)",
-  "  --no-rollback      only report; do not roll back on ALARM",
-  "  --commit           after a rollback, commit and push the stack file (CI)",
-];
 
 export interface WatchIo {
   readonly out: (line: string) => void;

@@ -1,0 +1,8 @@
+/** The `watch` options, for the release CLI's usage text. */
+export const WATCH_USAGE = [
+  "watch options (default: the stack's `promotionWatch` output):",
+  "  --minutes <n> --alarms <a,b> --poll-seconds <n> --settle-minutes <n> --region <r>",
+  "  --endpoint <url>   CloudWatch endpoint (a test server)",
+  "  --no-rollback      only report; do not roll back on ALARM",
+  "  --commit           after a rollback, commit and push the stack file (CI)",
+];
