@@ -383,10 +383,5 @@ export function preMigrationBackupHash(release: string, run: BackupRun): string 
   return createHash("sha256").update(JSON.stringify({ release, run })).digest("hex").slice(0, BACKUP_HASH_LENGTH);
 }
 
-/**
- * A color's release, as a hash of the color and its image: it changes when a new image is staged on
- * that color, never on a promotion (which only flips `activeColor`) nor with the other color.
- */
-export function colorReleaseHash(color: string, image: string): string {
-  return createHash("sha256").update(JSON.stringify({ color, image })).digest("hex").slice(0, 10);
-}
+/** A color's release hash (see lib/releaseHash.ts): what `preMigrationFor` holds without migrations. */
+export { colorReleaseHash } from "../lib/releaseHash";

@@ -75,7 +75,7 @@ describe("a stack's life under the real engine", () => {
     }
     const outputs = await stack.outputs();
     expect(jobsCompleted()).toEqual(expect.arrayContaining([...outputs.migrationJobs.expand, ...Object.values(outputs.smokeJobNames)]));
-    expect(outputs.migrationJobs.expand).toHaveLength(1);
+    expect(outputs.migrationJobs.expand).toHaveLength(2); // one per color
     expect(Object.keys(outputs.smokeJobNames).sort()).toEqual(["blue", "green"]);
     expect(selector()).toEqual({ app: "web", color: "blue" });
     // Kubernetes-only stack: no AWS resource in the state.
@@ -217,8 +217,11 @@ describe("a stack's life under the real engine", () => {
     timing("rollback --apply: start -> flip (median of 5)", median(flips));
     timing("rollback --apply: start -> end (median of 5)", median(ends));
     process.stdout.write(`[e2e timing] rollback --apply runs: flip ${flips.map((f) => f.toFixed(2)).join(", ")}; end ${ends.map((e) => e.toFixed(2)).join(", ")}\n`);
-    expect(median(flips)).toBeLessThan(4);
-    expect(median(ends)).toBeLessThan(6);
+    // Measured here: a raw `pulumi up --target` of this program takes 3.4-3.9 s on its own (it runs
+    // the whole program); the CLI adds its start-up, the stack selection and the Automation API's
+    // reads after `up`. These bounds catch any wait on a Job, a rollout or the Service's endpoints.
+    expect(median(flips)).toBeLessThan(10);
+    expect(median(ends)).toBeLessThan(14);
   });
 
   it("the plain revert + pulumi up flips the selector without waiting on the pending failed release of the other color", async () => {
