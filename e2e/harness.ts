@@ -149,37 +149,47 @@ export interface CliRun {
 }
 
 /** Runs the built release CLI (`node dist/release/cli.js`) in the project directory. */
-export function releaseCli(args: readonly string[], until?: () => boolean): Promise<CliRun> {
+export async function releaseCli(args: readonly string[], until: () => boolean = () => false): Promise<CliRun> {
   const started = Date.now();
+  const { result, after } = await timeUntil(until, () => spawnCli(args));
+  return { ...result, seconds: (Date.now() - started) / 1000, conditionAfter: after };
+}
+
+function spawnCli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["dist/release/cli.js", ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
     let stdout = "";
     let stderr = "";
-    let conditionAfter: number | undefined;
-    let polling = false;
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    const poll = until
-      ? setInterval(() => {
-          if (conditionAfter !== undefined || polling) return;
-          polling = true;
-          try {
-            if (until()) conditionAfter = (Date.now() - started) / 1000;
-          } catch {
-            // the object may not be readable yet
-          } finally {
-            polling = false;
-          }
-        }, 100)
-      : undefined;
     const timer = setTimeout(() => child.kill("SIGTERM"), 300_000);
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);
-      if (poll) clearInterval(poll);
-      resolve({ code: code ?? 1, stdout, stderr, seconds: (Date.now() - started) / 1000, conditionAfter });
+      resolve({ code: code ?? 1, stdout, stderr });
     });
   });
+}
+
+/**
+ * Runs `action` while polling `condition` every 100 ms; resolves with the action's result and the
+ * seconds from the start to the first poll where the condition held (undefined if it never did).
+ */
+export async function timeUntil<T>(condition: () => boolean, action: () => Promise<T>): Promise<{ result: T; after?: number }> {
+  const started = Date.now();
+  let after: number | undefined;
+  const poll = setInterval(() => {
+    try {
+      if (after === undefined && condition()) after = (Date.now() - started) / 1000;
+    } catch {
+      // not readable yet: the next poll tells
+    }
+  }, 100);
+  try {
+    return { result: await action(), after };
+  } finally {
+    clearInterval(poll);
+  }
 }
 
 /** Prints one timing line (collected in the CI log). */

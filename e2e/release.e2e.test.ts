@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { E2eStack, kubectlJson, median, releaseCli, requireTools, timing } from "./harness";
+import { E2eStack, kubectlJson, median, releaseCli, requireTools, timeUntil, timing } from "./harness";
 
 const NS = `e2e-release-${process.pid}`;
 const STACK = `e2e-release-${process.pid}`;
@@ -146,17 +146,7 @@ describe("a stack's life under the real engine", () => {
       const edited = await releaseCli([command, "--stack", STACK]);
       expect(edited.code).toBe(0);
       const before = resourceVersions();
-      const started = Date.now();
-      let flippedAfter: number | undefined;
-      const poll = setInterval(() => {
-        try {
-          if (flippedAfter === undefined && selects(target)()) flippedAfter = (Date.now() - started) / 1000;
-        } catch {
-          // next poll
-        }
-      }, 100);
-      const up = await stack.up();
-      clearInterval(poll);
+      const { result: up, after: flippedAfter } = await timeUntil(selects(target), () => stack.up());
       timing(`${command} via pulumi up: start -> flip`, flippedAfter);
       timing(`${command} via pulumi up: start -> end`, up.seconds);
       expect(up.error).toBe("");
@@ -230,17 +220,7 @@ describe("a stack's life under the real engine", () => {
     const previous = await failLiveColor(live, 9);
     const jobsBefore = kubectlJson("get", "jobs", "-n", NS).items.map((j: any) => j.metadata.uid).sort();
     editConfig((c) => (c.activeColor = target));
-    const started = Date.now();
-    let flippedAfter: number | undefined;
-    const poll = setInterval(() => {
-      try {
-        if (flippedAfter === undefined && selects(target)()) flippedAfter = (Date.now() - started) / 1000;
-      } catch {
-        // next poll
-      }
-    }, 100);
-    const up = await stack.up();
-    clearInterval(poll);
+    const { result: up, after: flippedAfter } = await timeUntil(selects(target), () => stack.up());
     timing("revert + pulumi up with a failed release pending: start -> flip", flippedAfter);
     timing("revert + pulumi up with a failed release pending: start -> end (it retries the failed rollout)", up.seconds);
     expect(selector().color).toBe(target);
