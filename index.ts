@@ -11,12 +11,9 @@ import { NetworkPolicies } from "./components/networkPolicies";
 import { SmokeGate } from "./components/smokeGate";
 import { COLORS, Color, effectiveReplicas, loadConfig } from "./config";
 import { colorReleaseHash } from "./lib/releaseHash";
-
-// The AWS and command providers' SDKs load only where the stack uses them: a Kubernetes-only stack
-// skips them on every run, the rollback's targeted update included.
-const awsBackups = () => require("./components/backups") as typeof import("./components/backups");
-const awsAlarms = () => require("./components/alarms") as typeof import("./components/alarms");
-const preview = () => require("./components/migrationLint") as typeof import("./components/migrationLint");
+import { Alarms } from "./components/alarms";
+import { Backups } from "./components/backups";
+import { lintMigrationsAtPreview } from "./components/migrationLint";
 
 const config = loadConfig();
 const { app, stack, activeColor, idleColor } = config;
@@ -56,7 +53,7 @@ const releaseOf = (color: Color) => colorReleaseHash(color, config.colors[color]
 const deployedColors = COLORS.filter((color) => config.colors[color].image !== undefined);
 const preMigrationFor = migrationPlan.expand.length > 0 ? migrationPlan.expand.map((planned) => planned.hash) : deployedColors.map(releaseOf);
 const backups = config.backups
-  ? new (awsBackups().Backups)(`${app}-backups`, {
+  ? new Backups(`${app}-backups`, {
       app,
       stack,
       namespace: config.namespace,
@@ -114,7 +111,7 @@ const colors = new BlueGreenDeployment(app, {
 });
 
 // AWS alarms only where configured: a stack without them needs no AWS provider or credentials.
-const alarms = config.alarms ? new (awsAlarms().Alarms)(`${app}-alarms`, { app, stack, config: config.alarms, region: config.awsRegion }) : undefined;
+const alarms = config.alarms ? new Alarms(`${app}-alarms`, { app, stack, config: config.alarms, region: config.awsRegion }) : undefined;
 
 // Before the switch: each color that runs Pods is smoke-tested through its preview Service once per release.
 const smokedColors: Partial<Record<Color, { image: string }>> = {};
@@ -190,7 +187,7 @@ export const deploymentNames = Object.fromEntries(
   Object.entries(colors.deployments).map(([color, deployment]) => [color, deployment.metadata.name]),
 ) as Record<string, pulumi.Output<string>>;
 /** `migrate lint` on the SQL files during this preview/up, when `migrations.lintAtPreview` is on. */
-export const migrationLint = migrations?.lintDirectory ? preview().lintMigrationsAtPreview(migrations.lintDirectory, process.cwd()) : "off";
+export const migrationLint = migrations?.lintDirectory ? lintMigrationsAtPreview(migrations.lintDirectory, process.cwd()) : "off";
 export const migrationJobs = {
   expand: expandJobs.map((j) => j.job.jobName),
   contract: contractJob?.jobName ?? "none",

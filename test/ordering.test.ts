@@ -1,21 +1,39 @@
 /**
- * The order of one `pulumi up` on the production stack, as dependencies the engine enforces:
- * pre-migration backup Job -> migration Job -> the idle color's Deployment -> its smoke Job, and
- * active Deployment -> its smoke Job -> live Service. The switch path depends on nothing but itself:
- * the live color's Deployment waits on no Job, and nothing but the contract Job waits on the live
- * Service, so `pulumi up --target <live Service URN>` always works.
+ * The order of one `pulumi up` on the production stack, as dependencies the engine enforces: for each
+ * color, its pre-migration backup Job -> its expand migration Job -> its Deployment -> its smoke Job,
+ * whichever color is live; and the active color's Deployment and smoke Job -> live Service. The
+ * dependency graph does not depend on `activeColor`, so a switch (even `pulumi up --target <live
+ * Service URN>`) changes one resource and leaves a consistent state; a rollback to a color whose
+ * release went through waits on nothing, its Jobs being unchanged. Nothing but the contract Job
+ * waits on the live Service.
  * Long Jobs are awaited for their whole deadline, not pulumi-kubernetes' default 10 minutes.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PlainConfig, ProgramRun, RegisteredResource, ROOT, runProgram } from "./helpers/program";
+import { Color, COLORS } from "../config";
+import { PlainConfig, ProgramRun, ROOT, runProgram, StackName } from "./helpers/program";
+import {
+  commandExpandSpec,
+  DEPLOYMENT,
+  dependencyKeys,
+  expandJobResource,
+  JOB,
+  JOBS_IMAGE,
+  keyOf,
+  LIVE_SERVICE,
+  releaseBackupResource,
+  SECRET,
+  SERVICE,
+  sqlExpandSpec,
+  STACK_IMAGES,
+  shippedFiles,
+} from "./helpers/releaseJobs";
 
-const JOB = "kubernetes:batch/v1:Job";
-const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const SERVICE = "kubernetes:core/v1:Service";
-const SECRET = "kubernetes:core/v1:Secret";
+const ENV = `${SECRET}::web-env`;
+/** Production's expand Job of a color (sql mode, as committed). */
+const productionExpand = (color: Color) => expandJobResource(color, STACK_IMAGES.production[color], sqlExpandSpec(JOBS_IMAGE.production));
 
 /** `type::name` of every resource whose explicit dependencies include `urn`. */
 const dependentsOf = (run: ProgramRun, urn: string) =>
@@ -23,33 +41,32 @@ const dependentsOf = (run: ProgramRun, urn: string) =>
 
 describe("the order of a pulumi up (production)", () => {
   let run: ProgramRun;
-  const byObjectName = (prefix: string): RegisteredResource => {
-    const found = run.ofType(JOB).filter((j) => j.inputs.metadata.name.startsWith(prefix));
-    expect(found, prefix).toHaveLength(1);
-    return found[0];
-  };
   beforeAll(async () => {
     run = await runProgram("production");
     expect(run.error).toBeUndefined();
   });
+  const deps = (type: string, name: string) => dependencyKeys(run, run.get(type, name).dependencies);
 
-  it("backup Job -> migration Job -> the idle color's Deployment only", () => {
-    const backup = byObjectName("web-backup-pre-");
-    const migrate = byObjectName("web-migrate-");
-    expect(migrate.dependencies).toContain(backup.urn);
-    expect(run.get(DEPLOYMENT, "web-green").dependencies).toEqual([migrate.urn, run.get(SECRET, "web-env").urn]);
+  it.each(COLORS)("%s: its backup Job -> its migration Job -> its Deployment, and no other color's Job", (color) => {
+    const migrate = run.get(JOB, productionExpand(color));
+    const backupName = migrate.name.replace(/^web-migrate-([0-9a-f]{10})-job$/, "web-backups-pre-$1");
+    expect(deps(JOB, migrate.name)).toContain(`${JOB}::${backupName}`);
+    expect(deps(DEPLOYMENT, `web-${color}`)).toEqual([`${JOB}::${migrate.name}`, ENV]);
+    const other = color === "blue" ? "green" : "blue";
+    expect(deps(JOB, migrate.name)).not.toContain(`${JOB}::${productionExpand(other)}`);
+    expect(deps(JOB, migrate.name).filter((k) => k.startsWith(`${JOB}::web-backups-pre-`))).toEqual([`${JOB}::${backupName}`]);
   });
 
-  it("the live color's Deployment waits on no Job: only on the env Secret its Pods read", () => {
-    expect(run.get(DEPLOYMENT, "web-blue").dependencies).toEqual([run.get(SECRET, "web-env").urn]);
+  it("the live color's Deployment waits on its own Jobs too, like the idle one: its expand Job and the env Secret its Pods read", () => {
+    expect(run.outputs.activeColor).toBe("blue");
+    expect(deps(DEPLOYMENT, "web-blue")).toEqual([`${JOB}::${productionExpand("blue")}`, ENV]);
   });
 
   it("Deployment -> its smoke Job -> live Service, and nothing waits on the live Service", () => {
-    const smokeBlue = byObjectName("web-smoke-blue-");
     const live = run.get(SERVICE, "web-live");
-    expect(smokeBlue.dependencies).toEqual([run.get(DEPLOYMENT, "web-blue").urn]);
-    expect(live.dependencies).toEqual([run.get(DEPLOYMENT, "web-blue").urn, smokeBlue.urn]);
-    expect(live.dependencies).not.toContain(byObjectName("web-smoke-green-").urn);
+    expect(deps(JOB, "web-smoke-blue")).toEqual([`${DEPLOYMENT}::web-blue`]);
+    expect(deps(JOB, "web-smoke-green")).toEqual([`${DEPLOYMENT}::web-green`]);
+    expect(deps(SERVICE, "web-live")).toEqual([`${DEPLOYMENT}::web-blue`, `${JOB}::web-smoke-blue`]);
     expect(dependentsOf(run, live.urn)).toEqual([]);
     expect(dependentsOf(run, run.get("bluegreen:k8s:LiveService", "web-live").urn)).toEqual([]);
     expect(run.resources.filter((r) => r.type.startsWith("command:"))).toEqual([]);
@@ -61,7 +78,7 @@ describe("the order of a pulumi up (production)", () => {
     expect(run.get(DEPLOYMENT, "web-blue").dependencies).not.toContain(live.urn);
   });
 
-  it("after a promotion with previewReplicas, blue scales down without waiting for the switch, and waits for its Jobs instead", async () => {
+  it("after a promotion with previewReplicas, blue scales down without waiting for the switch, and still waits on its own (unchanged) Jobs only", async () => {
     const promoted = await runProgram("production", {
       edit: (c) => {
         c.activeColor = "green";
@@ -70,26 +87,42 @@ describe("the order of a pulumi up (production)", () => {
     });
     expect(promoted.error).toBeUndefined();
     const live = promoted.get(SERVICE, "web-live");
-    const blue = promoted.get(DEPLOYMENT, "web-blue");
-    const green = promoted.get(DEPLOYMENT, "web-green");
+    const promotedDeps = (type: string, name: string) => dependencyKeys(promoted, promoted.get(type, name).dependencies);
     const migrate = promoted.ofType(JOB).filter((j) => j.inputs.metadata.name.startsWith("web-migrate-"));
-    expect(migrate).toHaveLength(1);
-    expect(blue.inputs.spec.replicas).toBe(1);
-    expect(blue.dependencies).toEqual([migrate[0].urn, promoted.get(SECRET, "web-env").urn]);
-    expect(green.dependencies).toEqual([promoted.get(SECRET, "web-env").urn]);
-    expect(live.dependencies).toEqual([green.urn, promoted.get(JOB, "web-smoke-green").urn]);
+    expect(migrate.map((j) => j.name)).toEqual(COLORS.map(productionExpand));
+    expect(promoted.get(DEPLOYMENT, "web-blue").inputs.spec.replicas).toBe(1);
+    expect(promotedDeps(DEPLOYMENT, "web-blue")).toEqual([`${JOB}::${productionExpand("blue")}`, ENV]);
+    expect(promotedDeps(DEPLOYMENT, "web-green")).toEqual([`${JOB}::${productionExpand("green")}`, ENV]);
+    expect(promotedDeps(SERVICE, "web-live")).toEqual([`${DEPLOYMENT}::web-green`, `${JOB}::web-smoke-green`]);
     expect(dependentsOf(promoted, live.urn)).toEqual([]);
   });
 
   it("migration and backup Jobs are awaited for their deadline plus two minutes", () => {
-    const migrate = byObjectName("web-migrate-");
-    expect(migrate.inputs.spec.activeDeadlineSeconds).toBe(900);
-    expect(migrate.customTimeouts).toMatchObject({ create: "1020s", update: "1020s" });
-    const backup = byObjectName("web-backup-pre-");
-    expect(backup.inputs.spec.activeDeadlineSeconds).toBe(7200);
-    expect(backup.customTimeouts).toMatchObject({ create: "7320s", update: "7320s" });
+    const migrate = run.ofType(JOB).filter((j) => j.inputs.metadata.name.startsWith("web-migrate-"));
+    const backup = run.ofType(JOB).filter((j) => j.inputs.metadata.name.startsWith("web-backup-pre-"));
+    expect(migrate).toHaveLength(2);
+    expect(backup).toHaveLength(2);
+    for (const job of migrate) {
+      expect(job.inputs.spec.activeDeadlineSeconds, job.name).toBe(900);
+      expect(job.customTimeouts, job.name).toMatchObject({ create: "1020s", update: "1020s" });
+    }
+    for (const job of backup) {
+      expect(job.inputs.spec.activeDeadlineSeconds, job.name).toBe(7200);
+      expect(job.customTimeouts, job.name).toMatchObject({ create: "7320s", update: "7320s" });
+    }
   });
 });
+
+type Mode = "sql" | "command" | "none";
+const commandMode = (c: PlainConfig) => (c.migrations = { mode: "command", command: ["npx", "prisma", "migrate", "deploy"] });
+const noMigrations = (c: PlainConfig) => delete c.migrations;
+
+/** `type::name` of the Job a color's Deployment waits on: its expand Job, or its release's backup Job without migrations. */
+function ownJobOf(stack: StackName, mode: Mode, color: Color): string {
+  const image = STACK_IMAGES[stack][color];
+  if (mode === "none") return `${JOB}::${releaseBackupResource(color, image)}`;
+  return `${JOB}::${expandJobResource(color, image, mode === "sql" ? sqlExpandSpec(JOBS_IMAGE[stack]) : commandExpandSpec(image))}`;
+}
 
 describe("the switch path depends on nothing but itself", () => {
   let tmp: string;
@@ -98,30 +131,36 @@ describe("the switch path depends on nothing but itself", () => {
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  const commandMode = (c: PlainConfig) => (c.migrations = { mode: "command", command: ["npx", "prisma", "migrate", "deploy"] });
-  const cases: [string, "staging" | "production", (c: PlainConfig) => void][] = [
-    ["production as committed", "production", () => {}],
-    ["production after a promotion", "production", (c) => (c.activeColor = "green")],
-    ["production without migrations (the release's backup Job)", "production", (c) => delete c.migrations],
-    ["production after a promotion, without migrations", "production", (c) => ((c.activeColor = "green"), delete c.migrations)],
-    ["staging as committed", "staging", () => {}],
-    ["staging in command mode (a migration Job per color image)", "staging", commandMode],
-    ["staging rolled back, in command mode", "staging", (c) => (commandMode(c), (c.activeColor = "blue"))],
+  const cases: [string, StackName, (c: PlainConfig) => void, Mode][] = [
+    ["production as committed", "production", () => {}, "sql"],
+    ["production after a promotion", "production", (c) => (c.activeColor = "green"), "sql"],
+    ["production without migrations (each color's release backup Job)", "production", noMigrations, "none"],
+    ["production after a promotion, without migrations", "production", (c) => ((c.activeColor = "green"), noMigrations(c)), "none"],
+    ["staging as committed", "staging", () => {}, "sql"],
+    ["staging in command mode (a migration Job per color)", "staging", commandMode, "command"],
+    ["staging rolled back, in command mode", "staging", (c) => (commandMode(c), (c.activeColor = "blue")), "command"],
   ];
 
-  it.each(cases)("%s: the live color's Deployment waits on no Job, the idle one waits on Jobs only", async (_name, stack, edit) => {
+  it.each(cases)("%s: each color's Deployment waits on its own Jobs only; the live Service on the active Deployment and smoke Job only", async (_name, stack, edit, mode) => {
     const run = await runProgram(stack, { edit });
     expect(run.error).toBeUndefined();
-    const active = run.outputs.activeColor as string;
-    const idle = run.outputs.idleColor as string;
-    const env = run.get(SECRET, "web-env").urn;
-    expect(run.get(DEPLOYMENT, `web-${active}`).dependencies).toEqual([env]);
-    const jobUrns = new Set(run.ofType(JOB).map((j) => j.urn));
-    const idleDeps = run.get(DEPLOYMENT, `web-${idle}`).dependencies.filter((urn) => urn !== env);
-    expect(idleDeps.length).toBeGreaterThan(0);
-    for (const urn of idleDeps) expect(jobUrns.has(urn), urn).toBe(true);
+    const active = run.outputs.activeColor as Color;
+    for (const color of COLORS) {
+      const own = ownJobOf(stack, mode, color);
+      const other = ownJobOf(stack, mode, color === "blue" ? "green" : "blue");
+      expect(own).not.toBe(other);
+      expect(dependencyKeys(run, run.get(DEPLOYMENT, `web-${color}`).dependencies), color).toEqual([own, ENV]);
+      // The expand Job waits on its own color's backup Job, never on the other color's Jobs.
+      const ownJob = run.get(JOB, own.slice(`${JOB}::`.length));
+      const ownDeps = dependencyKeys(run, ownJob.dependencies);
+      expect(ownDeps, color).not.toContain(other);
+      if (mode !== "none") {
+        const backups = ownDeps.filter((k) => k.startsWith(`${JOB}::web-backups-pre-`));
+        expect(backups, color).toEqual([own.replace(/web-migrate-([0-9a-f]{10})-job$/, "web-backups-pre-$1")]);
+      }
+    }
     const live = run.get(SERVICE, "web-live");
-    expect(live.dependencies).toEqual([run.get(DEPLOYMENT, `web-${active}`).urn, run.get(JOB, `web-smoke-${active}`).urn]);
+    expect(dependencyKeys(run, live.dependencies)).toEqual([`${DEPLOYMENT}::web-${active}`, `${JOB}::web-smoke-${active}`]);
     expect(dependentsOf(run, live.urn)).toEqual([]);
   });
 
@@ -144,6 +183,65 @@ describe("the switch path depends on nothing but itself", () => {
       `bluegreen:k8s:MigrationJob::${contract[0].name.replace(/-job$/, "")}`,
       `${JOB}::${contract[0].name}`,
     ]);
-    expect(run.get(DEPLOYMENT, "web-blue").dependencies).toEqual([run.get(SECRET, "web-env").urn]);
+    // Both colors still wait on their own expand Jobs (the retired one too), and on nothing of the switch.
+    const spec = sqlExpandSpec(JOBS_IMAGE.production, shippedFiles(dir));
+    for (const color of COLORS) {
+      expect(dependencyKeys(run, run.get(DEPLOYMENT, `web-${color}`).dependencies), color).toEqual([
+        `${JOB}::${expandJobResource(color, STACK_IMAGES.production[color], spec)}`,
+        ENV,
+      ]);
+    }
+  });
+});
+
+describe("the dependency graph is the same whichever color is live", () => {
+  const variants: [string, (c: PlainConfig) => void][] = [
+    ["as committed", () => {}],
+    ["in command mode", commandMode],
+    ["without migrations", noMigrations],
+  ];
+  const cases = (["staging", "production"] as const).flatMap((stack) => variants.map(([name, edit]) => [`${stack} ${name}`, stack, edit] as const));
+
+  /** Every resource but the live Service, with its parent and its dependencies as sets of `type::name`. */
+  const graphOf = (run: ProgramRun) => {
+    const byUrn = new Map(run.resources.map((r) => [r.urn, keyOf(r)]));
+    const keys = (urns: readonly string[]) => [...new Set(dependencyKeys(run, urns))].sort();
+    return Object.fromEntries(
+      run.resources
+        .filter((r) => keyOf(r) !== LIVE_SERVICE)
+        .map((r) => [
+          keyOf(r),
+          {
+            parent: byUrn.get(r.parent) ?? r.parent,
+            dependencies: keys(r.dependencies),
+            propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([property, urns]) => [property, keys(urns)])),
+          },
+        ]),
+    );
+  };
+
+  it.each(cases)("%s: every resource but the live Service has the same dependencies with blue or green live", async (_name, stack, edit) => {
+    const runs = {} as Record<Color, ProgramRun>;
+    for (const color of COLORS) {
+      runs[color] = await runProgram(stack, { edit: (c) => (edit(c), (c.activeColor = color)) });
+      expect(runs[color].error, color).toBeUndefined();
+      expect(runs[color].outputs.activeColor).toBe(color);
+      // No contract Job here: it alone may depend on the live Service.
+      expect(runs[color].ofType(JOB).filter((j) => j.inputs.metadata.labels?.["bluegreen/phase"] === "contract")).toEqual([]);
+    }
+    const [blue, green] = [graphOf(runs.blue), graphOf(runs.green)];
+    expect(Object.keys(green).sort()).toEqual(Object.keys(blue).sort());
+    expect(Object.keys(blue).length).toBeGreaterThan(20);
+    for (const key of Object.keys(blue)) expect(green[key], key).toEqual(blue[key]);
+    // Each color's Deployment waits on a Job of its own in both runs.
+    for (const color of COLORS) {
+      expect(blue[`${DEPLOYMENT}::web-${color}`].dependencies.filter((k) => k.startsWith(`${JOB}::`)), color).toHaveLength(1);
+    }
+    // The live Service waits on exactly the active color's Deployment and smoke Job, and nothing waits on it.
+    for (const color of COLORS) {
+      const live = runs[color].get(SERVICE, "web-live");
+      expect(dependencyKeys(runs[color], live.dependencies), color).toEqual([`${DEPLOYMENT}::web-${color}`, `${JOB}::web-smoke-${color}`]);
+      expect(dependentsOf(runs[color], live.urn), color).toEqual([]);
+    }
   });
 });

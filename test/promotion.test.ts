@@ -1,13 +1,28 @@
 /**
  * The product's core promise, checked on the real production stack file: a promotion or a rollback
  * changes only the live Service's selector (the post-promotion watch runs after `pulumi up`, from
- * the `promotionWatch` output, and is no resource); a release to the idle color changes only that
- * color (its Deployment and its smoke Job), never the live Service.
+ * the `promotionWatch` output, and is no resource), and renames no Job; a release to the idle color
+ * changes only that color (its Deployment, its smoke Job and its own release Jobs: the pre-migration
+ * backup and the expand migration), never the live Service nor the other color's Jobs.
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { changedResources, ProgramRun, runProgram } from "./helpers/program";
+import { MigrationJobSpec } from "../components/migrationJob";
+import { Color } from "../config";
+import { changedResources, ProgramRun, ROOT, runProgram, StackName } from "./helpers/program";
+import { expandJobName, JOB, jobObjectNames, JOBS_IMAGE, LIVE_SERVICE, migrationJobNames, shippedFiles, sqlExpandSpec, STACK_IMAGES } from "./helpers/releaseJobs";
 
-const LIVE_SERVICE = "kubernetes:core/v1:Service::web-live";
+/** Production's expand Job name for a color running `image` (sql mode). */
+const productionExpand = (color: Color, image = STACK_IMAGES.production[color], spec: MigrationJobSpec = sqlExpandSpec(JOBS_IMAGE.production)) =>
+  expandJobName(color, image, spec);
+/** Every registered resource of a color's release Jobs: the MigrationJob component, its Job, the backup Job. */
+const releaseJobResources = (expandName: string) => [
+  `bluegreen:k8s:MigrationJob::${expandName}`,
+  `${JOB}::${expandName.replace(/^web-migrate-/, "web-backups-pre-")}`,
+  `${JOB}::${expandName}-job`,
+];
 
 describe("promotion and rollback (production)", () => {
   let blueLive: ProgramRun;
@@ -71,10 +86,19 @@ describe("promotion and rollback (production)", () => {
 });
 
 describe("release to the idle color (production)", () => {
-  it("changing the idle image changes the idle Deployment and its smoke Job only", async () => {
+  it("changing the idle image changes the idle Deployment, its smoke Job and its own release Jobs only", async () => {
     const before = await runProgram("production");
     const after = await runProgram("production", { edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:1.5.1") });
-    expect(changedResources(before, after)).toEqual(["kubernetes:apps/v1:Deployment::web-green", "kubernetes:batch/v1:Job::web-smoke-green"]);
+    expect(after.error).toBeUndefined();
+    // Green's expand Job (and the backup Job before it) is replaced by one for the new image; blue's stay.
+    expect(changedResources(before, after)).toEqual(
+      [
+        ...releaseJobResources(productionExpand("green")),
+        ...releaseJobResources(productionExpand("green", "ghcr.io/acme/web:1.5.1")),
+        "kubernetes:apps/v1:Deployment::web-green",
+        "kubernetes:batch/v1:Job::web-smoke-green",
+      ].sort(),
+    );
     expect(after.get("kubernetes:core/v1:Service", "web-live").wireInputs).toEqual(before.get("kubernetes:core/v1:Service", "web-live").wireInputs);
     expect(after.get("kubernetes:core/v1:Service", "web-live").dependencies).toEqual(
       before.get("kubernetes:core/v1:Service", "web-live").dependencies,
@@ -144,18 +168,37 @@ describe("the promotion property, on both stacks and their variants", () => {
     expect(live(back).wireInputs).toEqual(live(before).wireInputs);
     expect(live(flipped).inputs.spec.selector).toEqual({ app: "web", color: flipped.outputs.activeColor });
     expect(flipped.resources.filter((r) => r.type.startsWith("command:"))).toEqual([]);
+    // No Job is renamed, so none re-runs: the switch waits on Jobs that already completed.
+    expect(jobObjectNames(flipped)).toEqual(jobObjectNames(before));
+    expect(flipped.outputs.migrationJobs).toEqual(before.outputs.migrationJobs);
+    expect(flipped.outputs.preMigrationBackupJobs).toEqual(before.outputs.preMigrationBackupJobs);
   });
 
-  const releases: [string, "staging" | "production", (c: Record<string, any>) => void][] = [
-    ["production: a new idle image", "production", (c) => (c.colors.green.image = "ghcr.io/acme/web:1.6.0")],
-    ["production: the idle color scaled", "production", (c) => (c.colors.green.replicas = 6)],
-    ["production: the idle color retired", "production", (c) => ((c.colors.green.replicas = 0), delete c.colors.green.image)],
-    ["production: a new jobs image", "production", (c) => (c.jobsImage = "ghcr.io/acme/web-jobs:1.6.0")],
-    ["staging: a new idle image", "staging", (c) => (c.colors.blue.image = "ghcr.io/acme/web:1.6.0-rc.1")],
-    ["staging: a new idle image and a new migration runner", "staging", (c) => ((c.colors.blue.image = "ghcr.io/acme/web:1.6.0-rc.1"), (c.migrations.image = "ghcr.io/acme/web-jobs:1.6.0-rc.1"))],
+  /**
+   * A release, and the active color's expand Job after it: unchanged (undefined) when the release
+   * touches only the idle color; renamed, with the inactive one, when it changes what every expand
+   * Job runs (the runner image).
+   */
+  const releases: [string, StackName, (c: Record<string, any>) => void, string | undefined][] = [
+    ["production: a new idle image", "production", (c) => (c.colors.green.image = "ghcr.io/acme/web:1.6.0"), undefined],
+    ["production: the idle color scaled", "production", (c) => (c.colors.green.replicas = 6), undefined],
+    ["production: the idle color retired", "production", (c) => ((c.colors.green.replicas = 0), delete c.colors.green.image), undefined],
+    [
+      "production: a new jobs image",
+      "production",
+      (c) => (c.jobsImage = "ghcr.io/acme/web-jobs:1.6.0"),
+      expandJobName("blue", STACK_IMAGES.production.blue, sqlExpandSpec("ghcr.io/acme/web-jobs:1.6.0")),
+    ],
+    ["staging: a new idle image", "staging", (c) => (c.colors.blue.image = "ghcr.io/acme/web:1.6.0-rc.1"), undefined],
+    [
+      "staging: a new idle image and a new migration runner",
+      "staging",
+      (c) => ((c.colors.blue.image = "ghcr.io/acme/web:1.6.0-rc.1"), (c.migrations.image = "ghcr.io/acme/web-jobs:1.6.0-rc.1")),
+      expandJobName("green", STACK_IMAGES.staging.green, sqlExpandSpec("ghcr.io/acme/web-jobs:1.6.0-rc.1")),
+    ],
   ];
 
-  it.each(releases)("%s never changes the live Service or what it waits for", async (_name, stack, edit) => {
+  it.each(releases)("%s never changes the live Service, what it waits for, or the active Deployment", async (_name, stack, edit, renamedActiveJob) => {
     const before = await runProgram(stack);
     const after = await runProgram(stack, { edit });
     expect(after.error).toBeUndefined();
@@ -164,8 +207,78 @@ describe("the promotion property, on both stacks and their variants", () => {
     const live = (run: ProgramRun) => run.get("kubernetes:core/v1:Service", "web-live");
     expect(live(after).wireInputs).toEqual(live(before).wireInputs);
     expect(live(after).dependencies).toEqual(live(before).dependencies);
-    const activeDeployment = (run: ProgramRun) => run.get("kubernetes:apps/v1:Deployment", `web-${run.outputs.activeColor}`);
+    const active = before.outputs.activeColor as Color;
+    expect(after.outputs.activeColor).toBe(active);
+    const activeDeployment = (run: ProgramRun) => run.get("kubernetes:apps/v1:Deployment", `web-${active}`);
     expect(activeDeployment(after).wireInputs).toEqual(activeDeployment(before).wireInputs);
-    expect(activeDeployment(after).dependencies).toEqual(activeDeployment(before).dependencies);
+    const activeJob = (run: ProgramRun) => activeDeployment(run).dependencies.filter((urn) => urn.includes("kubernetes:batch/v1:Job::"));
+    expect(activeJob(before)).toHaveLength(1);
+    if (renamedActiveJob === undefined) {
+      // The active color waits on the same, already completed, Job.
+      expect(activeDeployment(after).dependencies).toEqual(activeDeployment(before).dependencies);
+    } else {
+      // The active color's Job is the new one of what every expand Job now runs: only that dependency moved.
+      const beforeJob = activeJob(before)[0];
+      expect(activeJob(after)).toEqual([after.get(JOB, `${renamedActiveJob}-job`).urn]);
+      expect(activeJob(after)[0]).not.toBe(beforeJob);
+      expect(activeDeployment(after).dependencies.map((urn) => (urn === activeJob(after)[0] ? beforeJob : urn))).toEqual(activeDeployment(before).dependencies);
+    }
+  });
+});
+
+describe("which Jobs a change re-runs (production)", () => {
+  let base: ProgramRun;
+  beforeAll(async () => {
+    base = await runProgram("production");
+    expect(base.error).toBeUndefined();
+  });
+
+  it("the stack runs one expand Job per color, each named by the color, its image and what it runs", () => {
+    expect(migrationJobNames(base)).toEqual([productionExpand("blue"), productionExpand("green")].sort());
+    expect(base.outputs.migrationJobs).toEqual({ expand: [productionExpand("blue"), productionExpand("green")], contract: "none" });
+  });
+
+  it("a release on green (a new image) renames only green's expand Job; blue's stays", async () => {
+    const released = await runProgram("production", { edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:1.5.1") });
+    expect(released.error).toBeUndefined();
+    expect(released.outputs.migrationJobs).toEqual({ expand: [productionExpand("blue"), productionExpand("green", "ghcr.io/acme/web:1.5.1")], contract: "none" });
+    expect(productionExpand("green", "ghcr.io/acme/web:1.5.1")).not.toBe(productionExpand("green"));
+    const names = jobObjectNames(released);
+    const before = jobObjectNames(base);
+    // Blue's expand, backup and smoke Jobs are untouched.
+    for (const job of [`${productionExpand("blue")}-job`, productionExpand("blue").replace(/^web-migrate-/, "web-backups-pre-"), "web-smoke-blue"]) {
+      expect(names[job], job).toBe(before[job]);
+      expect(released.get(JOB, job).wireInputs, job).toEqual(base.get(JOB, job).wireInputs);
+    }
+    expect(names["web-smoke-green"]).not.toBe(before["web-smoke-green"]);
+  });
+
+  it("a new migration file renames both colors' expand Jobs (what they run changed), and no smoke Job", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promotion-migrations-"));
+    try {
+      for (const f of fs.readdirSync(path.join(ROOT, "migrations"))) fs.copyFileSync(path.join(ROOT, "migrations", f), path.join(dir, f));
+      fs.writeFileSync(path.join(dir, "006_add_orders_note.sql"), "ALTER TABLE orders ADD COLUMN note text;\n");
+      const added = await runProgram("production", { edit: (c) => (c.migrations.directory = dir) });
+      expect(added.error).toBeUndefined();
+      const spec = sqlExpandSpec(JOBS_IMAGE.production, shippedFiles(dir));
+      const expand = [productionExpand("blue", undefined, spec), productionExpand("green", undefined, spec)];
+      expect(added.outputs.migrationJobs).toEqual({ expand, contract: "none" });
+      expect(expand[0]).not.toBe(productionExpand("blue"));
+      expect(expand[1]).not.toBe(productionExpand("green"));
+      expect(jobObjectNames(added)["web-smoke-blue"]).toBe(jobObjectNames(base)["web-smoke-blue"]);
+      expect(jobObjectNames(added)["web-smoke-green"]).toBe(jobObjectNames(base)["web-smoke-green"]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a promotion renames no Job", async () => {
+    const promoted = await runProgram("production", { edit: (c) => (c.activeColor = "green") });
+    expect(promoted.error).toBeUndefined();
+    expect(jobObjectNames(promoted)).toEqual(jobObjectNames(base));
+    expect(Object.keys(jobObjectNames(base))).toHaveLength(6); // per color: a backup, an expand and a smoke Job
+    expect(promoted.outputs.migrationJobs).toEqual(base.outputs.migrationJobs);
+    expect(promoted.outputs.preMigrationBackupJobs).toEqual(base.outputs.preMigrationBackupJobs);
+    expect(promoted.outputs.smokeJobNames).toEqual(base.outputs.smokeJobNames);
   });
 });

@@ -2,10 +2,13 @@
  * Backups in the whole program, from the real stack files: production protection, the pre-migration
  * backup ordering, secrets never plain, and config errors.
  */
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { BackupRun, deployedImagesHash, preMigrationBackupHash } from "../../components/backups";
-import { ConfigError } from "../../config";
+import { BackupRun, colorReleaseHash, preMigrationBackupHash } from "../../components/backups";
+import { colorMigrationHash } from "../../components/migrationJob";
+import { COLORS, Color, ConfigError } from "../../config";
 import { ProgramRun, TEST_SECRETS, runProgram } from "../helpers/program";
+import { JOBS_IMAGE, STACK_IMAGES, dependencyKeys, sqlExpandSpec } from "../helpers/releaseJobs";
 
 const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
 
@@ -33,7 +36,13 @@ const PRODUCTION_BACKUP_RUN: BackupRun = {
 };
 const backupJobs = (run: ProgramRun) => run.ofType(JOB).map((j) => j.name).filter((n) => n.startsWith("web-backups-pre-"));
 const urnOf = (run: ProgramRun, type: string, name: string) => run.get(type, name).urn;
-
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const ENV = "kubernetes:core/v1:Secret::web-env";
+/** Production's expand Job hash for a color (sql mode, the repo's migrations/), which keys its backup Job. */
+const expandHash = (color: Color, image = STACK_IMAGES.production[color]) => colorMigrationHash(color, image, sqlExpandSpec(JOBS_IMAGE.production));
+/** The Kubernetes name of the backup Job protecting a release hash. */
+const objectName = (release: string) => `web-backup-pre-${preMigrationBackupHash(release, PRODUCTION_BACKUP_RUN)}`;
+const noMigrations = (c: Record<string, any>) => delete c.migrations;
 
 describe("backups in the stacks", () => {
   it("production protects the bucket and its key; staging does not; neither force-destroys", async () => {
@@ -53,19 +62,22 @@ describe("backups in the stacks", () => {
     expect(staging.outputs.backupPrefix).toBe("web/staging");
   });
 
-  it("backup -> migration -> the idle color's Deployment: each expand migration Job waits for its own pre-migration backup Job", async () => {
+  it("backup -> migration -> that color's Deployment: each color's expand Job waits for its own pre-migration backup Job", async () => {
     const run = await runProgram("production");
+    expect(run.error).toBeUndefined();
     const migrationJobs = run.ofType(JOB).filter((j) => /^web-migrate-[a-f0-9]{10}-job$/.test(j.name));
-    expect(migrationJobs.length).toBeGreaterThanOrEqual(1);
-    const hashes = migrationJobs.map((j) => /^web-migrate-([a-f0-9]{10})-job$/.exec(j.name)![1]);
+    const hashes = COLORS.map((color) => expandHash(color));
+    expect(new Set(hashes).size).toBe(2);
+    expect(migrationJobs.map((j) => j.name)).toEqual(hashes.map((h) => `web-migrate-${h}-job`));
     expect(backupJobs(run)).toEqual(hashes.map((h) => `web-backups-pre-${h}`));
-    const objectName = (h: string) => `web-backup-pre-${preMigrationBackupHash(h, PRODUCTION_BACKUP_RUN)}`;
     expect(run.outputs.preMigrationBackupJobs).toEqual(hashes.map(objectName));
     for (const [i, migration] of migrationJobs.entries()) {
       const backup = run.get(JOB, `web-backups-pre-${hashes[i]}`);
       expect(backup.inputs.metadata.name).toBe(objectName(hashes[i]));
       expect(backup.inputs.metadata.labels.release).toBe(hashes[i]);
       expect(migration.dependencies).toContain(backup.urn);
+      // Its own color's backup only.
+      expect(migration.dependencies).not.toContain(run.get(JOB, `web-backups-pre-${hashes[1 - i]}`).urn);
       // The backup Job waits for the bucket set-up (policy, encryption, public access block).
       for (const [type, name] of [
         ["aws:s3/bucketPolicy:BucketPolicy", "web-backups-bucket-policy"],
@@ -76,44 +88,58 @@ describe("backups in the stacks", () => {
         expect(backup.dependencies).toContain(urnOf(run, type, name));
       }
     }
-    // Production: blue is live and waits on no Job; green is idle, where releases land.
-    expect([...run.get("kubernetes:apps/v1:Deployment", "web-green").dependencies].sort()).toEqual(
-      [...migrationJobs.map((j) => j.urn), urnOf(run, "kubernetes:core/v1:Secret", "web-env")].sort(),
-    );
-    expect(run.get("kubernetes:apps/v1:Deployment", "web-blue").dependencies).toEqual([urnOf(run, "kubernetes:core/v1:Secret", "web-env")]);
+    // Each color's Deployment waits on its own expand Job, whichever color is live (blue, in production).
+    for (const [i, color] of COLORS.entries()) {
+      expect(dependencyKeys(run, run.get(DEPLOYMENT, `web-${color}`).dependencies), color).toEqual([`${JOB}::web-migrate-${hashes[i]}-job`, ENV]);
+    }
   });
 
-  it("without migrations, only the idle color's Deployment waits for the release's backup Job (hash of the deployed images)", async () => {
-    const run = await runProgram("production", { edit: (c) => delete c.migrations });
+  it("without migrations, each color's Deployment waits for its own release's backup Job (colorReleaseHash of the color and its image), whichever color is live", async () => {
+    const run = await runProgram("production", { edit: noMigrations });
     expect(run.error).toBeUndefined();
-    const hash = deployedImagesHash({ blue: { image: "ghcr.io/acme/web:1.4.2" }, green: { image: "ghcr.io/acme/web:1.5.0" } });
-    expect(hash).toMatch(/^[a-f0-9]{10}$/);
-    const job = run.get(JOB, `web-backups-pre-${hash}`);
-    expect(backupJobs(run)).toEqual([`web-backups-pre-${hash}`]);
-    expect([...run.get("kubernetes:apps/v1:Deployment", "web-green").dependencies].sort()).toEqual(
-      [job.urn, urnOf(run, "kubernetes:core/v1:Secret", "web-env")].sort(),
-    );
-    expect(run.get("kubernetes:apps/v1:Deployment", "web-blue").dependencies).toEqual([urnOf(run, "kubernetes:core/v1:Secret", "web-env")]);
-    // After a promotion the roles swap: blue, now idle, waits for the backup Job; green, now live, on none.
-    const promoted = await runProgram("production", { edit: (c) => ((c.activeColor = "green"), delete c.migrations) });
+    const hashes = COLORS.map((color) => colorReleaseHash(color, STACK_IMAGES.production[color]));
+    expect(hashes[0]).toBe(createHash("sha256").update(JSON.stringify({ color: "blue", image: "ghcr.io/acme/web:1.4.2" })).digest("hex").slice(0, 10));
+    expect(new Set(hashes).size).toBe(2);
+    expect(backupJobs(run)).toEqual(hashes.map((h) => `web-backups-pre-${h}`));
+    expect(run.outputs.preMigrationBackupJobs).toEqual(hashes.map(objectName));
+    for (const [i, color] of COLORS.entries()) {
+      const job = run.get(JOB, `web-backups-pre-${hashes[i]}`);
+      expect(job.inputs.metadata.name).toBe(objectName(hashes[i]));
+      expect(job.inputs.metadata.labels.release).toBe(hashes[i]);
+      expect(dependencyKeys(run, run.get(DEPLOYMENT, `web-${color}`).dependencies), color).toEqual([`${JOB}::web-backups-pre-${hashes[i]}`, ENV]);
+    }
+    // After a promotion nothing moves: each color still waits on its own backup Job, unchanged.
+    const promoted = await runProgram("production", { edit: (c) => (noMigrations(c), (c.activeColor = "green")) });
     expect(promoted.error).toBeUndefined();
-    expect([...promoted.get("kubernetes:apps/v1:Deployment", "web-blue").dependencies].sort()).toEqual(
-      [promoted.get(JOB, `web-backups-pre-${hash}`).urn, urnOf(promoted, "kubernetes:core/v1:Secret", "web-env")].sort(),
-    );
-    expect(promoted.get("kubernetes:apps/v1:Deployment", "web-green").dependencies).toEqual([urnOf(promoted, "kubernetes:core/v1:Secret", "web-env")]);
+    expect(backupJobs(promoted)).toEqual(backupJobs(run));
+    expect(promoted.outputs.preMigrationBackupJobs).toEqual(run.outputs.preMigrationBackupJobs);
+    for (const color of COLORS) {
+      expect(promoted.get(DEPLOYMENT, `web-${color}`).dependencies, color).toEqual(run.get(DEPLOYMENT, `web-${color}`).dependencies);
+    }
   });
 
-  it("a promotion keeps the release's backup Job; staging a new image (without migrations) makes a new one", async () => {
-    const noMigrations = (c: Record<string, any>) => delete c.migrations;
+  it("a promotion keeps every backup Job; staging a new image on green makes a new backup Job for green only", async () => {
     const base = await runProgram("production", { edit: noMigrations });
     const promoted = await runProgram("production", { edit: (c) => (noMigrations(c), (c.activeColor = "green")) });
     const released = await runProgram("production", { edit: (c) => (noMigrations(c), (c.colors.green.image = "ghcr.io/acme/web:1.6.0")) });
     expect(backupJobs(promoted)).toEqual(backupJobs(base));
-    expect(backupJobs(released)).toEqual([`web-backups-pre-${deployedImagesHash({ b: { image: "ghcr.io/acme/web:1.4.2" }, g: { image: "ghcr.io/acme/web:1.6.0" } })}`]);
-    expect(backupJobs(released)).not.toEqual(backupJobs(base));
-    // With migrations, a promotion changes no Job either.
-    const [withMigrations, promotedWithMigrations] = [await runProgram("production"), await runProgram("production", { edit: (c) => (c.activeColor = "green") })];
+    expect(backupJobs(released)).toEqual([
+      `web-backups-pre-${colorReleaseHash("blue", "ghcr.io/acme/web:1.4.2")}`,
+      `web-backups-pre-${colorReleaseHash("green", "ghcr.io/acme/web:1.6.0")}`,
+    ]);
+    expect(backupJobs(released)[0]).toBe(backupJobs(base)[0]);
+    expect(backupJobs(released)[1]).not.toBe(backupJobs(base)[1]);
+    // With migrations the backup Jobs follow the expand Jobs: a promotion changes none, a release on green only green's.
+    const withMigrations = await runProgram("production");
+    const promotedWithMigrations = await runProgram("production", { edit: (c) => (c.activeColor = "green") });
+    const releasedWithMigrations = await runProgram("production", { edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:1.6.0") });
     expect(backupJobs(promotedWithMigrations)).toEqual(backupJobs(withMigrations));
+    expect(promotedWithMigrations.outputs.preMigrationBackupJobs).toEqual(withMigrations.outputs.preMigrationBackupJobs);
+    expect(backupJobs(releasedWithMigrations)).toEqual([`web-backups-pre-${expandHash("blue")}`, `web-backups-pre-${expandHash("green", "ghcr.io/acme/web:1.6.0")}`]);
+    expect(releasedWithMigrations.outputs.preMigrationBackupJobs).toEqual([
+      (withMigrations.outputs.preMigrationBackupJobs as string[])[0],
+      objectName(expandHash("green", "ghcr.io/acme/web:1.6.0")),
+    ]);
   });
 
   it("secrets reach the program only as secrets: never a plain string in any resource input or output", async () => {

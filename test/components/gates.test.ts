@@ -7,8 +7,10 @@
 import { createHash } from "node:crypto";
 import { Job } from "kubernetes-models/batch/v1";
 import { beforeAll, describe, expect, it } from "vitest";
+import { colorMigrationHash } from "../../components/migrationJob";
 import { validateStackConfig } from "../../config";
 import { ProgramRun, changedResources, loadStackConfig, runProgram } from "../helpers/program";
+import { JOBS_IMAGE, sqlExpandSpec } from "../helpers/releaseJobs";
 
 const JOB = "kubernetes:batch/v1:Job";
 const SERVICE = "kubernetes:core/v1:Service";
@@ -122,8 +124,10 @@ describe("smoke gate", () => {
     for (const color of ["blue", "green"]) {
       const before = run.get(JOB, `web-smoke-${color}`);
       const after = tool.get(JOB, `web-smoke-${color}`);
-      expect(after.ignoreChanges).toEqual(["spec.template.spec.containers[0].image"]);
-      expect(before.ignoreChanges).toEqual(["spec.template.spec.containers[0].image"]);
+      // Besides the settings outside its hash (test/components/jobIdentity.test.ts), the jobs image.
+      const ignored = ["spec.activeDeadlineSeconds", "spec.backoffLimit", "spec.template.spec.containers[0].resources", "spec.template.spec.containers[0].image"];
+      expect(after.ignoreChanges).toEqual(ignored);
+      expect(before.ignoreChanges).toEqual(ignored);
       // The image is the one difference, and it is ignored: no replacement, no new run.
       const afterContainer = after.inputs.spec.template.spec.containers[0];
       expect(afterContainer.image).toBe("ghcr.io/acme/web-jobs:1.6.0");
@@ -276,17 +280,35 @@ describe("promotion, rollback and release diffs", () => {
     ]);
   });
 
-  it("a rollback re-runs no smoke Job: the verified color's Job is unchanged, so the switch waits for nothing", async () => {
+  it("a rollback re-runs no Job: the verified color's smoke, expand and backup Jobs are unchanged, so the switch waits for nothing", async () => {
     const promoted = await runProgram("production", { edit: (c) => (c.activeColor = "green") });
     const rolledBack = await runProgram("production");
     expect(changedResources(promoted, rolledBack)).toEqual([`${SERVICE}::web-live`]);
     expect(rolledBack.get(JOB, "web-smoke-blue").inputs).toEqual(promoted.get(JOB, "web-smoke-blue").inputs);
+    // Blue's Deployment waits on the same expand Job, which waits on the same backup Job.
+    const blueExpand = `web-migrate-${colorMigrationHash("blue", "ghcr.io/acme/web:1.4.2", sqlExpandSpec(JOBS_IMAGE.production))}`;
+    expect(rolledBack.get(DEPLOYMENT, "web-blue").dependencies).toEqual(promoted.get(DEPLOYMENT, "web-blue").dependencies);
+    expect(rolledBack.get(DEPLOYMENT, "web-blue").dependencies[0]).toBe(rolledBack.get(JOB, `${blueExpand}-job`).urn);
+    for (const job of [`${blueExpand}-job`, blueExpand.replace(/^web-migrate-/, "web-backups-pre-")]) {
+      expect(rolledBack.get(JOB, job).wireInputs, job).toEqual(promoted.get(JOB, job).wireInputs);
+      expect(rolledBack.get(JOB, job).dependencies, job).toEqual(promoted.get(JOB, job).dependencies);
+    }
   });
 
-  it("a release on the idle color changes its Deployment and smoke Job, never the live Service", async () => {
+  it("a release on the idle color changes its Deployment, its smoke Job and its own release Jobs, never the live Service or blue's Jobs", async () => {
     const released = await runProgram("production", { edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:1.5.1") });
-    expect(changedResources(before, released)).toEqual([`${DEPLOYMENT}::web-green`, `${JOB}::web-smoke-green`]);
+    expect(released.error).toBeUndefined();
+    const spec = sqlExpandSpec(JOBS_IMAGE.production);
+    const releaseJobs = (hash: string) => [`bluegreen:k8s:MigrationJob::web-migrate-${hash}`, `${JOB}::web-backups-pre-${hash}`, `${JOB}::web-migrate-${hash}-job`];
+    const oldGreen = colorMigrationHash("green", "ghcr.io/acme/web:1.5.0", spec);
+    const newGreen = colorMigrationHash("green", "ghcr.io/acme/web:1.5.1", spec);
+    expect(changedResources(before, released)).toEqual(
+      [...releaseJobs(oldGreen), ...releaseJobs(newGreen), `${DEPLOYMENT}::web-green`, `${JOB}::web-smoke-green`].sort(),
+    );
     expect(released.get(SERVICE, "web-live").dependencies).toEqual(before.get(SERVICE, "web-live").dependencies);
+    // Green's Deployment waits on its new expand Job; blue (live) on its own, unchanged.
+    expect(released.get(DEPLOYMENT, "web-green").dependencies[0]).toBe(released.get(JOB, `web-migrate-${newGreen}-job`).urn);
+    expect(released.get(DEPLOYMENT, "web-blue").dependencies).toEqual(before.get(DEPLOYMENT, "web-blue").dependencies);
   });
 
   it("changing the watch settings changes no resource, only the promotionWatch output", async () => {

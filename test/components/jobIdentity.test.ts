@@ -52,8 +52,9 @@ describe("Job identity (production)", () => {
   });
 
   it("every Job registers ignoreChanges for exactly the fields outside its hash; migrations are replaced delete-first", () => {
+    // Per color: a pre-migration backup Job, an expand migration Job and a smoke Job.
     const kinds = base.ofType(JOB).map(kindOf).sort();
-    expect(kinds).toEqual(["backup", "migration", "smoke", "smoke"]);
+    expect(kinds).toEqual(["backup", "backup", "migration", "migration", "smoke", "smoke"]);
     for (const job of base.ofType(JOB)) {
       expect(job.ignoreChanges, job.name).toEqual(IGNORED[kindOf(job)]);
       // The paths name what the Job really has at those positions.
@@ -72,10 +73,12 @@ describe("Job identity (production)", () => {
       },
     });
     expect(resized.error).toBeUndefined();
-    const migration = resized.ofType(JOB).find((j) => kindOf(j) === "migration")!;
-    expect(migration.inputs.spec.template.spec.containers[0].resources.limits).toEqual({ cpu: "4", memory: "2Gi", "ephemeral-storage": "4Gi" });
-    const backup = resized.ofType(JOB).find((j) => kindOf(j) === "backup")!;
-    expect(backup.inputs.spec.template.spec.volumes[0]).toEqual({ name: "tmp", emptyDir: { sizeLimit: "16Gi" } });
+    for (const migration of resized.ofType(JOB).filter((j) => kindOf(j) === "migration")) {
+      expect(migration.inputs.spec.template.spec.containers[0].resources.limits, migration.name).toEqual({ cpu: "4", memory: "2Gi", "ephemeral-storage": "4Gi" });
+    }
+    for (const backup of resized.ofType(JOB).filter((j) => kindOf(j) === "backup")) {
+      expect(backup.inputs.spec.template.spec.volumes[0], backup.name).toEqual({ name: "tmp", emptyDir: { sizeLimit: "16Gi" } });
+    }
     expectOnlyIgnoredChanges(base, resized);
   });
 
@@ -92,8 +95,9 @@ describe("Job identity (production)", () => {
     expect(retimed.error).toBeUndefined();
     expectOnlyIgnoredChanges(base, retimed);
     // Still awaited for the (new) deadline plus two minutes.
-    const backup = retimed.ofType(JOB).find((j) => kindOf(j) === "backup")!;
-    expect(backup.customTimeouts).toMatchObject({ create: "10920s", update: "10920s" });
+    for (const backup of retimed.ofType(JOB).filter((j) => kindOf(j) === "backup")) {
+      expect(backup.customTimeouts, backup.name).toMatchObject({ create: "10920s", update: "10920s" });
+    }
   });
 
   it("a rotated database URL changes no Job name, only the ignored Secret name", async () => {
@@ -101,19 +105,23 @@ describe("Job identity (production)", () => {
       secrets: { ...TEST_SECRETS.production, databaseUrl: "postgres://web:rotated-db-password@db.production.internal:5432/web" },
     });
     expect(rotated.error).toBeUndefined();
-    const ref = (run: ProgramRun) => run.ofType(JOB).find((j) => kindOf(j) === "migration")!.inputs.spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name;
-    expect(ref(rotated)).not.toBe(ref(base));
+    const refs = (run: ProgramRun) =>
+      run
+        .ofType(JOB)
+        .filter((j) => kindOf(j) !== "smoke")
+        .map((j) => j.inputs.spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name);
+    expect(refs(base)).toHaveLength(4);
+    for (const ref of refs(rotated)) expect(refs(base)).not.toContain(ref);
     expectOnlyIgnoredChanges(base, rotated);
   });
 
-  it("a change to what a Job runs gives it a new name, and only that Job", async () => {
-    const name = (run: ProgramRun, kind: string) =>
+  it("a change to what a Job runs gives it a new name (both colors' Jobs of that kind), and only those Jobs", async () => {
+    const names = (run: ProgramRun, kind: string): string[] =>
       run
         .ofType(JOB)
         .filter((j) => kindOf(j) === kind)
         .map((j) => j.inputs.metadata.name)
-        .sort()
-        .join(",");
+        .sort();
     const cases: [string, (c: PlainConfig) => void, string[]][] = [
       // The migration runner's command: its lock timeouts are arguments.
       ["migrations.lockTimeoutSeconds", (c) => (c.migrations.lockTimeoutSeconds = 120), ["migration", "backup"]],
@@ -128,8 +136,10 @@ describe("Job identity (production)", () => {
       const changed = await runProgram("production", { edit });
       expect(changed.error, what).toBeUndefined();
       for (const kind of ["migration", "backup", "smoke"]) {
-        if (renamed.includes(kind)) expect(name(changed, kind), `${what}: ${kind}`).not.toBe(name(base, kind));
-        else expect(name(changed, kind), `${what}: ${kind}`).toBe(name(base, kind));
+        expect(names(changed, kind), `${what}: ${kind}`).toHaveLength(2);
+        if (renamed.includes(kind)) {
+          for (const renamedJob of names(changed, kind)) expect(names(base, kind), `${what}: ${kind}`).not.toContain(renamedJob);
+        } else expect(names(changed, kind), `${what}: ${kind}`).toEqual(names(base, kind));
       }
     }
   });

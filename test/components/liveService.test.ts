@@ -23,7 +23,8 @@ describe("LiveService", () => {
     expect(live.parent).toBe(run.get("bluegreen:k8s:LiveService", "web-live").urn);
     expect(live.dependencies).toEqual([run.get("kubernetes:apps/v1:Deployment", "web-green").urn, run.get("kubernetes:batch/v1:Job", "web-smoke-green").urn]);
     expect(live.dependencies).not.toContain(run.get("kubernetes:apps/v1:Deployment", "web-blue").urn);
-    // Nothing but the contract Job (none here) waits on it: `pulumi up --target` of it always works.
+    // Nothing but the contract Job (none here) waits on it: `pulumi up --target` of it always works,
+    // and the Deployments wait on their own colors' Jobs, never on it.
     expect(run.resources.filter((r) => r.dependencies.includes(live.urn))).toEqual([]);
   });
 
@@ -46,12 +47,16 @@ describe("stack outputs", () => {
       idleImage: "ghcr.io/acme/web:1.4.2",
       liveServiceName: "web",
       previewServiceNames: { blue: "web-blue-preview", green: "web-green-preview" },
-      migrationJobs: { expand: [expect.stringMatching(/^web-migrate-[0-9a-f]{10}$/)], contract: "none" },
+      // One expand Job per color, blue's then green's.
+      migrationJobs: { expand: [expect.stringMatching(/^web-migrate-[0-9a-f]{10}$/), expect.stringMatching(/^web-migrate-[0-9a-f]{10}$/)], contract: "none" },
       rollbackHint:
         "Roll back: npm run release -- rollback --stack staging --apply (or: git revert <promotion commit> && pulumi up -s staging)",
       liveServiceUrn: "urn:pulumi:staging::bluegreen::bluegreen:k8s:LiveService$kubernetes:core/v1:Service::web-live",
     });
     expect(run.outputs.liveServiceUrn).toBe(run.get("kubernetes:core/v1:Service", "web-live").urn);
+    // Each listed expand Job is the one its color's Deployment waits on.
+    const gatingJob = (color: string) => run.resources.find((r) => r.urn === run.get("kubernetes:apps/v1:Deployment", `web-${color}`).dependencies[0])!;
+    expect((run.outputs.migrationJobs as { expand: string[] }).expand).toEqual(["blue", "green"].map((color) => gatingJob(color).inputs.metadata.name));
     expect(run.secretOutputs).toEqual([]);
   });
 });

@@ -1,24 +1,24 @@
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Job } from "kubernetes-models/batch/v1";
 import { ConfigMap } from "kubernetes-models/v1";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MigrationJobSpec, migrationJobHash, planMigrations, runnerCommand } from "../../components/migrationJob";
-import { readMigrations } from "../../jobs/migrate/files";
-import { PlainConfig, ProgramRun, ROOT, RegisteredResource, TEST_SECRETS, changedResources, runProgram } from "../helpers/program";
+import { MigrationJobSpec, colorMigrationHash, migrationJobHash, planMigrations, runnerCommand } from "../../components/migrationJob";
+import { COLORS } from "../../config";
+import { PlainConfig, ProgramRun, RegisteredResource, TEST_SECRETS, changedResources, runProgram } from "../helpers/program";
+import { JOBS_IMAGE, STACK_IMAGES, commandExpandSpec, expandJobName, expandJobResource, shippedFiles, sqlExpandSpec } from "../helpers/releaseJobs";
 
 const JOB = "kubernetes:batch/v1:Job";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
 
-const shippedFiles = () => readMigrations(path.join(ROOT, "migrations")).map((f) => ({ name: f.name, content: f.sql }));
-
-/** The expand Job the real stack files should produce (sql mode, the repo's migrations/). */
-function expectedStagingSpec(): MigrationJobSpec {
-  return { image: "ghcr.io/acme/web-jobs:1.5.0-rc.2", command: runnerCommand("expand", 300, 10), files: shippedFiles(), phase: "expand" };
-}
+/** What both colors' expand Jobs run in staging (sql mode, the repo's migrations/, the stack's jobsImage). */
+const expectedStagingSpec = (): MigrationJobSpec => sqlExpandSpec(JOBS_IMAGE.staging);
+/** Staging's expand Job names, blue's then green's. */
+const stagingExpandNames = (spec = expectedStagingSpec(), images = STACK_IMAGES.staging) => COLORS.map((color) => expandJobName(color, images[color], spec));
 
 /** The migration Jobs (other Jobs, such as smoke tests, carry other roles). */
 const migrationJobsOf = (run: ProgramRun): RegisteredResource[] => run.ofType(JOB).filter((r) => r.inputs.metadata.labels?.role === "migration");
@@ -60,6 +60,44 @@ describe("migrationJobHash", () => {
   });
 });
 
+describe("colorMigrationHash", () => {
+  const spec: MigrationJobSpec = {
+    image: "ghcr.io/acme/jobs:1.0.0",
+    command: ["node", "dist/jobs/cli.js", "migrate"],
+    files: [
+      { name: "001_a.sql", content: "CREATE TABLE a (id int);" },
+      { name: "002_b.sql", content: "ALTER TABLE a ADD COLUMN b text;" },
+    ],
+    phase: "expand",
+  };
+  const base = colorMigrationHash("blue", "ghcr.io/acme/web:1.4.2", spec);
+
+  it("is the digest of {color, release, image, command, files sorted by name, phase}", () => {
+    const expected = createHash("sha256")
+      .update(JSON.stringify({ color: "blue", release: "ghcr.io/acme/web:1.4.2", image: spec.image, command: spec.command, files: spec.files, phase: "expand" }))
+      .digest("hex")
+      .slice(0, 10);
+    expect(base).toBe(expected);
+    expect(colorMigrationHash("blue", "ghcr.io/acme/web:1.4.2", { ...spec, files: [...spec.files].reverse() })).toBe(base);
+    expect(colorMigrationHash("blue", "ghcr.io/acme/web:1.4.2", JSON.parse(JSON.stringify(spec)))).toBe(base);
+  });
+
+  it("changes with the color, the color's release, and anything the Job runs", () => {
+    const variants = [
+      colorMigrationHash("green", "ghcr.io/acme/web:1.4.2", spec),
+      colorMigrationHash("blue", "ghcr.io/acme/web:1.5.0", spec),
+      colorMigrationHash("blue", "ghcr.io/acme/web:1.4.2", { ...spec, image: "ghcr.io/acme/jobs:1.0.1" }),
+      colorMigrationHash("blue", "ghcr.io/acme/web:1.4.2", { ...spec, command: [...spec.command, "--dry-run"] }),
+      colorMigrationHash("blue", "ghcr.io/acme/web:1.4.2", { ...spec, files: [spec.files[0], { ...spec.files[1], content: "ALTER TABLE a ADD COLUMN c text;" }] }),
+      colorMigrationHash("blue", "ghcr.io/acme/web:1.4.2", { ...spec, files: [spec.files[0]] }),
+      colorMigrationHash("blue", "ghcr.io/acme/web:1.4.2", { ...spec, phase: "contract" }),
+    ];
+    expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
+    // Never the hash of the spec alone: the same spec for two colors names two Jobs.
+    expect(base).not.toBe(migrationJobHash(spec));
+  });
+});
+
 describe("planMigrations", () => {
   const colors = { blue: { image: "web:1.4.2", replicas: 2 }, green: { image: "web:1.5.0", replicas: 2 } };
   const files = [
@@ -67,11 +105,36 @@ describe("planMigrations", () => {
     { name: "002_drop.sql", content: "y", phase: "contract" as const },
   ];
 
-  it("sql mode: one expand Job gating every deployed color, no contract while the idle color runs", () => {
+  it("sql mode: one expand Job per deployed color, gating only that color, each running every file from the runner image; no contract while the idle color runs", () => {
     const plan = planMigrations({ mode: "sql", image: "jobs:1", files, lockTimeoutSeconds: 60, ddlLockTimeoutSeconds: 5, colors, activeColor: "blue" });
-    expect(plan.expand.map((j) => j.colors)).toEqual([["blue", "green"]]);
-    expect(plan.expand[0].spec.command).toEqual(["node", "dist/jobs/cli.js", "migrate", "--dir", "/migrations", "--phase", "expand", "--lock-timeout", "60", "--ddl-lock-timeout", "5"]);
+    const spec: MigrationJobSpec = {
+      image: "jobs:1",
+      command: ["node", "dist/jobs/cli.js", "migrate", "--dir", "/migrations", "--phase", "expand", "--lock-timeout", "60", "--ddl-lock-timeout", "5"],
+      files: [
+        { name: "001_a.sql", content: "x" },
+        { name: "002_drop.sql", content: "y" },
+      ],
+      phase: "expand",
+    };
+    expect(plan.expand).toEqual([
+      { spec, hash: colorMigrationHash("blue", "web:1.4.2", spec), colors: ["blue"] },
+      { spec, hash: colorMigrationHash("green", "web:1.5.0", spec), colors: ["green"] },
+    ]);
+    expect(plan.expand[0].hash).not.toBe(plan.expand[1].hash);
     expect(plan.contract).toBeUndefined();
+  });
+
+  it("plans the same expand Jobs whichever color is live", () => {
+    for (const mode of ["sql", "command"] as const) {
+      const input = { mode, image: "jobs:1", command: ["migrate"], files: mode === "sql" ? files : [], lockTimeoutSeconds: 60, ddlLockTimeoutSeconds: 5, colors };
+      expect(planMigrations({ ...input, activeColor: "green" }).expand, mode).toEqual(planMigrations({ ...input, activeColor: "blue" }).expand);
+    }
+  });
+
+  it("a color without an image gets no expand Job", () => {
+    const greenOnly = { blue: { replicas: 0 }, green: colors.green };
+    const plan = planMigrations({ mode: "sql", image: "jobs:1", files, lockTimeoutSeconds: 60, ddlLockTimeoutSeconds: 5, colors: greenOnly, activeColor: "green" });
+    expect(plan.expand.map((j) => [j.colors, j.hash])).toEqual([[["green"], colorMigrationHash("green", "web:1.5.0", plan.expand[0].spec)]]);
   });
 
   it("sql mode: a contract Job once the idle color runs 0 replicas and contract files exist", () => {
@@ -83,14 +146,20 @@ describe("planMigrations", () => {
     expect(noContractFiles.contract).toBeUndefined();
   });
 
-  it("command mode: one Job per distinct color image, each gating the colors running it", () => {
+  it("command mode: one Job per deployed color, running the command in that color's image and gating only that color", () => {
     const plan = planMigrations({ mode: "command", command: ["migrate"], files: [], lockTimeoutSeconds: 60, ddlLockTimeoutSeconds: 5, colors, activeColor: "blue" });
-    expect(plan.expand.map((j) => [j.spec.image, j.colors])).toEqual([
-      ["web:1.4.2", ["blue"]],
-      ["web:1.5.0", ["green"]],
+    const spec = (image: string): MigrationJobSpec => ({ image, command: ["migrate"], files: [], phase: "expand" });
+    expect(plan.expand).toEqual([
+      { spec: spec("web:1.4.2"), hash: colorMigrationHash("blue", "web:1.4.2", spec("web:1.4.2")), colors: ["blue"] },
+      { spec: spec("web:1.5.0"), hash: colorMigrationHash("green", "web:1.5.0", spec("web:1.5.0")), colors: ["green"] },
     ]);
+    // Both colors on one image still get a Job each, named apart by the color.
     const same = planMigrations({ mode: "command", command: ["migrate"], files: [], lockTimeoutSeconds: 60, ddlLockTimeoutSeconds: 5, colors: { ...colors, green: colors.blue }, activeColor: "blue" });
-    expect(same.expand.map((j) => j.colors)).toEqual([["blue", "green"]]);
+    expect(same.expand).toEqual([
+      { spec: spec("web:1.4.2"), hash: colorMigrationHash("blue", "web:1.4.2", spec("web:1.4.2")), colors: ["blue"] },
+      { spec: spec("web:1.4.2"), hash: colorMigrationHash("green", "web:1.4.2", spec("web:1.4.2")), colors: ["green"] },
+    ]);
+    expect(same.expand[0].hash).not.toBe(same.expand[1].hash);
   });
 
   it("command mode: the contract command runs on the live image once the idle color is retired", () => {
@@ -107,8 +176,9 @@ describe("migration Jobs in the stack (staging, sql mode)", () => {
     if (run.error) throw run.error;
   });
 
-  it("runs one expand Job named by the hash of what it runs, with the restricted pod spec", () => {
-    const hash = migrationJobHash(expectedStagingSpec());
+  it("runs one expand Job per color, named by the color, its app image and what it runs, with the restricted pod spec", () => {
+    expect(migrationJobsOf(run).map((j) => j.name)).toEqual(COLORS.map((color) => expandJobResource(color, STACK_IMAGES.staging[color], expectedStagingSpec())));
+    const hash = colorMigrationHash("blue", "ghcr.io/acme/web:1.4.2", expectedStagingSpec());
     const job = run.get(JOB, `web-migrate-${hash}-job`);
     const inputs = job.inputs;
     expect(inputs.metadata.name).toBe(`web-migrate-${hash}`);
@@ -137,29 +207,48 @@ describe("migration Jobs in the stack (staging, sql mode)", () => {
     });
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.volumes[0]).toEqual({ name: "tmp", emptyDir: { sizeLimit: "1Gi" } });
-    expect(migrationJobsOf(run)).toHaveLength(1);
+    // Green's Job runs exactly the same: only its name and hash label differ.
+    const greenHash = colorMigrationHash("green", "ghcr.io/acme/web:1.5.0-rc.2", expectedStagingSpec());
+    expect(greenHash).not.toBe(hash);
+    const green = run.get(JOB, `web-migrate-${greenHash}-job`);
+    const labels = { ...inputs.metadata.labels, "bluegreen/migration-hash": greenHash };
+    expect(green.inputs).toEqual({
+      ...inputs,
+      metadata: { ...inputs.metadata, name: `web-migrate-${greenHash}`, labels },
+      spec: { ...inputs.spec, template: { ...inputs.spec.template, metadata: { ...inputs.spec.template.metadata, labels } } },
+    });
+    expect(green.deleteBeforeReplace).toBe(true);
+    expect(run.outputs.migrationJobs).toEqual({ expand: stagingExpandNames(), contract: "none" });
   });
 
-  it("ships the SQL files in an immutable ConfigMap named by their content, mounted read-only", () => {
+  it("ships the SQL files in one immutable ConfigMap named by their content, mounted read-only by both colors' Jobs", () => {
+    expect(run.ofType(CONFIG_MAP)).toHaveLength(1);
     const [configMap] = run.ofType(CONFIG_MAP);
     expect(configMap.inputs.immutable).toBe(true);
     expect(configMap.inputs.data).toEqual(Object.fromEntries(shippedFiles().map((f) => [f.name, f.content])));
-    const pod = migrationJobsOf(run)[0].inputs.spec.template.spec;
-    expect(pod.volumes).toContainEqual({ name: "migrations", configMap: { name: configMap.inputs.metadata.name } });
-    expect(pod.containers[0].volumeMounts).toContainEqual({ name: "migrations", mountPath: "/migrations", readOnly: true });
+    expect(migrationJobsOf(run)).toHaveLength(2);
+    for (const job of migrationJobsOf(run)) {
+      const pod = job.inputs.spec.template.spec;
+      expect(pod.volumes, job.name).toContainEqual({ name: "migrations", configMap: { name: configMap.inputs.metadata.name } });
+      expect(pod.containers[0].volumeMounts, job.name).toContainEqual({ name: "migrations", mountPath: "/migrations", readOnly: true });
+    }
     expect(configMap.inputs.metadata.name).toMatch(/^web-migrations-[0-9a-f]{10}$/);
   });
 
-  it("makes only the idle color's Deployment wait for the expand Job; the live color's waits on nothing", () => {
-    const job = migrationJobsOf(run)[0];
+  it("makes each color's Deployment wait for its own expand Job, whichever color is live", async () => {
+    const [blueJob, greenJob] = COLORS.map((color) => run.get(JOB, expandJobResource(color, STACK_IMAGES.staging[color], expectedStagingSpec())));
     const envSecret = run.get("kubernetes:core/v1:Secret", "web-env").urn;
-    // Staging: green is live, blue idle (where releases land).
-    expect(run.get(DEPLOYMENT, "web-blue").dependencies).toEqual([job.urn, envSecret]);
-    expect(run.get(DEPLOYMENT, "web-green").dependencies).toEqual([envSecret]);
+    // Staging: green is live, blue idle; the live color waits on its own (unchanged) Job too.
+    expect(run.get(DEPLOYMENT, "web-blue").dependencies).toEqual([blueJob.urn, envSecret]);
+    expect(run.get(DEPLOYMENT, "web-green").dependencies).toEqual([greenJob.urn, envSecret]);
+    const flipped = await runProgram("staging", { edit: (c) => (c.activeColor = "blue") });
+    expect(flipped.error).toBeUndefined();
+    expect(flipped.get(DEPLOYMENT, "web-blue").dependencies).toEqual([blueJob.urn, envSecret]);
+    expect(flipped.get(DEPLOYMENT, "web-green").dependencies).toEqual([greenJob.urn, envSecret]);
   });
 
   it("registers Kubernetes objects that validate against the schema", () => {
-    expect(() => new Job(migrationJobsOf(run)[0].inputs).validate()).not.toThrow();
+    for (const job of migrationJobsOf(run)) expect(() => new Job(job.inputs).validate(), job.name).not.toThrow();
     expect(() => new ConfigMap(run.ofType(CONFIG_MAP)[0].inputs).validate()).not.toThrow();
   });
 
@@ -201,33 +290,66 @@ describe("when the migration Jobs change", () => {
     return dir;
   };
 
-  it("a promotion (flipping activeColor) changes no migration resource", async () => {
+  it("the baseline runs blue's and green's expand Jobs", () => {
+    expect(baseline.error).toBeUndefined();
+    expect(jobNames(baseline)).toEqual([...stagingExpandNames()].sort());
+  });
+
+  it("a promotion (flipping activeColor) changes no migration resource and no Job name", async () => {
     const flipped = await runProgram("staging", { edit: (c) => (c.activeColor = "blue") });
     expect(flipped.error).toBeUndefined();
     const migrationKeys = new Set(migrationResources(baseline).map((r) => `${r.type}::${r.name}`));
+    expect(migrationResources(flipped).map((r) => `${r.type}::${r.name}`).sort()).toEqual([...migrationKeys].sort());
     expect(changedResources(baseline, flipped).filter((k) => migrationKeys.has(k))).toEqual([]);
     expect(jobNames(flipped)).toEqual(jobNames(baseline));
+    const allJobNames = (run: ProgramRun) => run.ofType(JOB).map((j) => j.inputs.metadata.name).sort();
+    expect(allJobNames(flipped)).toEqual(allJobNames(baseline));
   });
 
-  it("an unchanged release (a new app image in sql mode) re-runs nothing", async () => {
-    const release = await runProgram("staging", { edit: (c) => (c.colors.blue.image = "ghcr.io/acme/web:1.6.0") });
-    expect(jobNames(release)).toEqual(jobNames(baseline));
+  it.each(["blue", "green"] as const)("a release on %s (a new app image, sql mode) re-runs that color's expand Job only; the other color's keeps its name", async (color) => {
+    const release = await runProgram("staging", { edit: (c) => (c.colors[color].image = "ghcr.io/acme/web:1.6.0") });
+    expect(release.error).toBeUndefined();
+    const images = { ...STACK_IMAGES.staging, [color]: "ghcr.io/acme/web:1.6.0" };
+    const [before, after] = [stagingExpandNames(), stagingExpandNames(expectedStagingSpec(), images)];
+    expect(release.outputs.migrationJobs).toEqual({ expand: after, contract: "none" });
+    const other = color === "blue" ? 1 : 0;
+    const own = 1 - other;
+    expect(after[other]).toBe(before[other]);
+    expect(after[own]).not.toBe(before[own]);
+    // The other color's Job is the same resource with the same inputs: nothing re-runs for it.
+    const otherJob = `${before[other]}-job`;
+    expect(release.get(JOB, otherJob).wireInputs).toEqual(baseline.get(JOB, otherJob).wireInputs);
+    // The ConfigMap of files is unchanged: the new Job runs the same files.
+    expect(release.ofType(CONFIG_MAP).map((c) => c.inputs.metadata.name)).toEqual(baseline.ofType(CONFIG_MAP).map((c) => c.inputs.metadata.name));
   });
 
-  it("a new runner image, lock timeout or migration file gives a new Job name", async () => {
+  it("a new runner image, lock timeout or migration file gives both colors' Jobs new names", async () => {
     const image = await runProgram("staging", { edit: (c) => (c.migrations.image = "ghcr.io/acme/migrate-runner:1.0.1") });
+    const jobsImage = await runProgram("staging", { edit: (c) => (c.jobsImage = "ghcr.io/acme/web-jobs:1.6.0-rc.1") });
     const timeout = await runProgram("staging", { edit: (c) => (c.migrations.lockTimeoutSeconds = 60) });
     const dir = copyMigrations(path.join(tmp, "added"));
     fs.writeFileSync(path.join(dir, "006_add_orders_note.sql"), "ALTER TABLE orders ADD COLUMN note text;\n");
     const added = await runProgram("staging", { edit: (c) => (c.migrations.directory = dir) });
-    const names = [baseline, image, timeout, added].map((r) => jobNames(r)[0]);
-    expect(new Set(names).size).toBe(4);
-    // Same files copied elsewhere: same content, same Job.
+    const expected: [ProgramRun, MigrationJobSpec][] = [
+      [baseline, expectedStagingSpec()],
+      [image, sqlExpandSpec("ghcr.io/acme/migrate-runner:1.0.1")],
+      [jobsImage, sqlExpandSpec("ghcr.io/acme/web-jobs:1.6.0-rc.1")],
+      [timeout, { ...expectedStagingSpec(), command: runnerCommand("expand", 60, 10) }],
+      [added, sqlExpandSpec(JOBS_IMAGE.staging, shippedFiles(dir))],
+    ];
+    for (const [run, spec] of expected) {
+      expect(run.error).toBeUndefined();
+      expect(run.outputs.migrationJobs).toEqual({ expand: stagingExpandNames(spec), contract: "none" });
+    }
+    expect(shippedFiles(dir).map((f) => f.name)).toContain("006_add_orders_note.sql");
+    // Ten distinct names: each change renames both colors' Jobs.
+    expect(new Set(expected.flatMap(([run]) => jobNames(run))).size).toBe(10);
+    // Same files copied elsewhere: same content, same Jobs.
     const copied = await runProgram("staging", { edit: (c) => (c.migrations.directory = copyMigrations(path.join(tmp, "copy"))) });
     expect(jobNames(copied)).toEqual(jobNames(baseline));
   });
 
-  it("command mode: a Job per color image; a new image on the idle color (blue) changes only blue's Job and only blue waits for it", async () => {
+  it("command mode: a Job per color running its image; a new image on blue changes only blue's Job, and each color waits on its own", async () => {
     const before = await runProgram("staging", { edit: commandMode });
     const after = await runProgram("staging", {
       edit: (c) => {
@@ -235,27 +357,35 @@ describe("when the migration Jobs change", () => {
         c.colors.blue.image = "ghcr.io/acme/web:1.6.0-rc.1";
       },
     });
+    expect(before.error).toBeUndefined();
     expect(after.error).toBeUndefined();
-    const spec = (image: string): MigrationJobSpec => ({ image, command: ["npx", "prisma", "migrate", "deploy"], files: [], phase: "expand" });
-    const greenName = `web-migrate-${migrationJobHash(spec("ghcr.io/acme/web:1.5.0-rc.2"))}`;
-    expect(jobNames(before)).toEqual([`web-migrate-${migrationJobHash(spec("ghcr.io/acme/web:1.4.2"))}`, greenName].sort());
-    expect(jobNames(after)).toEqual([`web-migrate-${migrationJobHash(spec("ghcr.io/acme/web:1.6.0-rc.1"))}`, greenName].sort());
-    const blueJob = migrationJobsOf(after).find((j) => j.inputs.spec.template.spec.containers[0].image === "ghcr.io/acme/web:1.6.0-rc.1")!;
-    const greenJob = migrationJobsOf(after).find((j) => j.inputs.metadata.name === greenName)!;
+    const name = (color: "blue" | "green", image: string) => expandJobName(color, image, commandExpandSpec(image));
+    const greenName = name("green", "ghcr.io/acme/web:1.5.0-rc.2");
+    const oldBlueName = name("blue", "ghcr.io/acme/web:1.4.2");
+    const blueName = name("blue", "ghcr.io/acme/web:1.6.0-rc.1");
+    expect(before.outputs.migrationJobs).toEqual({ expand: [oldBlueName, greenName], contract: "none" });
+    expect(after.outputs.migrationJobs).toEqual({ expand: [blueName, greenName], contract: "none" });
+    const blueJob = after.get(JOB, `${blueName}-job`);
+    const greenJob = after.get(JOB, `${greenName}-job`);
+    expect(blueJob.inputs.spec.template.spec.containers[0].image).toBe("ghcr.io/acme/web:1.6.0-rc.1");
+    expect(blueJob.inputs.spec.template.spec.containers[0].command).toEqual(["npx", "prisma", "migrate", "deploy"]);
+    expect(greenJob.inputs.spec.template.spec.containers[0].image).toBe("ghcr.io/acme/web:1.5.0-rc.2");
     const envSecret = after.get("kubernetes:core/v1:Secret", "web-env").urn;
     expect(after.get(DEPLOYMENT, "web-blue").dependencies).toEqual([blueJob.urn, envSecret]);
-    // Green is live: its Deployment waits on no Job, not even the Job of its own image.
-    expect(after.get(DEPLOYMENT, "web-green").dependencies).toEqual([envSecret]);
-    expect(greenJob.inputs).toEqual(migrationJobsOf(before).find((j) => j.inputs.metadata.name === greenName)!.inputs);
+    // Green is live and waits on its own Job, which the release on blue leaves as it is.
+    expect(after.get(DEPLOYMENT, "web-green").dependencies).toEqual([greenJob.urn, envSecret]);
+    expect(after.get(DEPLOYMENT, "web-green").dependencies).toEqual(before.get(DEPLOYMENT, "web-green").dependencies);
+    expect(greenJob.wireInputs).toEqual(before.get(JOB, `${greenName}-job`).wireInputs);
     expect(after.ofType(CONFIG_MAP)).toEqual([]);
     expect(blueJob.inputs.spec.template.spec.volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }]);
   });
 
-  it("runs the contract Job only once the idle color is retired, after the expand Job, both Deployments and the switch", async () => {
+  it("runs the contract Job only once the idle color is retired, after both expand Jobs, both Deployments and the switch", async () => {
     const dir = copyMigrations(path.join(tmp, "contract"));
     fs.writeFileSync(path.join(dir, "006_drop_users_legacy.sql"), "-- migrate:contract\nALTER TABLE users DROP COLUMN IF EXISTS legacy_name;\n");
     const running = await runProgram("staging", { edit: (c) => (c.migrations.directory = dir) });
-    expect(migrationJobsOf(running)).toHaveLength(1);
+    expect(running.error).toBeUndefined();
+    expect(migrationJobsOf(running).map((j) => j.inputs.metadata.labels["bluegreen/phase"])).toEqual(["expand", "expand"]);
     const retired = await runProgram("staging", {
       edit: (c) => {
         c.migrations.directory = dir;
@@ -264,19 +394,33 @@ describe("when the migration Jobs change", () => {
     });
     expect(retired.error).toBeUndefined();
     const jobs = migrationJobsOf(retired);
-    expect(jobs).toHaveLength(2);
-    const contract = jobs.find((j) => j.inputs.metadata.labels["bluegreen/phase"] === "contract")!;
-    const expand = jobs.find((j) => j.inputs.metadata.labels["bluegreen/phase"] === "expand")!;
+    expect(jobs).toHaveLength(3);
+    const files = shippedFiles(dir);
+    const contractSpec: MigrationJobSpec = { image: JOBS_IMAGE.staging, command: runnerCommand("contract", 300, 10), files, phase: "contract" };
+    const contract = retired.get(JOB, `web-migrate-${migrationJobHash(contractSpec)}-job`);
+    expect(contract.inputs.metadata.labels["bluegreen/phase"]).toBe("contract");
     expect(contract.inputs.spec.template.spec.containers[0].command).toEqual(runnerCommand("contract", 300, 10));
-    expect(contract.dependencies).toEqual(
-      expect.arrayContaining([
-        expand.urn,
+    // Retiring blue renames no expand Job: blue keeps its Job, and its Deployment still waits on it.
+    const expandNames = stagingExpandNames(sqlExpandSpec(JOBS_IMAGE.staging, files));
+    expect(jobNames(running)).toEqual([...expandNames].sort());
+    const [blueExpand, greenExpand] = expandNames.map((n) => retired.get(JOB, `${n}-job`));
+    const env = retired.get("kubernetes:core/v1:Secret", "web-env").urn;
+    expect(retired.get(DEPLOYMENT, "web-blue").dependencies).toEqual([blueExpand.urn, env]);
+    expect(retired.get(DEPLOYMENT, "web-green").dependencies).toEqual([greenExpand.urn, env]);
+    // After both expand Jobs, both Deployments, the live color's smoke Job and the switch; plus what its Pod reads.
+    expect([...contract.dependencies].sort()).toEqual(
+      [
+        blueExpand.urn,
+        greenExpand.urn,
         retired.get(DEPLOYMENT, "web-blue").urn,
         retired.get(DEPLOYMENT, "web-green").urn,
+        retired.get(JOB, "web-smoke-green").urn,
         retired.get("kubernetes:core/v1:Service", "web-live").urn,
-      ]),
+        retired.get("kubernetes:core/v1:Secret", "web-database").urn,
+        retired.ofType(CONFIG_MAP)[0].urn,
+      ].sort(),
     );
-    expect(retired.outputs.migrationJobs).toEqual({ expand: [expand.inputs.metadata.name], contract: contract.inputs.metadata.name });
+    expect(retired.outputs.migrationJobs).toEqual({ expand: expandNames, contract: contract.inputs.metadata.name });
   });
 
   it("a stack without a migrations section has no migration resources", async () => {
