@@ -12,7 +12,7 @@ import { APP_RESOURCES, resourcesProblems, resourcesSchema } from "./config/reso
 import { decodeConfigValue } from "./lib/configValue";
 
 export { decodeConfigValue };
-import { AlarmsConfig, alarmsProblems, alarmsSchema } from "./config/alarms";
+import { AlarmsConfig, alarmsProblems, alarmsSchema, endpointSecretKeys } from "./config/alarms";
 import { SmokeConfig, WatchConfig, defaultWatchMinutes, gatesProblems, jobsImageSchema, smokeSchema, watchSchema } from "./config/gates";
 import { MigrationsConfig, loadMigrations, migrationsProblems, migrationsSchema } from "./config/migrations";
 import { NetworkPolicyConfig, networkPolicyProblems, networkPolicySchema } from "./config/networkPolicy";
@@ -146,6 +146,10 @@ export interface ColorConfig {
   readonly retired?: boolean;
 }
 
+export type AlarmSubscriptionConfig =
+  | { readonly protocol: "email" | "https"; readonly endpoint: string; readonly secretKey?: undefined }
+  | { readonly protocol: "email" | "https"; readonly endpoint: pulumi.Output<string>; readonly secretKey: string };
+
 export interface StackConfig {
   readonly project: string;
   readonly stack: string;
@@ -179,6 +183,11 @@ export interface StackConfig {
   readonly watch: WatchConfig;
   /** Alarm notifications, dimensions and thresholds; unset: no AWS alarms (not allowed in production). */
   readonly alarms?: AlarmsConfig;
+  /**
+   * `alarms.topic.subscriptions` resolved: an `endpointSecret` one carries its endpoint as a secret
+   * Output and `secretKey`, the config key it came from (which names its resource, not the value).
+   */
+  readonly alarmSubscriptions: readonly AlarmSubscriptionConfig[];
   /** `aws:region` when the stack sets it, for the watch's CloudWatch client. */
   readonly awsRegion?: string;
   /** The app's NetworkPolicies (config/networkPolicy.ts). */
@@ -276,7 +285,7 @@ export function effectiveReplicas(color: Color, activeColor: Color, spec: ColorC
   return color === activeColor ? spec.replicas : (spec.previewReplicas ?? spec.replicas);
 }
 
-function ruleProblems(config: ParsedConfig): string[] {
+function ruleProblems(config: ParsedConfig, secretValues: Readonly<Record<string, string>>): string[] {
   const problems: string[] = [];
   const active = config.activeColor;
   const live = config.colors[active];
@@ -331,7 +340,7 @@ function ruleProblems(config: ParsedConfig): string[] {
     }
   }
 
-  if (config.alarms) problems.push(...alarmsProblems(config.alarms));
+  if (config.alarms) problems.push(...alarmsProblems(config.alarms, secretValues));
   else if (config.production) {
     problems.push(
       "`alarms` is not set but `production` is true: a production stack must be monitored; add an `alarms` section (see README, Alarms)",
@@ -381,13 +390,18 @@ function backupMetricProblems(config: ParsedConfig): string[] {
   return problems;
 }
 
-/** The parsed config, or the list of problems with it. Pure: no Pulumi runtime needed. */
+/**
+ * The parsed config, or the list of problems with it. Pure: no Pulumi runtime needed.
+ * `secretValues`: plaintext of secret config keys the config names (`endpointSecret`), validated
+ * but never shown; a named key missing from it is not checked here.
+ */
 export function validateStackConfig(
   raw: Record<string, unknown>,
+  secretValues: Readonly<Record<string, string>> = {},
 ): { ok: true; config: ParsedConfig } | { ok: false; problems: string[] } {
   const parsed = stackConfigSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, problems: formatIssues(raw, parsed.error.issues) };
-  const problems = ruleProblems(parsed.data);
+  const problems = ruleProblems(parsed.data, secretValues);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config: parsed.data };
 }
 
@@ -415,6 +429,14 @@ export function loadConfig(): StackConfig {
   if (declaredSecretEnv && typeof declaredSecretEnv === "object") {
     for (const key of Object.values(declaredSecretEnv)) if (typeof key === "string") secretKeys.add(key);
   }
+  // Secret alarm endpoints: their plaintext is validated (never shown) and reaches SNS as a secret.
+  const endpointKeys = endpointSecretKeys(decodeConfigValue(all[`${prefix}alarms`] ?? "{}"));
+  const secretValues: Record<string, string> = {};
+  for (const key of endpointKeys) {
+    secretKeys.add(key);
+    const value = all[`${prefix}${key}`];
+    if (value !== undefined && isConfigSecret(`${prefix}${key}`)) secretValues[key] = value;
+  }
 
   const raw: Record<string, unknown> = {};
   // A secret under any other key would reach Kubernetes objects and state as plain text, so it is
@@ -428,13 +450,17 @@ export function loadConfig(): StackConfig {
     else raw[key] = decodeConfigValue(value);
   }
 
-  const result = validateStackConfig(raw);
-  const problems = secretStoredKeys.map(
-    (key) =>
-      `\`${key}\` is stored as a secret, but only the keys \`secretEnv\` names (and ${SECRET_CONFIG_KEYS.map((k) => `\`${k}\``).join(", ")}) are delivered as secrets; its value would be written in plain text: put the secret value under its own key with \`pulumi config set --secret <key> <value> -s ${stack}\`, reference it from \`secretEnv\`, and store \`${key}\` in plain text`,
+  const result = validateStackConfig(raw, secretValues);
+  const problems = secretStoredKeys.map((key) =>
+    key === "alarms"
+      ? // `pulumi config set --secret --path alarms.…` marks the whole section secret; its values name alarms and dashboards in plain text.
+        `\`alarms\` is stored as a secret (\`pulumi config set --secret --path\` on a key inside it makes the whole section secret), but its values reach alarm names, dimensions and the dashboard in plain text: put a secret endpoint under its own key with \`pulumi config set --secret <key> <URL> -s ${stack}\`, name it in \`alarms.topic.subscriptions[<i>].endpointSecret\`, and remove the secret value from \`alarms\` with \`pulumi config rm --path 'alarms.topic.subscriptions[<i>].endpoint' -s ${stack}\``
+      : !(key in stackConfigSchema.shape)
+        ? `\`${key}\` is stored as a secret but nothing names it: name it from \`secretEnv\` or an \`alarms.topic.subscriptions[<i>].endpointSecret\`, or remove it with \`pulumi config rm ${key} -s ${stack}\``
+        : `\`${key}\` is stored as a secret, but only the keys \`secretEnv\` and \`alarms.topic.subscriptions[<i>].endpointSecret\` name (and ${SECRET_CONFIG_KEYS.map((k) => `\`${k}\``).join(", ")}) are delivered as secrets; its value would be written in plain text: put the secret value under its own key with \`pulumi config set --secret <key> <value> -s ${stack}\`, reference it from \`secretEnv\` or an \`endpointSecret\`, and store \`${key}\` in plain text`,
   );
   // Not the problems about a key that reads as missing only because it was stored as a secret.
-  if (!result.ok) problems.push(...result.problems.filter((p) => !secretStoredKeys.some((key) => p.startsWith(`\`${key}`))));
+  if (!result.ok) problems.push(...result.problems.filter((p) => !secretStoredKeys.some((key) => p.startsWith(`\`${key}`) || p.includes(`\`${key}\` is not set`))));
   const secretEnv: Record<string, pulumi.Output<string>> = {};
   if (result.ok) {
     const config = new pulumi.Config();
@@ -451,6 +477,29 @@ export function loadConfig(): StackConfig {
         secretEnv[name] = config.requireSecret(key);
       }
     }
+  }
+  const alarmSubscriptions: AlarmSubscriptionConfig[] = [];
+  if (result.ok) {
+    const config = new pulumi.Config();
+    result.config.alarms?.topic.subscriptions.forEach(({ protocol, endpoint, endpointSecret }, i) => {
+      const kind = protocol as "email" | "https"; // validated
+      if (endpointSecret === undefined) {
+        alarmSubscriptions.push({ protocol: kind, endpoint: endpoint! });
+        return;
+      }
+      const at = `alarms.topic.subscriptions[${i}].endpointSecret`;
+      if (all[`${prefix}${endpointSecret}`] === undefined) {
+        problems.push(
+          `\`${at}\` names config key \`${endpointSecret}\`, which is not set: set it with \`pulumi config set --secret ${endpointSecret} <value> -s ${stack}\``,
+        );
+      } else if (!isConfigSecret(`${prefix}${endpointSecret}`)) {
+        problems.push(
+          `\`${at}\` names config key \`${endpointSecret}\`, which is stored in plain text: re-set it with \`pulumi config set --secret ${endpointSecret} <value> -s ${stack}\``,
+        );
+      } else {
+        alarmSubscriptions.push({ protocol: kind, endpoint: config.requireSecret(endpointSecret), secretKey: endpointSecret });
+      }
+    });
   }
   const secrets: Partial<Record<SecretConfigKey, pulumi.Output<string>>> = {};
   for (const key of SECRET_CONFIG_KEYS) {
@@ -511,6 +560,7 @@ export function loadConfig(): StackConfig {
     smoke: smokeWithDefaults(parsed),
     watch: { ...parsed.watch, minutes: parsed.watch.minutes ?? defaultWatchMinutes(parsed.alarms?.dimensions.loadBalancer !== undefined) },
     alarms: parsed.alarms,
+    alarmSubscriptions,
     awsRegion: all["aws:region"],
     networkPolicy: parsed.networkPolicy,
   };

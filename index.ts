@@ -111,7 +111,9 @@ const colors = new BlueGreenDeployment(app, {
 });
 
 // AWS alarms only where configured: a stack without them needs no AWS provider or credentials.
-const alarms = config.alarms ? new Alarms(`${app}-alarms`, { app, stack, config: config.alarms, region: config.awsRegion }) : undefined;
+const alarms = config.alarms
+  ? new Alarms(`${app}-alarms`, { app, stack, config: config.alarms, subscriptions: config.alarmSubscriptions, region: config.awsRegion })
+  : undefined;
 
 // Before the switch: each color that runs Pods is smoke-tested through its preview Service once per release.
 const smokedColors: Partial<Record<Color, { image: string }>> = {};

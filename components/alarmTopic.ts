@@ -8,10 +8,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 
-export interface AlarmSubscription {
-  readonly protocol: "email" | "https";
-  readonly endpoint: string;
-}
+export type AlarmSubscription =
+  | { readonly protocol: "email" | "https"; readonly endpoint: string; readonly secretKey?: undefined }
+  /** A secret endpoint: named by `secretKey` (the config key holding it), never by its value. */
+  | { readonly protocol: "email" | "https"; readonly endpoint: pulumi.Output<string>; readonly secretKey: string };
 
 export interface AlarmTopicArgs {
   /** SNS topic name. */
@@ -75,12 +75,15 @@ export class AlarmTopic extends pulumi.ComponentResource {
     );
 
     // Named by endpoint (and given the topic's id, which is its ARN), so adding or removing one subscription leaves the others alone.
+    // A secret endpoint is named by its config key instead (a URN is never secret) and stays a secret input.
     this.subscriptions = (args.subscriptions ?? []).map(
       (s) =>
         new aws.sns.TopicSubscription(
-          `${name}-${s.protocol}-${createHash("sha256").update(s.endpoint).digest("hex").slice(0, 8)}`,
-          { topic: this.topic.id, protocol: s.protocol, endpoint: s.endpoint },
-          { parent: this },
+          s.secretKey === undefined
+            ? `${name}-${s.protocol}-${createHash("sha256").update(s.endpoint).digest("hex").slice(0, 8)}`
+            : `${name}-${s.protocol}-secret-${s.secretKey}`,
+          { topic: this.topic.id, protocol: s.protocol, endpoint: s.secretKey === undefined ? s.endpoint : pulumi.secret(s.endpoint) },
+          { parent: this, ...(s.secretKey === undefined ? {} : { additionalSecretOutputs: ["endpoint"] }) },
         ),
     );
     this.registerOutputs({ topicArn: this.topic.id });

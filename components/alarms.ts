@@ -18,6 +18,8 @@ export interface AlarmsArgs {
   readonly stack: string;
   /** The validated `alarms` config section. */
   readonly config: AlarmsConfig;
+  /** Its subscriptions resolved by config.ts (secret endpoints as secret Outputs). */
+  readonly subscriptions: readonly AlarmSubscription[];
   /** Region the dashboard's graphs read. @default the provider's region */
   readonly region?: string;
 }
@@ -44,7 +46,7 @@ export class Alarms extends pulumi.ComponentResource {
       `${name}-topic`,
       {
         topicName: `${args.app}-${args.stack}-alarms`,
-        subscriptions: args.config.topic.subscriptions as AlarmSubscription[],
+        subscriptions: args.subscriptions,
         kmsKeyId: args.config.topic.kmsKeyId,
       },
       { parent: this },

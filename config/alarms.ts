@@ -30,12 +30,23 @@ const dimension = (example: string) =>
 /** Hourly periods make up the backup-age window, and CloudWatch evaluates at most 7 days. */
 export const MAX_BACKUP_AGE_HOURS = 168;
 
+const CONFIG_KEY = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+
 const subscriptionSchema = z.strictObject(
   {
     protocol: z.string(expect("must be `email` or `https`")),
-    endpoint: z.string(expect("must be an email address or an https URL")),
+    /** The address or URL, in plain text. */
+    endpoint: z.string(expect("must be an email address or an https URL")).optional(),
+    /**
+     * Instead of `endpoint`: the name of a secret config key holding it (like `secretEnv`), for an
+     * endpoint that is a credential, such as a PagerDuty integration URL. It stays a secret in state.
+     */
+    endpointSecret: z
+      .string(expect("must name a secret config key, such as `pagerdutyEndpoint`"))
+      .regex(CONFIG_KEY, expect("must name a secret config key, such as `pagerdutyEndpoint`"))
+      .optional(),
   },
-  expect("must be an object with `protocol` (`email` or `https`) and `endpoint`"),
+  expect("must be an object with `protocol` (`email` or `https`) and `endpoint` or `endpointSecret`"),
 );
 
 export const alarmsSchema = z
@@ -50,7 +61,7 @@ export const alarmsSchema = z
              * encrypted with the AWS managed key `alias/aws/sns`.
              */
             kmsKeyId: z.string(expect("must be a KMS key ID, ARN or alias such as `alias/alarms`")).min(1).optional(),
-            subscriptions: z.array(subscriptionSchema, expect("must be a list of `{protocol, endpoint}` entries")).default([]),
+            subscriptions: z.array(subscriptionSchema, expect("must be a list of `{protocol, endpoint}` or `{protocol, endpointSecret}` entries")).default([]),
           },
           expect("must be an object with `subscriptions` and optionally `kmsKeyId`"),
         )
@@ -137,22 +148,59 @@ function httpsProblem(endpoint: string): string | undefined {
   return url.protocol === "https:" ? undefined : `uses \`${url.protocol.replace(/:$/, "")}\`, not https`;
 }
 
-/** Cross-field rules of the section; one problem line each. */
-export function alarmsProblems(alarms: AlarmsConfig): string[] {
+/** The problem with an endpoint for a protocol, without the value: `undefined` when it is fine. */
+function endpointProblem(protocol: "email" | "https", endpoint: string): string | undefined {
+  if (protocol === "email") {
+    return EMAIL.test(endpoint) ? undefined : "not an email address; use one such as `oncall@acme.example`";
+  }
+  const reason = httpsProblem(endpoint);
+  return reason ? `${reason}; use an https URL such as \`https://events.pagerduty.com/integration/<key>/enqueue\`` : undefined;
+}
+
+/** The config keys the subscriptions' `endpointSecret` name, in order, each once. */
+export function endpointSecretKeys(alarms: unknown): string[] {
+  const subscriptions = (alarms as { topic?: { subscriptions?: unknown } } | undefined)?.topic?.subscriptions;
+  if (!Array.isArray(subscriptions)) return [];
+  const keys = subscriptions.map((s) => (s as { endpointSecret?: unknown } | null)?.endpointSecret).filter((k): k is string => typeof k === "string" && CONFIG_KEY.test(k));
+  return [...new Set(keys)];
+}
+
+/**
+ * Cross-field rules of the section; one problem line each. `secretValues` holds the plaintext of the
+ * secret config keys that `endpointSecret` names, when known: it is validated but never shown.
+ */
+export function alarmsProblems(alarms: AlarmsConfig, secretValues: Readonly<Record<string, string>> = {}): string[] {
   const problems: string[] = [];
-  alarms.topic.subscriptions.forEach(({ protocol, endpoint }, i) => {
+  alarms.topic.subscriptions.forEach(({ protocol, endpoint, endpointSecret }, i) => {
     const at = `alarms.topic.subscriptions[${i}]`;
-    if (protocol === "email") {
-      if (!EMAIL.test(endpoint)) {
-        problems.push(`\`${at}.endpoint\` is \`${endpoint}\`: not an email address; use one such as \`oncall@acme.example\``);
-      }
-    } else if (protocol === "https") {
-      const reason = httpsProblem(endpoint);
-      if (reason) {
-        problems.push(`\`${at}.endpoint\` is \`${endpoint}\`: ${reason}; use an https URL such as \`https://events.pagerduty.com/integration/<key>/enqueue\``);
-      }
-    } else {
+    if (protocol !== "email" && protocol !== "https") {
       problems.push(`\`${at}.protocol\` is \`${protocol}\`: unknown protocol; use \`email\` or \`https\``);
+      return;
+    }
+    if (endpoint !== undefined && endpointSecret !== undefined) {
+      problems.push(
+        `\`${at}\` sets both \`endpoint\` and \`endpointSecret\`: an endpoint comes from one place; remove one with \`pulumi config rm --path '${at}.endpoint'\` or \`pulumi config rm --path '${at}.endpointSecret'\``,
+      );
+      return;
+    }
+    if (endpoint === undefined && endpointSecret === undefined) {
+      problems.push(
+        `\`${at}.endpoint\` is not set: set it with \`pulumi config set --path '${at}.endpoint' <address or URL>\`, or keep it secret: \`pulumi config set --secret <key> <URL>\` and \`pulumi config set --path '${at}.endpointSecret' <key>\``,
+      );
+      return;
+    }
+    if (endpoint !== undefined) {
+      const problem = endpointProblem(protocol, endpoint);
+      if (problem) problems.push(`\`${at}.endpoint\` is \`${endpoint}\`: ${problem}`);
+      return;
+    }
+    const value = secretValues[endpointSecret!];
+    if (value === undefined) return; // loadConfig reports a key that is not set
+    const problem = endpointProblem(protocol, value);
+    if (problem) {
+      problems.push(
+        `\`${at}.endpointSecret\` names config key \`${endpointSecret}\`, which is (secret): ${problem}; re-set it with \`pulumi config set --secret ${endpointSecret} <value>\``,
+      );
     }
   });
   const key = alarms.topic.kmsKeyId;

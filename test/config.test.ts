@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { BACKUP_SUCCESS_METRIC, ConfigError } from "../config";
 import { METRIC_NAMES } from "../jobs/backup/metrics";
-import { PlainConfig, runProgram, StackName, TEST_SECRETS } from "./helpers/program";
+import { loadStackConfig, PlainConfig, runProgram, SECRET_SIG, StackName, TEST_SECRETS, withoutSecrets } from "./helpers/program";
 
 interface BadConfig {
   readonly name: string;
@@ -17,9 +17,72 @@ interface BadConfig {
   readonly problems: string[];
 }
 
+function withoutKey(secrets: Record<string, string>, key: string): Record<string, string> {
+  const { [key]: _removed, ...rest } = secrets;
+  return rest;
+}
+
 const PIN_FIX = "use a version tag or a digest, such as `ghcr.io/acme/web:1.4.2` or `ghcr.io/acme/web@sha256:<digest>`";
 
 const BAD_CONFIGS: BadConfig[] = [
+  {
+    name: "endpointSecret naming a config key that is not set",
+    secrets: withoutKey(TEST_SECRETS.production, "pagerdutyEndpoint"),
+    problems: [
+      "`alarms.topic.subscriptions[1].endpointSecret` names config key `pagerdutyEndpoint`, which is not set: set it with `pulumi config set --secret pagerdutyEndpoint <value> -s production`",
+    ],
+  },
+  {
+    name: "endpointSecret naming a config key stored in plain text",
+    secrets: withoutKey(TEST_SECRETS.production, "pagerdutyEndpoint"),
+    plain: { pagerdutyEndpoint: TEST_SECRETS.production.pagerdutyEndpoint },
+    problems: [
+      "`alarms.topic.subscriptions[1].endpointSecret` names config key `pagerdutyEndpoint`, which is stored in plain text: re-set it with `pulumi config set --secret pagerdutyEndpoint <value> -s production`",
+    ],
+  },
+  {
+    name: "a secret https endpoint that is not https (validated, never shown)",
+    secrets: { ...TEST_SECRETS.production, pagerdutyEndpoint: "http://events.pagerduty.com/integration/0123456789abcdef/enqueue" },
+    problems: [
+      "`alarms.topic.subscriptions[1].endpointSecret` names config key `pagerdutyEndpoint`, which is (secret): uses `http`, not https; use an https URL such as `https://events.pagerduty.com/integration/<key>/enqueue`; re-set it with `pulumi config set --secret pagerdutyEndpoint <value>`",
+    ],
+  },
+  {
+    name: "a secret email endpoint that is not an email address",
+    edit: (c) => (c.alarms.topic.subscriptions[0] = { protocol: "email", endpointSecret: "oncallEmail" }),
+    secrets: { ...TEST_SECRETS.production, oncallEmail: "oncall-at-acme" },
+    problems: [
+      "`alarms.topic.subscriptions[0].endpointSecret` names config key `oncallEmail`, which is (secret): not an email address; use one such as `oncall@acme.example`; re-set it with `pulumi config set --secret oncallEmail <value>`",
+    ],
+  },
+  {
+    name: "a subscription with both endpoint and endpointSecret",
+    edit: (c) => (c.alarms.topic.subscriptions[1].endpoint = "https://hooks.acme.example/alarms"),
+    problems: [
+      "`alarms.topic.subscriptions[1]` sets both `endpoint` and `endpointSecret`: an endpoint comes from one place; remove one with `pulumi config rm --path 'alarms.topic.subscriptions[1].endpoint'` or `pulumi config rm --path 'alarms.topic.subscriptions[1].endpointSecret'`",
+    ],
+  },
+  {
+    name: "a subscription with neither endpoint nor endpointSecret",
+    edit: (c) => delete c.alarms.topic.subscriptions[1].endpointSecret,
+    secrets: withoutKey(TEST_SECRETS.production, "pagerdutyEndpoint"),
+    problems: [
+      "`alarms.topic.subscriptions[1].endpoint` is not set: set it with `pulumi config set --path 'alarms.topic.subscriptions[1].endpoint' <address or URL>`, or keep it secret: `pulumi config set --secret <key> <URL>` and `pulumi config set --path 'alarms.topic.subscriptions[1].endpointSecret' <key>`",
+    ],
+  },
+  {
+    name: "an endpointSecret that is not a config key name",
+    edit: (c) => (c.alarms.topic.subscriptions[1].endpointSecret = "pager duty"),
+    secrets: withoutKey(TEST_SECRETS.production, "pagerdutyEndpoint"),
+    problems: ["`alarms.topic.subscriptions.1.endpointSecret` is `pager duty`: must name a secret config key, such as `pagerdutyEndpoint`"],
+  },
+  {
+    name: "the alarms section stored as a secret (a --secret --path value inside it)",
+    secrets: { ...TEST_SECRETS.production, alarms: JSON.stringify(loadStackConfig("production").alarms) },
+    problems: [
+      "`alarms` is stored as a secret (`pulumi config set --secret --path` on a key inside it makes the whole section secret), but its values reach alarm names, dimensions and the dashboard in plain text: put a secret endpoint under its own key with `pulumi config set --secret <key> <URL> -s production`, name it in `alarms.topic.subscriptions[<i>].endpointSecret`, and remove the secret value from `alarms` with `pulumi config rm --path 'alarms.topic.subscriptions[<i>].endpoint' -s production`",
+    ],
+  },
   {
     name: "unknown activeColor",
     edit: (c) => (c.activeColor = "purple"),
@@ -211,17 +274,24 @@ const BAD_CONFIGS: BadConfig[] = [
   },
   {
     name: "secretEnv naming a config key that is not set",
-    secrets: { databaseUrl: TEST_SECRETS.production.databaseUrl, restoreCheckDatabaseUrl: TEST_SECRETS.production.restoreCheckDatabaseUrl },
+    secrets: withoutKey(TEST_SECRETS.production, "sessionSecret"),
     problems: [
       "`secretEnv.SESSION_SECRET` names config key `sessionSecret`, which is not set: set it with `pulumi config set --secret sessionSecret <value> -s production`",
     ],
   },
   {
     name: "secretEnv naming a config key stored in plain text",
-    secrets: { databaseUrl: TEST_SECRETS.production.databaseUrl, restoreCheckDatabaseUrl: TEST_SECRETS.production.restoreCheckDatabaseUrl },
+    secrets: withoutKey(TEST_SECRETS.production, "sessionSecret"),
     plain: { sessionSecret: "in-the-clear" },
     problems: [
       "`secretEnv.SESSION_SECRET` names config key `sessionSecret`, which is stored in plain text: re-set it with `pulumi config set --secret sessionSecret <value> -s production`",
+    ],
+  },
+  {
+    name: "a secret key that nothing names",
+    edit: (c) => c.alarms.topic.subscriptions.pop(),
+    problems: [
+      "`pagerdutyEndpoint` is stored as a secret but nothing names it: name it from `secretEnv` or an `alarms.topic.subscriptions[<i>].endpointSecret`, or remove it with `pulumi config rm pagerdutyEndpoint -s production`",
     ],
   },
   {
@@ -229,7 +299,7 @@ const BAD_CONFIGS: BadConfig[] = [
     edit: (c) => delete c.env,
     secrets: { ...TEST_SECRETS.production, env: JSON.stringify({ API_KEY: "sk-live-value" }) },
     problems: [
-      "`env` is stored as a secret, but only the keys `secretEnv` names (and `databaseUrl`, `restoreCheckDatabaseUrl`) are delivered as secrets; its value would be written in plain text: put the secret value under its own key with `pulumi config set --secret <key> <value> -s production`, reference it from `secretEnv`, and store `env` in plain text",
+      "`env` is stored as a secret, but only the keys `secretEnv` and `alarms.topic.subscriptions[<i>].endpointSecret` name (and `databaseUrl`, `restoreCheckDatabaseUrl`) are delivered as secrets; its value would be written in plain text: put the secret value under its own key with `pulumi config set --secret <key> <value> -s production`, reference it from `secretEnv` or an `endpointSecret`, and store `env` in plain text",
     ],
   },
   {
@@ -252,6 +322,7 @@ const BAD_CONFIGS: BadConfig[] = [
       delete c.alarms;
       c.watch.minutes = 0;
     },
+    secrets: withoutKey(TEST_SECRETS.production, "pagerdutyEndpoint"),
     problems: [
       "`alarms` is not set but `production` is true: a production stack must be monitored; add an `alarms` section (see README, Alarms)",
     ],
@@ -259,6 +330,7 @@ const BAD_CONFIGS: BadConfig[] = [
   {
     name: "production without alarms, with its 30-minute watch",
     edit: (c) => delete c.alarms,
+    secrets: withoutKey(TEST_SECRETS.production, "pagerdutyEndpoint"),
     problems: [
       "`alarms` is not set but `production` is true: a production stack must be monitored; add an `alarms` section (see README, Alarms)",
       "`watch.minutes` is 30 but `alarms` is not set, so there are no release alarms to watch: turn the watch off with `pulumi config set --path watch.minutes 0` or add an `alarms` section (see README, Alarms)",
@@ -385,5 +457,61 @@ describe("good stack config", () => {
     expect(run.error).toBeUndefined();
     expect(run.ofType("kubernetes:apps/v1:Deployment").map((r) => r.name)).toEqual(["web-blue"]);
     expect(run.outputs.idleImage).toBe("none");
+  });
+});
+
+describe("secret config", () => {
+  /** Every config key whose value is a secret, per stack: what `pulumi config set --secret` must hold. */
+  const SECRET_BEARING_KEYS: Record<StackName, string[]> = {
+    staging: ["databaseUrl", "sessionSecret", "restoreCheckDatabaseUrl"],
+    production: ["databaseUrl", "sessionSecret", "restoreCheckDatabaseUrl", "pagerdutyEndpoint"],
+  };
+
+  /** The secret keys a stack file refers to: the fixed ones, `secretEnv`'s and the alarm subscriptions' `endpointSecret`. */
+  function referencedSecretKeys(stack: StackName): string[] {
+    const config = loadStackConfig(stack);
+    const keys = new Set<string>();
+    if (config.migrations || config.backups) keys.add("databaseUrl");
+    for (const key of Object.values<string>(config.secretEnv ?? {})) keys.add(key);
+    if (config.backups) keys.add("restoreCheckDatabaseUrl");
+    for (const s of config.alarms?.topic?.subscriptions ?? []) if (s.endpointSecret) keys.add(s.endpointSecret);
+    return [...keys].sort();
+  }
+
+  it.each(["staging", "production"] as const)("%s: lists every secret-bearing key, and each reaches resources only as a secret", async (stack) => {
+    expect(referencedSecretKeys(stack)).toEqual([...SECRET_BEARING_KEYS[stack]].sort());
+    expect(Object.keys(TEST_SECRETS[stack]).sort()).toEqual([...SECRET_BEARING_KEYS[stack]].sort());
+    const run = await runProgram(stack);
+    expect(run.error).toBeUndefined();
+    for (const key of SECRET_BEARING_KEYS[stack]) {
+      const value = TEST_SECRETS[stack][key];
+      const reached = run.resources.filter((r) => JSON.stringify(r.wireInputs).includes(value));
+      expect(reached.length, `${key} reaches no resource`).toBeGreaterThan(0);
+      for (const resource of run.resources) {
+        expect(JSON.stringify(withoutSecrets(resource.wireInputs)), `${key} in plain text in ${resource.type} ${resource.name}`).not.toContain(value);
+      }
+      for (const [name, output] of Object.entries(run.outputs)) {
+        if (run.secretOutputs.includes(name)) continue;
+        expect(JSON.stringify(output) ?? "", `${key} in stack output ${name}`).not.toContain(value);
+      }
+    }
+  });
+
+  it("the PagerDuty subscription's endpoint is a secret input, named by its config key, and the stack file holds no URL", async () => {
+    const run = await runProgram("production");
+    const subscription = run.get("aws:sns/topicSubscription:TopicSubscription", "web-alarms-topic-https-secret-pagerdutyEndpoint");
+    expect(subscription.wireInputs.protocol).toBe("https");
+    expect(subscription.wireInputs.endpoint).toEqual({ [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", value: TEST_SECRETS.production.pagerdutyEndpoint });
+    // The plain email subscription stays plain.
+    const email = run.ofType("aws:sns/topicSubscription:TopicSubscription").find((s) => s.inputs.protocol === "email")!;
+    expect(email.wireInputs.endpoint).toBe("oncall@acme.example");
+    expect(JSON.stringify(loadStackConfig("production"))).not.toContain("events.pagerduty.com/integration/5f2b");
+  });
+
+  it("an invalid secret endpoint is reported as (secret), its value never shown", async () => {
+    const secret = "http://events.pagerduty.com/integration/secret-routing-key/enqueue";
+    const run = await runProgram("production", { secrets: { ...TEST_SECRETS.production, pagerdutyEndpoint: secret } });
+    expect(run.error?.message).toContain("(secret)");
+    expect(run.error?.message).not.toContain("secret-routing-key");
   });
 });

@@ -6,7 +6,10 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { validateStackConfig } from "../../config";
-import { ProgramRun, loadStackConfig, runProgram } from "../helpers/program";
+import { ProgramRun, loadStackConfig, runProgram, SECRET_SIG, TEST_SECRETS } from "../helpers/program";
+
+/** Production's secrets less the PagerDuty endpoint, for configs whose subscriptions no longer name it. */
+const { pagerdutyEndpoint: _unused, ...withoutPagerduty } = TEST_SECRETS.production;
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const GiB = 1024 ** 3;
@@ -217,10 +220,11 @@ describe("production alarms", () => {
       name: "web-production-alarms",
       kmsMasterKeyId: "web-alarms-topic-key-id",
     });
-    const subscriptions = run.ofType("aws:sns/topicSubscription:TopicSubscription").map((s) => s.inputs);
+    const subscriptions = run.ofType("aws:sns/topicSubscription:TopicSubscription").map((s) => [s.name, s.inputs]);
+    // The PagerDuty URL comes from the secret key `pagerdutyEndpoint` (`endpointSecret`), which names its resource.
     expect(subscriptions).toEqual([
-      { topic: TOPIC, protocol: "email", endpoint: "oncall@acme.example" },
-      { topic: TOPIC, protocol: "https", endpoint: "https://events.pagerduty.com/integration/5f2b9c1e0a7d4e3b8c6a1f9d2e4b7a01/enqueue" },
+      ["web-alarms-topic-email-2794c316", { topic: TOPIC, protocol: "email", endpoint: "oncall@acme.example" }],
+      ["web-alarms-topic-https-secret-pagerdutyEndpoint", { topic: TOPIC, protocol: "https", endpoint: { [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", value: TEST_SECRETS.production.pagerdutyEndpoint } }],
     ]);
   });
 
@@ -264,6 +268,7 @@ describe("alarms with missing dimensions", () => {
         c.alarms = { topic: { kmsKeyId: "alias/web-alarms" } };
         c.watch = { minutes: 0 };
       },
+      secrets: withoutPagerduty,
     });
     expect(run.error).toBeUndefined();
     expect(run.ofType(ALARM).map((r) => r.inputs.name)).toEqual(["web-production-backup-age"]);
@@ -332,6 +337,7 @@ describe("a stack without an alarms section", () => {
         delete c.alarms;
         c.watch.minutes = 0;
       },
+      secrets: withoutPagerduty,
     });
     expect(run.error?.name).toBe("ConfigError");
     expect((run.error as unknown as { problems: string[] }).problems).toEqual([

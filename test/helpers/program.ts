@@ -27,6 +27,7 @@ export const TEST_SECRETS: Record<StackName, Record<string, string>> = {
     databaseUrl: "postgres://web:production-db-password@db.production.internal:5432/web",
     sessionSecret: "production-session-secret-value",
     restoreCheckDatabaseUrl: "postgres://restore_check:production-scratch-password@scratch-db.production.internal:5432/postgres",
+    pagerdutyEndpoint: "https://events.pagerduty.com/integration/5f2b9c1e0a7d4e3b8c6a1f9d2e4b7a01/enqueue",
   },
 };
 
@@ -209,4 +210,15 @@ export function changedResources(before: ProgramRun, after: ProgramRun): string[
   }
   for (const k of beforeMap.keys()) if (!afterMap.has(k)) changed.add(k);
   return [...changed].sort();
+}
+
+/** The signature key Pulumi wraps a secret value in on the wire: `{[SECRET_SIG]: <id>, value}`. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** `value` with every secret envelope replaced by `"[secret]"`: what would be stored in plain text. */
+export function withoutSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value === null || typeof value !== "object") return value;
+  if (SECRET_SIG in value) return "[secret]";
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSecrets(v)]));
 }
