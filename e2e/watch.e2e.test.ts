@@ -36,10 +36,10 @@ function startWatch(minutes: number) {
   return { done, output: () => output };
 }
 
-async function waitFor(what: string, condition: () => boolean, ms = 30_000): Promise<void> {
+async function waitFor(what: string, condition: () => boolean, output: () => string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; the watch printed: ${output()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -72,8 +72,9 @@ describe("release watch", () => {
   it("runs with the stack unlocked: a rollback during the watch succeeds, and the watch stops", async () => {
     expect((await releaseCli(["rollback", "--apply", "--stack", STACK])).code).toBe(0); // green live
     cloudWatch.alarms = [{ AlarmName: ALARM, StateValue: "OK", StateUpdatedTimestamp: now(), StateTransitionedTimestamp: now() - 3600, composite: true }];
+    cloudWatch.requests = 0;
     const watch = startWatch(5);
-    await waitFor("the watch's first poll", () => cloudWatch.requests > 0);
+    await waitFor("the watch's first poll", () => cloudWatch.requests > 0, watch.output);
     const rollback = await releaseCli(["rollback", "--apply", "--stack", STACK]);
     timing("rollback --apply while the watch runs: start -> end", rollback.seconds);
     expect(rollback.stderr).toBe("");
@@ -89,13 +90,16 @@ describe("release watch", () => {
     expect(liveColor()).toBe("green");
     // The composite alarm's evaluations move StateUpdatedTimestamp all the time; it is OK since long ago.
     cloudWatch.alarms = [{ AlarmName: ALARM, StateValue: "OK", StateUpdatedTimestamp: now(), StateTransitionedTimestamp: now() - 3600, composite: true }];
+    cloudWatch.requests = 0;
     const watch = startWatch(5);
-    await waitFor("the watch's first poll", () => cloudWatch.requests > 0);
+    await waitFor("the watch's first poll", () => cloudWatch.requests > 0, watch.output);
     const firedAt = Date.now();
-    cloudWatch.alarms = [{ AlarmName: ALARM, StateValue: "ALARM", StateReason: "5xx rate above 1%", StateUpdatedTimestamp: now(), StateTransitionedTimestamp: now(), composite: true }];
+    // Dated a second ahead: CloudWatch's timestamps are whole seconds, the watch's start is not.
+    cloudWatch.alarms = [{ AlarmName: ALARM, StateValue: "ALARM", StateReason: "5xx rate above 1%", StateUpdatedTimestamp: now() + 1, StateTransitionedTimestamp: now() + 1, composite: true }];
     const result = await watch.done;
     timing("watch: alarm -> rolled back", (Date.now() - firedAt) / 1000);
     expect(result.output).toContain(`${ALARM}: ALARM since`);
+    expect(result.output).not.toContain("NodeVersionSupportWarning");
     expect(result.output).toContain("A release alarm fired: rolling back to blue.");
     expect(result.output).toContain("Traffic is on blue");
     expect(result.code).toBe(1);

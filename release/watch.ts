@@ -8,6 +8,7 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { awsClientOptions } from "../jobs/backup/awsHttp";
 import { cloudWatchAlarmReader } from "../jobs/watch/cloudwatch";
 import { describeVerdict } from "../jobs/watch/verdict";
 import { watchAlarms } from "../jobs/watch/watcher";
@@ -52,8 +53,7 @@ export async function runWatch(
   const client = new CloudWatchClient({
     region: (typeof options.region === "string" ? options.region : configured.region) || process.env.AWS_REGION || "us-east-1",
     endpoint: typeof options.endpoint === "string" ? options.endpoint : undefined,
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
+    ...awsClientOptions({ connectTimeoutMs: 5_000, requestTimeoutMs: 15_000 }),
   });
   io.out(`Watching ${alarmNames.join(", ")} for ${minutes} min: ${watched} is live, ${previous} is the rollback.`);
 
