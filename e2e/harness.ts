@@ -11,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { stringify } from "yaml";
+import { watchSelectedColor } from "../release/cluster";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const PROJECT = "bluegreen";
@@ -144,14 +145,18 @@ export interface CliRun {
   readonly stdout: string;
   readonly stderr: string;
   readonly seconds: number;
-  /** Seconds from the spawn to the first time `until` held, polled while the CLI ran. */
+  /** Seconds from the spawn to the first time the live Service selected the color asked for. */
   readonly conditionAfter?: number;
 }
 
-/** Runs the built release CLI (`node dist/release/cli.js`) in the project directory. */
-export async function releaseCli(args: readonly string[], until: () => boolean = () => false): Promise<CliRun> {
+/**
+ * Runs the built release CLI (`node dist/release/cli.js`) in the project directory; with `flip`,
+ * also times when the live Service of that namespace first selects that color.
+ */
+export async function releaseCli(args: readonly string[], flip?: { namespace: string; color: string }): Promise<CliRun> {
   const started = Date.now();
-  const { result, after } = await timeUntil(until, () => spawnCli(args));
+  if (!flip) return { ...(await spawnCli(args)), seconds: (Date.now() - started) / 1000 };
+  const { result, after } = await timeFlip(flip.namespace, flip.color, () => spawnCli(args));
   return { ...result, seconds: (Date.now() - started) / 1000, conditionAfter: after };
 }
 
@@ -172,23 +177,22 @@ function spawnCli(args: readonly string[]): Promise<{ code: number; stdout: stri
 }
 
 /**
- * Runs `action` while polling `condition` every 100 ms; resolves with the action's result and the
- * seconds from the start to the first poll where the condition held (undefined if it never did).
+ * Runs `action` while one `kubectl --watch` stream follows the live Service; resolves with the
+ * action's result and the seconds from the start to the first time the Service selected `color`
+ * (undefined if it never did). A stream, not polling: on two cores a kubectl every 100 ms would
+ * take CPU from the `pulumi up` being timed.
  */
-export async function timeUntil<T>(condition: () => boolean, action: () => Promise<T>): Promise<{ result: T; after?: number }> {
+export async function timeFlip<T>(namespace: string, color: string, action: () => Promise<T>): Promise<{ result: T; after?: number }> {
   const started = Date.now();
-  let after: number | undefined;
-  const poll = setInterval(() => {
-    try {
-      if (after === undefined && condition()) after = (Date.now() - started) / 1000;
-    } catch {
-      // not readable yet: the next poll tells
-    }
-  }, 100);
+  const flip = watchSelectedColor(namespace, "web", color);
   try {
-    return { result: await action(), after };
+    const result = await action();
+    await Promise.race([flip.seen, new Promise((r) => setTimeout(r, 2_000))]);
+    flip.stop();
+    const seenAt = await flip.seen;
+    return { result, after: seenAt === undefined ? undefined : (seenAt - started) / 1000 };
   } finally {
-    clearInterval(poll);
+    flip.stop();
   }
 }
 

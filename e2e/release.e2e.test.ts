@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { E2eStack, kubectlJson, median, releaseCli, requireTools, timeUntil, timing } from "./harness";
+import { E2eStack, kubectlJson, median, releaseCli, requireTools, timeFlip, timing } from "./harness";
 
 const NS = `e2e-release-${process.pid}`;
 const STACK = `e2e-release-${process.pid}`;
@@ -24,7 +24,6 @@ function editConfig(edit: (config: Record<string, any>) => void): void {
 }
 
 const selector = () => kubectlJson("get", "service", LIVE_SERVICE, "-n", NS).spec.selector;
-const selects = (color: string) => () => selector().color === color;
 /** What each object is: its spec's generation for workloads (their status moves on its own), else its resourceVersion. */
 const resourceVersions = () =>
   Object.fromEntries(
@@ -146,7 +145,7 @@ describe("a stack's life under the real engine", () => {
       const edited = await releaseCli([command, "--stack", STACK]);
       expect(edited.code).toBe(0);
       const before = resourceVersions();
-      const { result: up, after: flippedAfter } = await timeUntil(selects(target), () => stack.up());
+      const { result: up, after: flippedAfter } = await timeFlip(NS, target, () => stack.up());
       timing(`${command} via pulumi up: start -> flip`, flippedAfter);
       timing(`${command} via pulumi up: start -> end`, up.seconds);
       expect(up.error).toBe("");
@@ -194,7 +193,7 @@ describe("a stack's life under the real engine", () => {
       const target = live === "green" ? "blue" : "green";
       const previous = await failLiveColor(live, i);
       const before = resourceVersions();
-      const run = await releaseCli(["rollback", "--apply", "--stack", STACK], selects(target));
+      const run = await releaseCli(["rollback", "--apply", "--stack", STACK], { namespace: NS, color: target });
       expect(run.stderr).toBe("");
       expect(run.code).toBe(0);
       expect(run.stdout).toContain(`Traffic is on ${target}`);
@@ -220,7 +219,7 @@ describe("a stack's life under the real engine", () => {
     const previous = await failLiveColor(live, 9);
     const jobsBefore = kubectlJson("get", "jobs", "-n", NS).items.map((j: any) => j.metadata.uid).sort();
     editConfig((c) => (c.activeColor = target));
-    const { result: up, after: flippedAfter } = await timeUntil(selects(target), () => stack.up());
+    const { result: up, after: flippedAfter } = await timeFlip(NS, target, () => stack.up());
     timing("revert + pulumi up with a failed release pending: start -> flip", flippedAfter);
     timing("revert + pulumi up with a failed release pending: start -> end (it retries the failed rollout)", up.seconds);
     expect(selector().color).toBe(target);

@@ -2,7 +2,7 @@
  * The few reads of the Kubernetes API the switch needs, through `kubectl` (the on-call machine's own
  * credentials and context). Every call has a timeout.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 
 export class ClusterError extends Error {}
 
@@ -73,4 +73,30 @@ export async function deploymentProblem(namespace: string, name: string, image: 
   }
   if ((status.availableReplicas ?? 0) < wanted) return `Deployment \`${name}\` has ${status.availableReplicas ?? 0} of ${wanted} Pods available`;
   return undefined;
+}
+
+/**
+ * Resolves with the time (ms since the epoch) the Service is first seen selecting `color`, from one
+ * `kubectl get --watch` stream (polling would spawn a process every few hundred ms, taking CPU from
+ * the `pulumi up` it times). `stop()` ends the stream; the promise then resolves with undefined.
+ */
+export function watchSelectedColor(namespace: string, service: string, color: string): { seen: Promise<number | undefined>; stop: () => void } {
+  const child = spawn("kubectl", ["get", "service", service, "-n", namespace, "--watch", "-o", "jsonpath={.spec.selector.color}{\"\\n\"}"], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  let buffered = "";
+  const seen = new Promise<number | undefined>((resolve) => {
+    child.stdout.on("data", (chunk) => {
+      buffered += chunk;
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      if (lines.some((line) => line.trim() === color)) {
+        resolve(Date.now());
+        child.kill();
+      }
+    });
+    child.on("close", () => resolve(undefined));
+    child.on("error", () => resolve(undefined));
+  });
+  return { seen, stop: () => child.kill() };
 }

@@ -3,11 +3,11 @@
  * the engine patches the live Service's selector and touches nothing else: no Job, no Deployment,
  * not a release that is still pending or failed. Refused unless the target color is ready now: its
  * Deployment runs the stack file's image, fully rolled out and available, and the smoke Job of that
- * image completed in the cluster. The selector is polled while `up` runs, so the time to the flip is
- * measured where traffic sees it.
+ * image completed in the cluster. The selector is watched while `up` runs, so the time to the flip
+ * is measured where traffic sees it.
  */
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { ClusterError, deploymentProblem, jobState, selectedColor } from "./cluster";
+import { ClusterError, deploymentProblem, jobState, selectedColor, watchSelectedColor } from "./cluster";
 import { firstLine } from "./deployedStack";
 import { SwitchTarget } from "./switchTarget";
 
@@ -20,7 +20,6 @@ export interface SwitchResult {
 
 export class SwitchRefused extends Error {}
 
-const FLIP_POLL_MS = 100;
 const UP_TIMEOUT_MS = 120_000;
 
 const readFailed = (what: string, error: unknown) =>
@@ -49,19 +48,7 @@ export async function gateProblems(target: SwitchTarget): Promise<string[]> {
  * Times count from `started` (the command's start).
  */
 export async function switchLiveService(target: SwitchTarget, workDir: string, started: number): Promise<SwitchResult> {
-  let flippedAt: number | undefined;
-  let done = false;
-  const watchFlip = (async () => {
-    while (!done && flippedAt === undefined) {
-      try {
-        if ((await selectedColor(target.namespace, target.liveServiceName)) === target.color) flippedAt = Date.now();
-      } catch {
-        // a transient read error: the next poll tells
-      }
-      if (flippedAt === undefined) await new Promise((r) => setTimeout(r, FLIP_POLL_MS));
-    }
-  })();
-
+  const flip = watchSelectedColor(target.namespace, target.liveServiceName, target.color);
   // The program was type-checked when it was built and tested; a rollback need not pay for it again.
   process.env.PULUMI_NODEJS_TRANSPILE_ONLY ??= "true";
   try {
@@ -73,14 +60,14 @@ export async function switchLiveService(target: SwitchTarget, workDir: string, s
       clearTimeout(timeout);
     }
   } catch (error) {
-    done = true;
+    flip.stop();
     throw new SwitchRefused(`\`pulumi up --target ${target.liveServiceUrn}\` failed: ${firstLine(error)}`);
   }
   const finished = Date.now();
-  // `up` returned: the Service is patched; one more read confirms it.
-  if (flippedAt === undefined && (await selectedColor(target.namespace, target.liveServiceName)) === target.color) flippedAt = Date.now();
-  done = true;
-  await watchFlip;
+  // `up` returned: the Service is patched; the watch has seen it, or one more read confirms it.
+  const confirmed = (await selectedColor(target.namespace, target.liveServiceName)) === target.color;
+  flip.stop();
+  const flippedAt = (await flip.seen) ?? (confirmed ? Date.now() : undefined);
   if (flippedAt === undefined) throw new SwitchRefused(`\`pulumi up\` finished but Service \`${target.liveServiceName}\` does not select \`${target.color}\``);
   return { flippedAfterMs: flippedAt - started, finishedAfterMs: finished - started };
 }
