@@ -54,9 +54,13 @@ export function kubectlJson(...args: string[]): any {
 
 export interface StackOptions {
   readonly namespace: string;
+  /** The stack's config, on top of STACK_DEFAULTS (keys without the project prefix, or with another namespace's). */
   readonly config: Record<string, unknown>;
   readonly secrets: Record<string, string>;
 }
+
+/** What every test stack shares: the app `web`, blue live, and a smoke gate that fails fast. */
+const STACK_DEFAULTS = { app: "web", activeColor: "blue", smoke: { timeoutSeconds: 2, retries: 0 } };
 
 export class E2eStack {
   private constructor(
@@ -71,8 +75,10 @@ export class E2eStack {
 
   /** Writes the stack file, creates the stack in the temp backend and its namespace in the cluster. */
   static async create(name: string, options: StackOptions): Promise<E2eStack> {
+    requireTools();
     const file = path.join(ROOT, `Pulumi.${name}.yaml`);
-    const config = Object.fromEntries(Object.entries(options.config).map(([k, v]) => [k.includes(":") ? k : `${PROJECT}:${k}`, v]));
+    const merged = { ...STACK_DEFAULTS, namespace: options.namespace, ...options.config };
+    const config = Object.fromEntries(Object.entries(merged).map(([k, v]) => [k.includes(":") ? k : `${PROJECT}:${k}`, v]));
     fs.writeFileSync(file, stringify({ config }));
     kubectl("create", "namespace", options.namespace);
     const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: ROOT });

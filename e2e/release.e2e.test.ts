@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { E2eStack, kubectlJson, median, releaseCli, requireTools, timeFlip, timing } from "./harness";
+import { E2eStack, kubectlJson, median, releaseCli, timeFlip, timing } from "./harness";
 
 const NS = `e2e-release-${process.pid}`;
 const STACK = `e2e-release-${process.pid}`;
@@ -41,18 +41,13 @@ const jobsCompleted = () =>
     .map((j: any) => j.metadata.name as string);
 
 beforeAll(async () => {
-  requireTools();
   stack = await E2eStack.create(STACK, {
     namespace: NS,
     config: {
-      app: "web",
-      namespace: NS,
-      activeColor: "blue",
       colors: { blue: { image: "ghcr.io/acme/web:1.0.0", replicas: 2 }, green: { image: "ghcr.io/acme/web:1.0.0", replicas: 2 } },
       secretEnv: { DATABASE_URL: "databaseUrl", SESSION_SECRET: "sessionSecret" },
       jobsImage: "ghcr.io/acme/web-jobs:1.0.0",
       migrations: { mode: "sql", directory: "migrations", backoffLimit: 0 },
-      smoke: { timeoutSeconds: 2, retries: 0 },
       rolloutTimeoutSeconds: 20,
     },
     secrets: { databaseUrl: "postgres://web:e2e-only@db.invalid:5432/web", sessionSecret: "e2e-session-secret" },

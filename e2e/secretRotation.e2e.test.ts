@@ -4,7 +4,7 @@
  * goes away after them. The live Service does not move.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { E2eStack, kubectlJson, requireTools, timing } from "./harness";
+import { E2eStack, kubectlJson, timing } from "./harness";
 
 const NS = `e2e-secret-${process.pid}`;
 const STACK = `e2e-secret-${process.pid}`;
@@ -22,17 +22,12 @@ const podNames = (color: string) =>
   kubectlJson("get", "pods", "-n", NS, "-l", `app=web,color=${color},!role`).items.map((p: any) => p.metadata.name as string).sort();
 
 beforeAll(async () => {
-  requireTools();
   stack = await E2eStack.create(STACK, {
     namespace: NS,
     config: {
-      app: "web",
-      namespace: NS,
-      activeColor: "blue",
       colors: { blue: { image: "ghcr.io/acme/web:3.0.0", replicas: 1 }, green: { image: "ghcr.io/acme/web:3.1.0", replicas: 1 } },
       secretEnv: { SESSION_SECRET: "sessionSecret" },
       jobsImage: "ghcr.io/acme/web-jobs:3.0.0",
-      smoke: { timeoutSeconds: 2, retries: 0 },
       rolloutTimeoutSeconds: 60,
     },
     secrets: { sessionSecret: "first-session-secret" },

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { FakeCloudWatch } from "./fakeCloudWatch";
-import { E2eStack, kubectlJson, releaseCli, requireTools, ROOT, timing } from "./harness";
+import { E2eStack, kubectlJson, releaseCli, ROOT, timing } from "./harness";
 
 const NS = `e2e-watch-${process.pid}`;
 const STACK = `e2e-watch-${process.pid}`;
@@ -45,17 +45,12 @@ async function waitFor(what: string, condition: () => boolean, output: () => str
 }
 
 beforeAll(async () => {
-  requireTools();
   cloudWatch = await FakeCloudWatch.start();
   stack = await E2eStack.create(STACK, {
     namespace: NS,
     config: {
-      app: "web",
-      namespace: NS,
-      activeColor: "blue",
       colors: { blue: { image: "ghcr.io/acme/web:2.0.0", replicas: 1 }, green: { image: "ghcr.io/acme/web:2.1.0", replicas: 1 } },
       jobsImage: "ghcr.io/acme/web-jobs:2.0.0",
-      smoke: { timeoutSeconds: 2, retries: 0 },
     },
     secrets: {},
   });
