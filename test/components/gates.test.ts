@@ -22,6 +22,16 @@ const PRODUCTION_CHECKS = [
   { path: "/api/version", status: 200, bodyContains: '"status":"ok"' },
 ];
 
+/** The `promotionWatch` output of the staging stack with its default watch settings. */
+const stagingWatch = (minutes: number, alarmNames: string[]) => ({
+  minutes,
+  alarmNames,
+  pollSeconds: 60,
+  settleMinutes: 10,
+  ignorePollFailures: false,
+  region: "eu-west-1",
+});
+
 describe("smoke gate", () => {
   let run: ProgramRun;
   beforeAll(async () => {
@@ -214,14 +224,7 @@ describe("post-promotion watch (the promotionWatch output)", () => {
   it("defaults to 30 minutes when the stack has release alarms", async () => {
     const defaulted = await runProgram("staging", { edit: (c) => delete c.watch });
     expect(defaulted.error).toBeUndefined();
-    expect(defaulted.outputs.promotionWatch).toEqual({
-      minutes: 30,
-      alarmNames: ["web-staging-release-health", "web-staging-http-5xx-rate", "web-staging-p99-latency"],
-      pollSeconds: 60,
-      settleMinutes: 10,
-      ignorePollFailures: false,
-      region: "eu-west-1",
-    });
+    expect(defaulted.outputs.promotionWatch).toEqual(stagingWatch(30, ["web-staging-release-health", "web-staging-http-5xx-rate", "web-staging-p99-latency"]));
   });
 
   it("defaults to 0 minutes, with no alarm names, when the alarms have no release alarms", async () => {
@@ -233,14 +236,7 @@ describe("post-promotion watch (the promotionWatch output)", () => {
       },
     });
     expect(noRelease.error).toBeUndefined();
-    expect(noRelease.outputs.promotionWatch).toEqual({
-      minutes: 0,
-      alarmNames: [],
-      pollSeconds: 60,
-      settleMinutes: 10,
-      ignorePollFailures: false,
-      region: "eu-west-1",
-    });
+    expect(noRelease.outputs.promotionWatch).toEqual(stagingWatch(0, []));
   });
 
   it("defaults to 0 minutes, with no alarm names, when the stack has no alarms", async () => {
@@ -251,14 +247,7 @@ describe("post-promotion watch (the promotionWatch output)", () => {
       },
     });
     expect(noAlarms.error).toBeUndefined();
-    expect(noAlarms.outputs.promotionWatch).toEqual({
-      minutes: 0,
-      alarmNames: [],
-      pollSeconds: 60,
-      settleMinutes: 10,
-      ignorePollFailures: false,
-      region: "eu-west-1",
-    });
+    expect(noAlarms.outputs.promotionWatch).toEqual(stagingWatch(0, []));
   });
 });
 

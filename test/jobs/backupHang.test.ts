@@ -56,14 +56,20 @@ function errorLines(result: CliResult) {
   return result.lines.filter((l) => l.level === "error");
 }
 
+/** Each command pointed at an endpoint of its own that accepts connections and never answers. */
+async function commandsOnHangingEndpoints() {
+  const used = new Map<string, HangingEndpoint>();
+  const list = await commands(async (name) => {
+    const endpoint = await hangingEndpoint();
+    used.set(name, endpoint);
+    return endpoint;
+  });
+  return { used, list };
+}
+
 describe("an S3 endpoint that accepts connections and never answers", () => {
   it("backup, restore-check and restore each fail after 3 attempts of the request timeout, with one error line and nothing on stderr", async () => {
-    const used = new Map<string, HangingEndpoint>();
-    const list = await commands(async (name) => {
-      const endpoint = await hangingEndpoint();
-      used.set(name, endpoint);
-      return endpoint;
-    });
+    const { used, list } = await commandsOnHangingEndpoints();
     const results = await Promise.all(
       list.map(async (command) => {
         const started = Date.now();
@@ -91,12 +97,7 @@ describe("an S3 endpoint that accepts connections and never answers", () => {
   });
 
   it("SIGTERM while a request waits ends each command within seconds, with one error line, exit 143", async () => {
-    const used = new Map<string, HangingEndpoint>();
-    const list = await commands(async (name) => {
-      const endpoint = await hangingEndpoint();
-      used.set(name, endpoint);
-      return endpoint;
-    });
+    const { used, list } = await commandsOnHangingEndpoints();
     const results = await Promise.all(
       list.map(async (command) => {
         // Default timeouts (60 s): only the signal can end the wait this early.
