@@ -4,7 +4,8 @@
  * `alias/aws/sns`, so unless a key is given the topic gets its own customer managed key whose
  * policy lets CloudWatch use it.
  */
-import * as aws from "@pulumi/aws";
+import type * as aws from "@pulumi/aws";
+import { awsSdk } from "../lib/awsSdk";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 
@@ -52,11 +53,12 @@ export class AlarmTopic extends pulumi.ComponentResource {
 
   constructor(name: string, args: AlarmTopicArgs, opts?: pulumi.ComponentResourceOptions) {
     super("bluegreen:aws:AlarmTopic", name, {}, opts);
+    const sdk = awsSdk();
 
     if (args.kmsKeyId === undefined) {
-      const identity = aws.getCallerIdentityOutput({}, { parent: this });
-      const partition = aws.getPartitionOutput({}, { parent: this });
-      this.key = new aws.kms.Key(
+      const identity = sdk.getCallerIdentityOutput({}, { parent: this });
+      const partition = sdk.getPartitionOutput({}, { parent: this });
+      this.key = new sdk.kms.Key(
         `${name}-key`,
         {
           description: `Encrypts the ${args.topicName} alarm topic`,
@@ -68,7 +70,7 @@ export class AlarmTopic extends pulumi.ComponentResource {
       );
     }
 
-    this.topic = new aws.sns.Topic(
+    this.topic = new sdk.sns.Topic(
       name,
       { name: args.topicName, kmsMasterKeyId: args.kmsKeyId ?? this.key!.id },
       { parent: this },
@@ -78,7 +80,7 @@ export class AlarmTopic extends pulumi.ComponentResource {
     // A secret endpoint is named by its config key instead (a URN is never secret) and stays a secret input.
     this.subscriptions = (args.subscriptions ?? []).map(
       (s) =>
-        new aws.sns.TopicSubscription(
+        new sdk.sns.TopicSubscription(
           s.secretKey === undefined
             ? `${name}-${s.protocol}-${createHash("sha256").update(s.endpoint).digest("hex").slice(0, 8)}`
             : `${name}-${s.protocol}-secret-${s.secretKey}`,

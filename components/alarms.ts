@@ -4,7 +4,8 @@
  * post-promotion watch reads, and a dashboard. Alarms notify the topic on ALARM and on OK.
  * Nothing here depends on the active color: a promotion changes no alarm.
  */
-import * as aws from "@pulumi/aws";
+import type * as aws from "@pulumi/aws";
+import { awsSdk } from "../lib/awsSdk";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmsConfig } from "../config/alarms";
 import { AlarmTopic, AlarmSubscription } from "./alarmTopic";
@@ -41,6 +42,7 @@ export class Alarms extends pulumi.ComponentResource {
   constructor(name: string, args: AlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
     const plan = planAlarms(args.config, args.app, args.stack);
     super("bluegreen:aws:Alarms", name, {}, opts);
+    const sdk = awsSdk();
 
     this.topic = new AlarmTopic(
       `${name}-topic`,
@@ -56,7 +58,7 @@ export class Alarms extends pulumi.ComponentResource {
 
     const metricAlarms: Record<string, aws.cloudwatch.MetricAlarm> = {};
     for (const spec of plan.alarms) {
-      metricAlarms[spec.key] = new aws.cloudwatch.MetricAlarm(
+      metricAlarms[spec.key] = new sdk.cloudwatch.MetricAlarm(
         `${name}-${spec.key}`,
         { ...metricAlarmArgs(spec), alarmActions: actions, okActions: actions },
         { parent: this },
@@ -67,7 +69,7 @@ export class Alarms extends pulumi.ComponentResource {
     const releaseHealthName = `${args.app}-${args.stack}-release-health`;
     if (release.length > 0) {
       // Its members notify on their own; the composite is the one state the release gates read.
-      this.releaseHealth = new aws.cloudwatch.CompositeAlarm(
+      this.releaseHealth = new sdk.cloudwatch.CompositeAlarm(
         `${name}-release-health`,
         {
           alarmName: releaseHealthName,
@@ -81,12 +83,12 @@ export class Alarms extends pulumi.ComponentResource {
       );
     }
 
-    this.dashboard = new aws.cloudwatch.Dashboard(
+    this.dashboard = new sdk.cloudwatch.Dashboard(
       `${name}-dashboard`,
       {
         dashboardName: `${args.app}-${args.stack}`,
         dashboardBody: pulumi
-          .output(args.region ?? aws.getRegionOutput({}, { parent: this }).region)
+          .output(args.region ?? sdk.getRegionOutput({}, { parent: this }).region)
           .apply((region) => dashboardBody(`${args.app} ${args.stack}`, plan.alarms, region)),
       },
       { parent: this },

@@ -4,7 +4,8 @@
  * encryption, lifecycle rules, and optional Object Lock. Never `forceDestroy`; `protect` the bucket
  * and its key in production (losing the key loses every backup).
  */
-import * as aws from "@pulumi/aws";
+import type * as aws from "@pulumi/aws";
+import { awsSdk } from "../lib/awsSdk";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupsConfig } from "../config/backups";
 
@@ -42,10 +43,11 @@ export class BackupBucket extends pulumi.ComponentResource {
       throw new Error(`BackupBucket ${name}: \`keyAlias\` is \`${args.keyAlias}\`: use letters, digits, \`/_-\`, not starting with \`aws/\``);
     }
     super("bluegreen:aws:BackupBucket", name, {}, opts);
+    const sdk = awsSdk();
     const tags = { ...(args.tags ?? {}) };
     const protect = args.protect;
 
-    this.key = new aws.kms.Key(
+    this.key = new sdk.kms.Key(
       `${name}-key`,
       {
         description: `Encrypts the database backups in ${args.bucketName ?? name}`,
@@ -55,9 +57,9 @@ export class BackupBucket extends pulumi.ComponentResource {
       },
       { parent: this, protect },
     );
-    this.keyAlias = new aws.kms.Alias(`${name}-key`, { name: `alias/${args.keyAlias}`, targetKeyId: this.key.keyId }, { parent: this });
+    this.keyAlias = new sdk.kms.Alias(`${name}-key`, { name: `alias/${args.keyAlias}`, targetKeyId: this.key.keyId }, { parent: this });
 
-    this.bucket = new aws.s3.Bucket(
+    this.bucket = new sdk.s3.Bucket(
       name,
       {
         bucket: args.bucketName,
@@ -69,12 +71,12 @@ export class BackupBucket extends pulumi.ComponentResource {
     );
     const bucket = this.bucket.bucket;
 
-    this.versioning = new aws.s3.BucketVersioning(
+    this.versioning = new sdk.s3.BucketVersioning(
       `${name}-versioning`,
       { bucket, versioningConfiguration: { status: "Enabled" } },
       { parent: this },
     );
-    this.encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+    this.encryption = new sdk.s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
       {
         bucket,
@@ -82,19 +84,19 @@ export class BackupBucket extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+    this.publicAccessBlock = new sdk.s3.BucketPublicAccessBlock(
       `${name}-public-access-block`,
       { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
       { parent: this },
     );
-    this.policy = new aws.s3.BucketPolicy(
+    this.policy = new sdk.s3.BucketPolicy(
       `${name}-policy`,
       { bucket, policy: pulumi.jsonStringify(bucketPolicyDocument(this.bucket.arn, this.key.arn)) },
       // S3 rejects policy changes racing the public access block.
       { parent: this, dependsOn: [this.publicAccessBlock] },
     );
     const l = args.lifecycle;
-    this.lifecycle = new aws.s3.BucketLifecycleConfiguration(
+    this.lifecycle = new sdk.s3.BucketLifecycleConfiguration(
       `${name}-lifecycle`,
       {
         bucket,
@@ -114,7 +116,7 @@ export class BackupBucket extends pulumi.ComponentResource {
       { parent: this, dependsOn: [this.versioning] },
     );
     if (args.objectLock) {
-      this.objectLock = new aws.s3.BucketObjectLockConfiguration(
+      this.objectLock = new sdk.s3.BucketObjectLockConfiguration(
         `${name}-object-lock`,
         { bucket, rule: { defaultRetention: { mode: args.objectLock.mode, days: args.objectLock.days } } },
         { parent: this, dependsOn: [this.versioning] },

@@ -5,7 +5,8 @@
  * it), and the weekly restore-check CronJob that restores into a scratch database.
  */
 import { createHash } from "node:crypto";
-import * as aws from "@pulumi/aws";
+import type * as aws from "@pulumi/aws";
+import { awsSdk } from "../lib/awsSdk";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupsConfig } from "../config/backups";
@@ -77,6 +78,7 @@ export class Backups extends pulumi.ComponentResource {
       throw new Error(`Backups ${name}: Job name \`${longest}\` would exceed 63 characters; shorten \`app\` (\`${args.app}\`)`);
     }
     super("bluegreen:backups:Backups", name, {}, opts);
+    const sdk = awsSdk();
 
     const c = args.config;
     const prefix = c.prefix ?? `${args.app}/${args.stack}`;
@@ -101,30 +103,30 @@ export class Backups extends pulumi.ComponentResource {
     const backupSa = `${args.app}-backup`;
     const restoreCheckSa = `${args.app}-restore-check`;
 
-    this.backupRole = new aws.iam.Role(
+    this.backupRole = new sdk.iam.Role(
       `${name}-backup`,
       { description: `backup job of ${args.app} (${args.stack})`, assumeRolePolicy: JSON.stringify(irsaTrustPolicy(c, args.namespace, backupSa)), tags },
       { parent: this },
     );
     const backupPolicies: aws.iam.RolePolicy[] = [];
-    backupPolicies.push(new aws.iam.RolePolicy(
+    backupPolicies.push(new sdk.iam.RolePolicy(
       `${name}-backup-storage`,
       { role: this.backupRole.id, policy: pulumi.jsonStringify(backupPolicyDocument(bucketArn, keyArn, prefix)) },
       { parent: this },
     ));
     if (c.metricsNamespace) {
-      backupPolicies.push(new aws.iam.RolePolicy(
+      backupPolicies.push(new sdk.iam.RolePolicy(
         `${name}-backup-metrics`,
         { role: this.backupRole.id, policy: JSON.stringify(metricsPolicyDocument(c.metricsNamespace)) },
         { parent: this },
       ));
     }
-    this.restoreCheckRole = new aws.iam.Role(
+    this.restoreCheckRole = new sdk.iam.Role(
       `${name}-restore-check`,
       { description: `restore-check job of ${args.app} (${args.stack})`, assumeRolePolicy: JSON.stringify(irsaTrustPolicy(c, args.namespace, restoreCheckSa)), tags },
       { parent: this },
     );
-    const restoreCheckPolicy = new aws.iam.RolePolicy(
+    const restoreCheckPolicy = new sdk.iam.RolePolicy(
       `${name}-restore-check-storage`,
       { role: this.restoreCheckRole.id, policy: pulumi.jsonStringify(restoreCheckPolicyDocument(bucketArn, keyArn, prefix)) },
       { parent: this },

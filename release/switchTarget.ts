@@ -4,7 +4,7 @@
  * Service's URN and name, and for the target color its Deployment, image and smoke Job.
  */
 import { Color, smokeWithDefaults, validateStackConfig } from "../config";
-import { smokeJob } from "../components/smokeGate";
+import { smokeJob } from "../components/smokeJob";
 
 export interface SwitchTarget {
   readonly stack: string;
