@@ -5,7 +5,7 @@
  * in-cluster Job after a backup. It is an invoke, not a resource: nothing in the switch path depends
  * on it, and it leaves nothing in the state.
  */
-import * as command from "@pulumi/command";
+import type * as Command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import { shellQuote } from "../lib/shellQuote";
@@ -18,6 +18,9 @@ export function lintCommandLine(directory: string): string {
 
 /** Runs the lint; its last line (`migrate.lint.clean`) as an output. A finding fails the preview. */
 export function lintMigrationsAtPreview(directory: string, projectDir: string = path.dirname(directory)): pulumi.Output<string> {
+  // Loaded here, not at the top: a stack without `lintAtPreview` (and every rollback) skips it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const command = require("@pulumi/command") as typeof Command;
   return command.local
     .runOutput({ command: lintCommandLine(directory), dir: projectDir })
     .apply((result) => (result.stdout ?? "").trim().split("\n").pop() ?? "");
