@@ -201,9 +201,9 @@ describe("a stack's life under the real engine", () => {
     timing("rollback --apply: start -> flip (median of 5)", median(flips));
     timing("rollback --apply: start -> end (median of 5)", median(ends));
     process.stdout.write(`[e2e timing] rollback --apply runs: flip ${flips.map((f) => f.toFixed(2)).join(", ")}; end ${ends.map((e) => e.toFixed(2)).join(", ")}\n`);
-    // Measured here: a raw `pulumi up --target` of this program takes 3.4-3.9 s on its own (it runs
-    // the whole program); the CLI adds its start-up, the stack selection and the Automation API's
-    // reads after `up`. These bounds catch any wait on a Job, a rollout or the Service's endpoints.
+    // The times are printed for README and the issue notes, not asserted tightly (a timed test on a
+    // shared 2-core machine would fail on noise). These bounds catch any wait on a Job, a rollout or
+    // the Service's endpoints, each of which costs tens of seconds here.
     expect(median(flips)).toBeLessThan(10);
     expect(median(ends)).toBeLessThan(14);
   });
