@@ -19,6 +19,7 @@ import { checkDatabaseUrl, connect, countRows, databaseName, describeUrl, listTa
 import { integrityProblems, rowCountProblems, streamDump } from "../backup/restoreStream";
 import { S3_FLAGS, s3Client, s3SettingsFrom } from "../backup/s3";
 import { tablesWithoutData } from "../backup/toc";
+import { ZSTD, zstdVersion } from "../backup/zstd";
 
 const COMMAND = "restore";
 
@@ -32,6 +33,7 @@ export const RESTORE_FLAGS = {
     help: "restore into a database that already has tables, replacing the dump's objects (--clean --if-exists)",
   },
   "pg-restore": { env: "PG_RESTORE", help: "pg_restore executable (default `pg_restore` on PATH)" },
+  zstd: { env: "ZSTD", help: "zstd executable, for backups the manifest says zstd compressed (default `zstd` on PATH)" },
   help: { boolean: true, help: "print this text" },
 } as const satisfies FlagSpecs;
 
@@ -48,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   const s3 = s3SettingsFrom(COMMAND, values);
   const allowNonEmpty = isTrue(values["allow-non-empty"]);
   const pgRestorePath = values["pg-restore"] ?? "pg_restore";
+  const zstdPath = values.zstd ?? "zstd";
   const started = Date.now();
 
   const interruption = listenForSignals();
@@ -59,6 +62,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!(pgRestore.major >= dumpMajor)) {
       throw new JobError(`${pgRestorePath} is \`${pgRestore.text}\` but the dump was made by \`${manifest.pgDumpVersion}\`: use PostgreSQL ${dumpMajor} client tools or newer`);
     }
+    if (manifest.compression === ZSTD) await zstdVersion(zstdPath);
 
     const target = await connect(targetUrl, "target database");
     try {
@@ -75,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
       const signal = interruption.cancelled;
       const checked = await interruption.guard(
         UNTOUCHED,
-        streamDump(client, s3, manifest, "restore.verify-progress", { pgRestore: pgRestorePath, args: ["--list"] }, { signal }),
+        streamDump(client, s3, manifest, "restore.verify-progress", { pgRestore: pgRestorePath, args: ["--list"], zstd: zstdPath }, { signal }),
       );
       const refusals = integrityProblems(manifest, checked);
       if (refusals.length === 0 && checked.restoreError) refusals.push(`pg_restore cannot read the dump: ${checked.restoreError}`);
@@ -91,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
       if (relations > 0) args.push("--clean", "--if-exists");
       const restored = await interruption.guard(
         "while pg_restore ran: it was stopped before its single transaction committed, so the target is as it was",
-        streamDump(client, s3, manifest, "restore.progress", { pgRestore: pgRestorePath, databaseUrl: targetUrl, args }, { ifMatch: checked.etag, signal }),
+        streamDump(client, s3, manifest, "restore.progress", { pgRestore: pgRestorePath, databaseUrl: targetUrl, args, zstd: zstdPath }, { ifMatch: checked.etag, signal }),
       );
       const problems = [...integrityProblems(manifest, restored)];
       if (restored.restoreError) problems.push(`pg_restore failed and rolled back: ${restored.restoreError}`);
