@@ -14,7 +14,7 @@ import { toolVersion } from "./postgres";
 export const ZSTD = "zstd";
 
 /** zstd's level for backups: measured in `npm run bench:backup` (README "Benchmark"). */
-export const DEFAULT_ZSTD_LEVEL = 3;
+export const DEFAULT_ZSTD_LEVEL = 1;
 
 export async function zstdVersion(path: string): Promise<string> {
   try {
