@@ -2,9 +2,10 @@
  * `restore` (for humans, see the README runbook): restores a chosen backup into a target database.
  * Refuses a target that already holds tables unless `--allow-non-empty` (then objects in the dump are
  * dropped and recreated with `--clean --if-exists`). Everything that can be checked is checked before
- * the target is touched: the manifest's schema, pg_restore's version, the target's emptiness, and a
- * first read of the dump that verifies its size and SHA-256 and has pg_restore list its contents
- * (readable, with data for every table the manifest counts rows in). The second read goes into
+ * the target is touched: the manifest's schema, pg_restore's version, zstd when the manifest says
+ * the dump is zstd-compressed, the target's emptiness, and a first read of the dump that verifies its
+ * size and SHA-256 and has pg_restore list its contents (readable, with data for every table the
+ * manifest counts rows in). The second read goes into
  * `pg_restore --single-transaction`, pinned to the same object version, so a failed or interrupted
  * restore leaves the target as it was. Row counts can only be compared once that transaction
  * committed: a mismatch then says exactly what the target now holds and how to remove it.

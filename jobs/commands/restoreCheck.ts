@@ -1,8 +1,9 @@
 /**
  * `restore-check`: proves the newest backup restores. Finds the newest manifest (every listing page),
- * streams its dump into a real `pg_restore` in a fresh scratch database (never `--list`, which passes
- * truncated dumps), verifies size and SHA-256 against the manifest, compares every table's row count,
- * runs the optional `verify` queries, then drops the scratch database. Exit 0 only if all of it held.
+ * streams its dump (through `zstd -d` when the manifest says so) into a real `pg_restore` in a fresh
+ * scratch database (never `--list`, which passes truncated dumps), verifies size and SHA-256 against
+ * the manifest, compares every table's row count, runs the optional `verify` queries, then drops the
+ * scratch database. Exit 0 only if all of it held.
  * A backup made with `--no-row-counts` has no counts to compare: the check then skips that step and
  * says so in its log (size, SHA-256, a real pg_restore and the `verify` queries still run).
  *
