@@ -16,7 +16,7 @@ import { Manifest } from "./manifest";
 import { Meter } from "./meter";
 import { libpqConnection } from "./postgres";
 import { S3Settings, s3ErrorText } from "./s3";
-import { ZSTD, ZstdProcess, startZstd } from "./zstd";
+import { ZSTD, ZstdFailure, ZstdProcess, startZstd } from "./zstd";
 
 export interface StreamResult {
   readonly bytes: number;
@@ -157,7 +157,7 @@ async function intoPgRestore(
   };
   signal?.addEventListener("abort", kill, { once: true });
   let result;
-  let zstdFailure: string | undefined;
+  let zstdFailure: ZstdFailure | undefined;
   try {
     try {
       await pipeline(body, meter, new ForwardOrDrop(input));
@@ -179,11 +179,11 @@ async function intoPgRestore(
     : result.code !== 0
       ? `pg_restore exit ${result.code}: ${stderr.trim().split("\n").filter(Boolean).pop() ?? "no output"}`
       : undefined;
-  // A bad zstd frame makes pg_restore fail as well: zstd's line comes first, it says why. Without a
-  // database (`--list`) pg_restore stops after the table of contents, and zstd then fails writing
-  // to the closed pipe: that is not a problem of the dump.
+  // A bad zstd frame makes pg_restore fail as well: zstd's line comes first, it says why. When
+  // pg_restore stopped reading first (it failed, or `--list` needs only the table of contents), zstd
+  // dies writing to the closed pipe: that is not a problem of the dump.
   const restoreError =
-    zstdFailure && (pgRestoreError || connection) ? [zstdFailure, pgRestoreError].filter(Boolean).join("; then ") : pgRestoreError;
+    zstdFailure && !zstdFailure.readerGone ? [zstdFailure.message, pgRestoreError].filter(Boolean).join("; then ") : pgRestoreError;
   return { bytes: meter.bytes, sha256: meter.digest(), etag, restoreError, ...(connection ? {} : { output }) };
 }
 

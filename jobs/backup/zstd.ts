@@ -24,10 +24,17 @@ export async function zstdVersion(path: string): Promise<string> {
   }
 }
 
+export interface ZstdFailure {
+  /** One line saying why zstd failed. */
+  readonly message: string;
+  /** zstd's reader went away first (SIGPIPE): a consequence of the reader's failure, not a cause. */
+  readonly readerGone: boolean;
+}
+
 export interface ZstdProcess {
   readonly child: ChildProcess;
-  /** Resolves when zstd exited: undefined on success, else one line saying why it failed. */
-  readonly failure: Promise<string | undefined>;
+  /** Resolves when zstd exited: undefined on success. */
+  readonly failure: Promise<ZstdFailure | undefined>;
 }
 
 /**
@@ -41,12 +48,15 @@ export function startZstd(path: string, mode: { level: number } | "decompress", 
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  const failure = new Promise<string | undefined>((resolve) => {
-    child.once("error", (error) => resolve(`cannot run ${path}: ${error.message}`));
+  const failure = new Promise<ZstdFailure | undefined>((resolve) => {
+    child.once("error", (error) => resolve({ message: `cannot run ${path}: ${error.message}`, readerGone: false }));
     child.once("close", (code, signal) => {
       if (code === 0) return resolve(undefined);
       const last = stderr.trim().split("\n").filter(Boolean).pop() ?? "no output";
-      resolve(`${mode === "decompress" ? "zstd -d" : "zstd"} failed (${signal ? `signal ${signal}` : `exit ${code}`}): ${last}`);
+      resolve({
+        message: `${mode === "decompress" ? "zstd -d" : "zstd"} failed (${signal ? `signal ${signal}` : `exit ${code}`}): ${last}`,
+        readerGone: signal === "SIGPIPE" || /broken pipe/i.test(last),
+      });
     });
   });
   return { child, failure };

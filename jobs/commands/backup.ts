@@ -248,7 +248,7 @@ async function backup(options: BackupOptions, interruption: Interruption): Promi
         try {
           // A failed zstd makes pg_dump fail too (a broken pipe): zstd's line says why.
           const zstdFailure = await compressor?.failure;
-          if (zstdFailure) throw new JobError(zstdFailure);
+          if (zstdFailure) throw new JobError(zstdFailure.message);
           const result = await exited;
           if (result.error) throw new JobError(`cannot run ${options.pgDump}: ${result.error.message}`);
           if (result.code !== 0) {

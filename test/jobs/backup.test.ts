@@ -426,6 +426,23 @@ describe("compression formats", () => {
     expect(await contentsOf(pg, "bad_frame_target")).toEqual({});
   });
 
+  it("pg_restore failing mid-stream is reported as its own failure, not as zstd's broken pipe", async () => {
+    expect((await backup("pg-restore-fails")).code).toBe(0);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "failing-pg-restore-"));
+    const fake = path.join(dir, "pg_restore");
+    // Reads the first bytes, then fails: zstd -d is left writing into a closed pipe.
+    fs.writeFileSync(
+      fake,
+      `#!/bin/sh\nif [ "$1" = "--version" ]; then exec "${pg.binaries.binDir}/pg_restore" --version; fi\nhead -c 100 > /dev/null\necho "pg_restore: error: simulated failure" >&2\nexit 1\n`,
+      { mode: 0o755 },
+    );
+    const check = await restoreCheck("pg-restore-fails", ["--pg-restore", fake]);
+    expect(check.code).toBe(1);
+    expect(check.error).toMatch(/^restore check of \S+ failed: pg_restore into the scratch database failed: pg_restore exit 1: pg_restore: error: simulated failure$/);
+    expect(await scratchDatabases()).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it("zstd failing mid-stream fails the backup with zstd's line: the upload is aborted and no manifest written", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "failing-zstd-"));
     const fake = path.join(dir, "zstd");
