@@ -427,7 +427,10 @@ describe("compression formats", () => {
   });
 
   it("pg_restore failing mid-stream is reported as its own failure, not as zstd's broken pipe", async () => {
-    expect((await backup("pg-restore-fails")).code).toBe(0);
+    // Several MB uncompressed, far more than a pipe holds: zstd is still writing when pg_restore exits.
+    const bigger = await seedSource(pg, "pg_restore_fails_source", 20_000);
+    const made = await runCli(["backup", "--database-url", bigger], jobEnv(pg, s3, "pg-restore-fails"));
+    expect(made.code).toBe(0);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "failing-pg-restore-"));
     const fake = path.join(dir, "pg_restore");
     // Reads the first bytes, then fails: zstd -d is left writing into a closed pipe.
