@@ -19,6 +19,8 @@
  *                     counts, drop
  *   restore-check, no counts  the same on the `--no-row-counts` backup (no counts after restore)
  *   pg_restore        raw pg_restore of (b)'s dump file into a fresh database
+ *   pg_restore -Z0    raw pg_restore of pg_dump's uncompressed custom format (the contents of (a)'s
+ *                     object, with nothing to decompress) from a file
  *   start-up          `cli backup --help` / `cli restore-check --help`: node plus the modules a command
  *                     loads before it starts working (backup loads the AWS SDK only after pg_dump started)
  *
@@ -178,9 +180,10 @@ async function main(): Promise<void> {
       const [size] = await pg.query<{ mb: string }>(`SELECT round(pg_database_size('${database}') / 1e6) AS mb`);
       const dumpFile = path.join(work, `${database}.dump`);
       // The uncompressed custom format: what the compression ratios are against.
-      await measure(bin("pg_dump"), ["--format=custom", "--compress=0", `--file=${dumpFile}`, `--dbname=${url}`], env);
-      const rawBytes = fs.statSync(dumpFile).size;
-      const results: Record<string, Sample[]> = { a: [], a0: [], a3: [], agz: [], b: [], c: [], check: [], check0: [], restore: [] };
+      const rawFile = path.join(work, `${database}-z0.dump`);
+      await measure(bin("pg_dump"), ["--format=custom", "--compress=0", `--file=${rawFile}`, `--dbname=${url}`], env);
+      const rawBytes = fs.statSync(rawFile).size;
+      const results: Record<string, Sample[]> = { a: [], a0: [], a3: [], agz: [], b: [], c: [], check: [], check0: [], restore: [], restoreRaw: [] };
       let fileBytes = 0;
       const backup = async (key: string, name: string, extra: string[] = []) =>
         results[key].push(await measure(process.execPath, [CLI, "backup", "--database-url", url, "--name", name, ...extra], env));
@@ -214,6 +217,11 @@ async function main(): Promise<void> {
           await measure(bin("pg_restore"), ["--exit-on-error", "--no-owner", "--no-privileges", `--dbname=${pg.url("raw_restore")}`, dumpFile], env),
         );
         await pg.query(`DROP DATABASE raw_restore`);
+        await pg.query(`CREATE DATABASE raw_restore`);
+        results.restoreRaw.push(
+          await measure(bin("pg_restore"), ["--exit-on-error", "--no-owner", "--no-privileges", `--dbname=${pg.url("raw_restore")}`, rawFile], env),
+        );
+        await pg.query(`DROP DATABASE raw_restore`);
         await s3.clear("bench/");
         process.stderr.write(`${dataset.label}: run ${run + 1}/${runs} done\n`);
       }
@@ -233,9 +241,11 @@ async function main(): Promise<void> {
       const fileRatio = `${(rawBytes / fileBytes).toFixed(1)}:1`;
       rows.push([label, "(b) dump to file + upload", fmt(t("b")), rss("b"), mb(fileBytes), fileRatio, speed("b"), `${fmt(t("b") / t("c"))}x (c)`]);
       rows.push([label, "(c) pg_dump -Fc > /dev/null", fmt(t("c")), rss("c"), mb(fileBytes), fileRatio, speed("c"), "1.00x (baseline)"]);
-      rows.push([label, "restore-check", fmt(t("check")), rss("check"), "-", "-", speed("check"), `${fmt(t("check") / t("restore"))}x raw pg_restore`]);
-      rows.push([label, "restore-check, --no-row-counts backup", fmt(t("check0")), rss("check0"), "-", "-", speed("check0"), `${fmt(t("check0") / t("restore"))}x raw pg_restore`]);
+      const vsRestore = (k: string) => `${fmt(t(k) / t("restore"))}x raw pg_restore, ${fmt(t(k) / t("restoreRaw"))}x of -Z0`;
+      rows.push([label, "restore-check", fmt(t("check")), rss("check"), "-", "-", speed("check"), vsRestore("check")]);
+      rows.push([label, "restore-check, --no-row-counts backup", fmt(t("check0")), rss("check0"), "-", "-", speed("check0"), vsRestore("check0")]);
       rows.push([label, "raw pg_restore of (b)'s file", fmt(t("restore")), rss("restore"), "-", "-", speed("restore"), "1.00x (baseline)"]);
+      rows.push([label, "raw pg_restore of the -Z0 dump", fmt(t("restoreRaw")), rss("restoreRaw"), "-", "-", speed("restoreRaw"), "1.00x (baseline: same contents, nothing to decompress)"]);
       // Phases from the jobs' log lines: [label, from event (or process start), to event].
       const phases = (key: string, steps: [string, string | undefined, string][]) =>
         steps.map(([name, from, to]) => `${name} ${fmt(median(results[key].map((s) => s.events[to] - (from ? s.events[from] : 0))))}`).join(", ");
@@ -258,6 +268,7 @@ async function main(): Promise<void> {
       );
       await pg.query(`DROP DATABASE ${database}`);
       fs.rmSync(dumpFile, { force: true });
+      fs.rmSync(rawFile, { force: true });
     }
   } finally {
     await Promise.all([pg.stop(), s3.stop()]);
