@@ -9,7 +9,8 @@ import { s3Client } from "../jobs/backup/s3";
 
 async function main(): Promise<void> {
   const [file, bucket, key] = process.argv.slice(2);
-  const client = s3Client({ bucket, prefix: "bench", region: "us-east-1", endpoint: process.env.S3_ENDPOINT, forcePathStyle: true });
+  // The same timeouts as the jobs' defaults.
+  const client = s3Client({ bucket, prefix: "bench", region: "us-east-1", endpoint: process.env.S3_ENDPOINT, forcePathStyle: true, connectTimeoutMs: 5_000, requestTimeoutMs: 60_000 });
   const upload = new Upload({
     client,
     params: { Bucket: bucket, Key: key, Body: fs.createReadStream(file, { highWaterMark: 1024 * 1024 }) },

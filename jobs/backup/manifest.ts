@@ -31,6 +31,12 @@ export const manifestSchema = z.strictObject({
    * the backup ran with `--no-row-counts`, and then restores cannot compare row counts.
    */
   tables: z.record(z.string(), z.number().int().nonnegative()).nullable(),
+  /**
+   * `zstd`: the object is pg_dump's uncompressed custom format compressed by zstd (decompress it
+   * into pg_restore). Absent: the object is pg_dump's custom format as is (gzip inside), as every
+   * backup before this field and those made with `--compression gzip`.
+   */
+  compression: z.literal("zstd").optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;

@@ -3,6 +3,9 @@
  * (integrity check only). The whole object is always read, even when pg_restore gives up early, so
  * the caller can say whether the dump itself is damaged (size or SHA-256 differ from the manifest).
  * An abort signal (SIGTERM) stops the stream and kills pg_restore at once.
+ *
+ * A dump whose manifest says `compression: "zstd"` goes through `zstd -d` into pg_restore (a kernel
+ * pipe between them); the hash covers the object's bytes as stored, before decompression.
  */
 import { spawn } from "node:child_process";
 import { Readable, Writable } from "node:stream";
@@ -13,6 +16,7 @@ import { Manifest } from "./manifest";
 import { Meter } from "./meter";
 import { libpqConnection } from "./postgres";
 import { S3Settings, s3ErrorText } from "./s3";
+import { ZSTD, ZstdFailure, ZstdProcess, startZstd } from "./zstd";
 
 export interface StreamResult {
   readonly bytes: number;
@@ -32,6 +36,8 @@ export interface RestoreTarget {
   readonly databaseUrl?: string;
   /** Extra pg_restore arguments, such as `--single-transaction`. */
   readonly args: readonly string[];
+  /** zstd executable, for dumps the manifest says zstd compressed. */
+  readonly zstd: string;
 }
 
 export interface StreamOptions {
@@ -124,6 +130,13 @@ async function intoPgRestore(
     env: { ...process.env, ...connection?.env },
     stdio: ["pipe", connection ? "ignore" : "pipe", "pipe"],
   });
+  let decompressor: ZstdProcess | undefined;
+  if (manifest.compression === ZSTD) {
+    decompressor = startZstd(target.zstd, "decompress", ["pipe", child.stdin!, "pipe"]);
+    // zstd holds the pipe into pg_restore now: pg_restore sees the end when zstd exits.
+    child.stdin!.destroy();
+  }
+  const input = decompressor ? decompressor.child.stdin! : child.stdin!;
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     output += chunk.toString();
@@ -138,29 +151,39 @@ async function intoPgRestore(
   });
   // pg_restore may still be busy (indexes, constraints) after the last byte: a signal stops it too,
   // and its transaction rolls back when its connection closes.
-  const kill = () => child.kill("SIGKILL");
+  const kill = () => {
+    child.kill("SIGKILL");
+    decompressor?.child.kill("SIGKILL");
+  };
   signal?.addEventListener("abort", kill, { once: true });
   let result;
+  let zstdFailure: ZstdFailure | undefined;
   try {
     try {
-      await pipeline(body, meter, new ForwardOrDrop(child.stdin!));
+      await pipeline(body, meter, new ForwardOrDrop(input));
     } catch (error) {
-      child.kill("SIGKILL");
+      kill();
       await exited;
       if (signal?.aborted) throw signal.reason;
       throw new JobError(`reading dump s3://${settings.bucket}/${manifest.key} failed after ${meter.bytes} bytes: ${s3ErrorText(error)}`);
     }
     result = await exited;
+    zstdFailure = await decompressor?.failure;
     // Exit 0 came first: the restore is complete (and committed), signal or not.
     if (signal?.aborted && result.code !== 0) throw signal.reason;
   } finally {
     signal?.removeEventListener("abort", kill);
   }
-  const restoreError = result.error
+  const pgRestoreError = result.error
     ? `cannot run ${target.pgRestore}: ${result.error.message}`
     : result.code !== 0
       ? `pg_restore exit ${result.code}: ${stderr.trim().split("\n").filter(Boolean).pop() ?? "no output"}`
       : undefined;
+  // A bad zstd frame makes pg_restore fail as well: zstd's line comes first, it says why. When
+  // pg_restore stopped reading first (it failed, or `--list` needs only the table of contents), zstd
+  // dies writing to the closed pipe: that is not a problem of the dump.
+  const restoreError =
+    zstdFailure && !zstdFailure.readerGone ? [zstdFailure.message, pgRestoreError].filter(Boolean).join("; then ") : pgRestoreError;
   return { bytes: meter.bytes, sha256: meter.digest(), etag, restoreError, ...(connection ? {} : { output }) };
 }
 

@@ -2,9 +2,10 @@
  * `restore` (for humans, see the README runbook): restores a chosen backup into a target database.
  * Refuses a target that already holds tables unless `--allow-non-empty` (then objects in the dump are
  * dropped and recreated with `--clean --if-exists`). Everything that can be checked is checked before
- * the target is touched: the manifest's schema, pg_restore's version, the target's emptiness, and a
- * first read of the dump that verifies its size and SHA-256 and has pg_restore list its contents
- * (readable, with data for every table the manifest counts rows in). The second read goes into
+ * the target is touched: the manifest's schema, pg_restore's version, zstd when the manifest says
+ * the dump is zstd-compressed, the target's emptiness, and a first read of the dump that verifies its
+ * size and SHA-256 and has pg_restore list its contents (readable, with data for every table the
+ * manifest counts rows in). The second read goes into
  * `pg_restore --single-transaction`, pinned to the same object version, so a failed or interrupted
  * restore leaves the target as it was. Row counts can only be compared once that transaction
  * committed: a mismatch then says exactly what the target now holds and how to remove it.
@@ -19,6 +20,7 @@ import { checkDatabaseUrl, connect, countRows, databaseName, describeUrl, listTa
 import { integrityProblems, rowCountProblems, streamDump } from "../backup/restoreStream";
 import { S3_FLAGS, s3Client, s3SettingsFrom } from "../backup/s3";
 import { tablesWithoutData } from "../backup/toc";
+import { ZSTD, zstdVersion } from "../backup/zstd";
 
 const COMMAND = "restore";
 
@@ -32,6 +34,7 @@ export const RESTORE_FLAGS = {
     help: "restore into a database that already has tables, replacing the dump's objects (--clean --if-exists)",
   },
   "pg-restore": { env: "PG_RESTORE", help: "pg_restore executable (default `pg_restore` on PATH)" },
+  zstd: { env: "ZSTD", help: "zstd executable, for backups the manifest says zstd compressed (default `zstd` on PATH)" },
   help: { boolean: true, help: "print this text" },
 } as const satisfies FlagSpecs;
 
@@ -48,6 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   const s3 = s3SettingsFrom(COMMAND, values);
   const allowNonEmpty = isTrue(values["allow-non-empty"]);
   const pgRestorePath = values["pg-restore"] ?? "pg_restore";
+  const zstdPath = values.zstd ?? "zstd";
   const started = Date.now();
 
   const interruption = listenForSignals();
@@ -59,6 +63,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!(pgRestore.major >= dumpMajor)) {
       throw new JobError(`${pgRestorePath} is \`${pgRestore.text}\` but the dump was made by \`${manifest.pgDumpVersion}\`: use PostgreSQL ${dumpMajor} client tools or newer`);
     }
+    if (manifest.compression === ZSTD) await zstdVersion(zstdPath);
 
     const target = await connect(targetUrl, "target database");
     try {
@@ -75,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
       const signal = interruption.cancelled;
       const checked = await interruption.guard(
         UNTOUCHED,
-        streamDump(client, s3, manifest, "restore.verify-progress", { pgRestore: pgRestorePath, args: ["--list"] }, { signal }),
+        streamDump(client, s3, manifest, "restore.verify-progress", { pgRestore: pgRestorePath, args: ["--list"], zstd: zstdPath }, { signal }),
       );
       const refusals = integrityProblems(manifest, checked);
       if (refusals.length === 0 && checked.restoreError) refusals.push(`pg_restore cannot read the dump: ${checked.restoreError}`);
@@ -91,7 +96,7 @@ export async function run(argv: string[]): Promise<number> {
       if (relations > 0) args.push("--clean", "--if-exists");
       const restored = await interruption.guard(
         "while pg_restore ran: it was stopped before its single transaction committed, so the target is as it was",
-        streamDump(client, s3, manifest, "restore.progress", { pgRestore: pgRestorePath, databaseUrl: targetUrl, args }, { ifMatch: checked.etag, signal }),
+        streamDump(client, s3, manifest, "restore.progress", { pgRestore: pgRestorePath, databaseUrl: targetUrl, args, zstd: zstdPath }, { ifMatch: checked.etag, signal }),
       );
       const problems = [...integrityProblems(manifest, restored)];
       if (restored.restoreError) problems.push(`pg_restore failed and rolled back: ${restored.restoreError}`);

@@ -1,8 +1,9 @@
 /**
  * `restore-check`: proves the newest backup restores. Finds the newest manifest (every listing page),
- * streams its dump into a real `pg_restore` in a fresh scratch database (never `--list`, which passes
- * truncated dumps), verifies size and SHA-256 against the manifest, compares every table's row count,
- * runs the optional `verify` queries, then drops the scratch database. Exit 0 only if all of it held.
+ * streams its dump (through `zstd -d` when the manifest says so) into a real `pg_restore` in a fresh
+ * scratch database (never `--list`, which passes truncated dumps), verifies size and SHA-256 against
+ * the manifest, compares every table's row count, runs the optional `verify` queries, then drops the
+ * scratch database. Exit 0 only if all of it held.
  * A backup made with `--no-row-counts` has no counts to compare: the check then skips that step and
  * says so in its log (size, SHA-256, a real pg_restore and the `verify` queries still run).
  *
@@ -31,6 +32,7 @@ import {
 } from "../backup/postgres";
 import { integrityProblems, rowCountProblems, streamDump } from "../backup/restoreStream";
 import { S3_FLAGS, S3Settings, s3Client, s3SettingsFrom } from "../backup/s3";
+import { ZSTD, zstdVersion } from "../backup/zstd";
 import { SCRATCH_LIKE, createdAt, scratchName, staleScratchNames } from "../backup/scratch";
 
 const COMMAND = "restore-check";
@@ -43,6 +45,7 @@ export const RESTORE_CHECK_FLAGS = {
   },
   manifest: { help: "manifest key or file name to check (default the newest)" },
   "pg-restore": { env: "PG_RESTORE", help: "pg_restore executable (default `pg_restore` on PATH)" },
+  zstd: { env: "ZSTD", help: "zstd executable, for backups the manifest says zstd compressed (default `zstd` on PATH)" },
   verify: {
     env: "RESTORE_CHECK_VERIFY",
     help: 'JSON list of checks, each `{"name": "...", "sql": "SELECT ..."}` returning one row whose first column is true',
@@ -87,6 +90,7 @@ export async function run(argv: string[]): Promise<number> {
   const verify = parseVerifySpec(COMMAND, values.verify);
   const deadlineMs = wholeNumber(COMMAND, "deadline-seconds", values["deadline-seconds"], 3600, 1, 7 * 24 * 3600) * 1000;
   const pgRestorePath = values["pg-restore"] ?? "pg_restore";
+  const zstdPath = values.zstd ?? "zstd";
   const started = Date.now();
 
   const interruption = listenForSignals();
@@ -103,6 +107,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!(pgRestore.major >= dumpMajor)) {
       throw new JobError(`${pgRestorePath} is \`${pgRestore.text}\` but the dump was made by \`${manifest.pgDumpVersion}\`: pg_restore cannot read newer archives; use PostgreSQL ${dumpMajor} client tools or newer`);
     }
+    if (manifest.compression === ZSTD) await zstdVersion(zstdPath);
 
     const admin = await connect(scratchUrl, "scratch database server");
     const problems: string[] = [];
@@ -117,7 +122,7 @@ export async function run(argv: string[]): Promise<number> {
       try {
         const found = await interruption.guard(
           `while checking in the scratch database ${scratch}`,
-          checkInScratch(client, s3, manifest, pgRestorePath, withDatabase(scratchUrl, scratch), verify, interruption),
+          checkInScratch(client, s3, manifest, { pgRestore: pgRestorePath, zstd: zstdPath }, withDatabase(scratchUrl, scratch), verify, interruption),
         );
         problems.push(...found);
       } catch (error) {
@@ -169,7 +174,7 @@ async function checkInScratch(
   client: ReturnType<typeof s3Client>,
   s3: S3Settings,
   manifest: Manifest,
-  pgRestorePath: string,
+  tools: { readonly pgRestore: string; readonly zstd: string },
   targetUrl: string,
   verify: VerifySpec,
   interruption: Interruption,
@@ -179,7 +184,7 @@ async function checkInScratch(
     s3,
     manifest,
     "restore-check.progress",
-    { pgRestore: pgRestorePath, databaseUrl: targetUrl, args: ["--exit-on-error", "--no-owner", "--no-privileges"] },
+    { ...tools, databaseUrl: targetUrl, args: ["--exit-on-error", "--no-owner", "--no-privileges"] },
     { signal: interruption.cancelled },
   );
   const problems = integrityProblems(manifest, result);

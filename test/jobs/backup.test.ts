@@ -12,13 +12,14 @@ import { Manifest, findLatestManifestKey, manifestSchema } from "../../jobs/back
 import { s3Client, s3SettingsFrom } from "../../jobs/backup/s3";
 import { PostgresServer, startPostgres } from "../helpers/postgres";
 import { S3RVER_CREDENTIALS, S3Server, startS3 } from "../helpers/s3";
-import { contentsOf, jobEnv, runCli, seedSource } from "./backupFixture";
+import { contentsOf, jobEnv, requireZstd, runCli, seedSource } from "./backupFixture";
 
 let pg: PostgresServer;
 let s3: S3Server;
 let sourceUrl: string;
 
 beforeAll(async () => {
+  requireZstd();
   [pg, s3] = await Promise.all([startPostgres(), startS3()]);
   sourceUrl = await seedSource(pg, "app");
 });
@@ -61,7 +62,14 @@ describe("backup -> restore-check round trip", () => {
     expect(manifest.key).toBe(dumpKey);
     expect(manifest.bytes).toBe(dump.length);
     expect(manifest.sha256).toBe(require("node:crypto").createHash("sha256").update(dump).digest("hex"));
-    expect(dump.subarray(0, 5).toString()).toBe("PGDMP"); // custom format
+    // zstd around pg_dump's uncompressed custom format.
+    expect(manifest.compression).toBe("zstd");
+    expect(dump.subarray(0, 4).toString("hex")).toBe("28b52ffd"); // zstd's frame magic
+    const inner = execFileSync("zstd", ["-d", "-c"], { input: dump, maxBuffer: 64 * 1024 * 1024 });
+    expect(inner.subarray(0, 5).toString()).toBe("PGDMP");
+    const listing = execFileSync(path.join(pg.binaries.binDir, "pg_restore"), ["--list"], { input: inner }).toString();
+    expect(listing).toMatch(/^;\s+Compression: 0$/m);
+    expect(result.lines.find((l) => l.event === "backup.versions").zstd).toMatch(/^\*\*\* Zstandard CLI .*v1\.\d+\.\d+/);
     expect(manifest.database).toBe("app");
     expect(manifest.serverVersion).toMatch(new RegExp(`^${pg.binaries.major}\\.`));
     expect(manifest.pgDumpVersion).toMatch(new RegExp(`^pg_dump \\(PostgreSQL\\) ${pg.binaries.major}\\.`));
@@ -89,7 +97,7 @@ describe("backup -> restore-check round trip", () => {
   });
 
   it("writes progress lines with bytes and MB/s while it streams", async () => {
-    const result = await backup("progress", ["--progress-bytes", "20000", "--compress", "0"]);
+    const result = await backup("progress", ["--progress-bytes", "5000", "--compress", "1"]);
     expect(result.code).toBe(0);
     const progress = result.lines.filter((l) => l.event === "backup.progress");
     expect(progress.length).toBeGreaterThanOrEqual(3);
@@ -321,7 +329,7 @@ describe("restore", () => {
     const dump = execFileSync(path.join(pg.binaries.binDir, "pg_dump"), ["--format=custom", "--exclude-table-data=users", `--dbname=${sourceUrl}`]);
     const dumpKey = "no-data/dumps/20250101T000000.000Z-scheduled.dump";
     await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: dumpKey, Body: dump }));
-    await withManifest("no-data", (m) => ({ ...m, key: dumpKey, bytes: dump.length, sha256: createHash("sha256").update(dump).digest("hex") }));
+    await withManifest("no-data", (m) => ({ ...m, compression: undefined, key: dumpKey, bytes: dump.length, sha256: createHash("sha256").update(dump).digest("hex") }));
     const target = await pg.createDatabase("no_data_target");
     const result = await runCli(["restore", "--target-database-url", target], jobEnv(pg, s3, "no-data"));
     expect(result.code).toBe(1);
@@ -333,7 +341,7 @@ describe("restore", () => {
     const notADump = Buffer.from("-- a plain SQL script, not a pg_dump archive\nSELECT 1;\n");
     const dumpKey = "not-archive/dumps/20250101T000000.000Z-scheduled.dump";
     await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: dumpKey, Body: notADump }));
-    await withManifest("not-archive", (m) => ({ ...m, key: dumpKey, bytes: notADump.length, sha256: createHash("sha256").update(notADump).digest("hex") }));
+    await withManifest("not-archive", (m) => ({ ...m, compression: undefined, key: dumpKey, bytes: notADump.length, sha256: createHash("sha256").update(notADump).digest("hex") }));
     const target = await pg.createDatabase("not_archive_target");
     const result = await runCli(["restore", "--target-database-url", target], jobEnv(pg, s3, "not-archive"));
     expect(result.code).toBe(1);
@@ -370,5 +378,113 @@ describe("restore", () => {
         "the target's other objects are unchanged. To go back, restore the target from a backup taken before this restore",
     );
     expect(await contentsOf(pg, "count_mismatch_busy")).toEqual({ ...(await contentsOf(pg, "app")), "public.keep_me": expect.stringMatching(/^1:/) });
+  });
+});
+
+describe("compression formats", () => {
+  it("--compression gzip makes the older format (pg_dump's own gzip, no `compression` in the manifest), and restore-check and restore still read it", async () => {
+    const result = await backup("gzip-format", ["--compression", "gzip"]);
+    expect(result.error).toBeUndefined();
+    const manifestKey = (await s3.keys("gzip-format/manifests/"))[0];
+    const raw = JSON.parse((await (await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: manifestKey }))).Body!.transformToString()));
+    expect("compression" in raw).toBe(false);
+    const dump = Buffer.from(await (await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: raw.key }))).Body!.transformToByteArray());
+    expect(dump.subarray(0, 5).toString()).toBe("PGDMP");
+
+    const check = await restoreCheck("gzip-format");
+    expect(check.error).toBeUndefined();
+    expect(check.lines.find((l) => l.event === "restore-check.verified")).toMatchObject({ tables: 3, rows: 2000 });
+    const target = await pg.createDatabase("restored_gzip");
+    const restored = await runCli(["restore", "--target-database-url", target], jobEnv(pg, s3, "gzip-format"));
+    expect(restored.error).toBeUndefined();
+    expect(await contentsOf(pg, "restored_gzip")).toEqual(await contentsOf(pg, "app"));
+  });
+
+  it("a zstd frame that does not check out fails restore-check and restore with zstd's own line, though its manifest matches", async () => {
+    expect((await backup("bad-frame")).code).toBe(0);
+    const manifestKey = (await s3.keys("bad-frame/manifests/"))[0];
+    const manifest = await manifestOf(manifestKey);
+    const dump = Buffer.from(await (await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: manifest.key }))).Body!.transformToByteArray());
+    const damaged = Buffer.from(dump);
+    damaged[Math.floor(damaged.length / 2)] ^= 0xff;
+    // Size and SHA-256 match the damaged bytes: only zstd's checks can notice.
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: manifest.key, Body: damaged }));
+    const matching = { ...manifest, sha256: createHash("sha256").update(damaged).digest("hex") };
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: manifestKey, Body: JSON.stringify(matching) }));
+
+    const check = await restoreCheck("bad-frame");
+    expect(check.code).toBe(1);
+    expect(check.lines.filter((l) => l.level === "error")).toHaveLength(1);
+    expect(check.error).toMatch(/^restore check of .+ failed: pg_restore into the scratch database failed: zstd -d failed \(exit 1\): .*(corrupt|checksum)/i);
+    expect(await scratchDatabases()).toEqual([]);
+
+    const target = await pg.createDatabase("bad_frame_target");
+    const restored = await runCli(["restore", "--target-database-url", target], jobEnv(pg, s3, "bad-frame"));
+    expect(restored.code).toBe(1);
+    // Here the damage is in the frame's only block, which the first read already decompresses.
+    expect(restored.error).toMatch(/^not restoring, the target is untouched: pg_restore cannot read the dump: zstd -d failed \(exit 1\): .*(corrupt|checksum)/i);
+    expect(await contentsOf(pg, "bad_frame_target")).toEqual({});
+  });
+
+  it("pg_restore failing mid-stream is reported as its own failure, not as zstd's broken pipe", async () => {
+    // Several MB uncompressed, far more than a pipe holds: zstd is still writing when pg_restore exits.
+    const bigger = await seedSource(pg, "pg_restore_fails_source", 20_000);
+    const made = await runCli(["backup", "--database-url", bigger], jobEnv(pg, s3, "pg-restore-fails"));
+    expect(made.code).toBe(0);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "failing-pg-restore-"));
+    const fake = path.join(dir, "pg_restore");
+    // Reads the first bytes, then fails: zstd -d is left writing into a closed pipe.
+    fs.writeFileSync(
+      fake,
+      `#!/bin/sh\nif [ "$1" = "--version" ]; then exec "${pg.binaries.binDir}/pg_restore" --version; fi\nhead -c 100 > /dev/null\necho "pg_restore: error: simulated failure" >&2\nexit 1\n`,
+      { mode: 0o755 },
+    );
+    const check = await restoreCheck("pg-restore-fails", ["--pg-restore", fake]);
+    expect(check.code).toBe(1);
+    expect(check.error).toMatch(/^restore check of \S+ failed: pg_restore into the scratch database failed: pg_restore exit 1: pg_restore: error: simulated failure$/);
+    expect(await scratchDatabases()).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("zstd failing mid-stream fails the backup with zstd's line: the upload is aborted and no manifest written", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "failing-zstd-"));
+    const fake = path.join(dir, "zstd");
+    const real = execFileSync("sh", ["-c", "command -v zstd"]).toString().trim();
+    // Compresses the first 64 kB, then fails as a full disk or a crash would.
+    fs.writeFileSync(fake, `#!/bin/sh\nif [ "$1" = "--version" ]; then exec "${real}" --version; fi\nhead -c 65536 | "${real}" "$@"\necho "zstd: simulated failure" >&2\nexit 1\n`, { mode: 0o755 });
+    const result = await backup("zstd-fails", ["--zstd", fake]);
+    expect(result.code).toBe(1);
+    expect(result.lines.filter((l) => l.level === "error")).toHaveLength(1);
+    expect(result.error).toBe("zstd failed (exit 1): zstd: simulated failure; the multipart upload was aborted and no manifest was written");
+    expect(await s3.keys("zstd-fails/")).toEqual([]);
+    expect(s3.pendingUploads("zstd-fails/")).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a missing zstd is one clear line before anything is touched, for backup and for restore-check", async () => {
+    const missing = "/nonexistent/zstd";
+    const result = await backup("no-zstd", ["--zstd", missing]);
+    expect(result.code).toBe(1);
+    expect(result.error).toBe(`cannot run \`${missing} --version\`: install zstd (Debian package \`zstd\`) or pass its path with \`--zstd\``);
+    expect(await s3.keys("no-zstd/")).toEqual([]);
+    expect(result.lines.some((l) => l.event === "backup.snapshot")).toBe(false);
+
+    expect((await backup("no-zstd-check")).code).toBe(0);
+    const check = await restoreCheck("no-zstd-check", ["--zstd", missing]);
+    expect(check.code).toBe(1);
+    expect(check.error).toBe(`cannot run \`${missing} --version\`: install zstd (Debian package \`zstd\`) or pass its path with \`--zstd\``);
+    expect(check.lines.some((l) => l.event === "restore-check.scratch-created")).toBe(false);
+  });
+
+  it("bad compression flags are refused with the flag, the value and the fix", async () => {
+    const format = await backup("bad-compression", ["--compression", "lz4"]);
+    expect(format.code).toBe(2);
+    expect(format.error).toBe("backup: `--compression` is `lz4`: use `zstd` (the default) or `gzip` (pg_dump's own, slower)");
+    const level = await backup("bad-compression", ["--compress", "0"]);
+    expect(level.code).toBe(2);
+    expect(level.error).toBe("backup: `--compress` is `0`: must be a whole number from 1 to 19");
+    const gzipLevel = await backup("bad-compression", ["--compression", "gzip", "--compress", "10"]);
+    expect(gzipLevel.error).toBe("backup: `--compress` is `10`: must be a whole number from 0 to 9");
+    expect(await s3.keys("bad-compression/")).toEqual([]);
   });
 });

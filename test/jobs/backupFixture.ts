@@ -2,7 +2,7 @@
  * Shared set-up for the backup job tests: a real PostgreSQL, an in-process s3rver, a seeded source
  * database, and a runner for `node dist/jobs/cli.js` that collects the JSON log lines.
  */
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as path from "node:path";
 import { PostgresServer } from "../helpers/postgres";
 import { ROOT } from "../helpers/program";
@@ -25,6 +25,15 @@ export interface CliRun {
   /** Resolves with the first log line matching, or undefined when the process ended first. */
   waitForLine(match: (line: any) => boolean): Promise<any | undefined>;
   readonly done: Promise<CliResult>;
+}
+
+/** Backups are zstd-compressed by default: without zstd these tests fail here, saying so. */
+export function requireZstd(): void {
+  try {
+    execFileSync("zstd", ["--version"], { stdio: "ignore" });
+  } catch {
+    throw new Error("zstd is not on PATH: the backup jobs compress with it; install the Debian package `zstd` (.ci/run does)");
+  }
 }
 
 /** Starts the CLI; `nodeArgs` go to node itself (such as `--require <preload>`). */

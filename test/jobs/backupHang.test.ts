@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRAIN_MS } from "../../jobs/backup/interruption";
 import { PostgresServer, startPostgres } from "../helpers/postgres";
 import { S3Server, startS3 } from "../helpers/s3";
-import { CliResult, jobEnv, runCli, seedSource, startCli } from "./backupFixture";
+import { CliResult, jobEnv, requireZstd, runCli, seedSource, startCli } from "./backupFixture";
 import { HangingEndpoint, startHangingEndpoint } from "./hangingEndpoint";
 
 let pg: PostgresServer;
@@ -16,6 +16,7 @@ let sourceUrl: string;
 const endpoints: HangingEndpoint[] = [];
 
 beforeAll(async () => {
+  requireZstd();
   [pg, s3] = await Promise.all([startPostgres(), startS3()]);
   sourceUrl = await seedSource(pg, "app");
 });

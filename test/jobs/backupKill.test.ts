@@ -2,12 +2,14 @@
  * The backup killed at many points (SIGTERM and SIGKILL) leaves no manifest and no completed object:
  * the dump's multipart upload only completes after pg_dump succeeded, and the manifest comes last.
  * SIGTERM also aborts the multipart upload; after SIGKILL the parts stay until the bucket's
- * lifecycle rule aborts incomplete uploads (1 day), but nothing under a final key.
+ * lifecycle rule aborts incomplete uploads (1 day), but nothing under a final key. Either way
+ * pg_dump and zstd die with the job.
  */
+import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PostgresServer, startPostgres } from "../helpers/postgres";
 import { S3Server, startS3 } from "../helpers/s3";
-import { jobEnv, startCli } from "./backupFixture";
+import { jobEnv, requireZstd, startCli } from "./backupFixture";
 
 let pg: PostgresServer;
 let s3: S3Server;
@@ -16,11 +18,13 @@ let sourceUrl: string;
 const MB = 1024 * 1024;
 
 beforeAll(async () => {
+  requireZstd();
   [pg, s3] = await Promise.all([startPostgres(), startS3()]);
   sourceUrl = await pg.createDatabase("big");
-  // About 32 MB of dump with --compress 0: 7 parts of 5 MB, 30 progress lines of 1 MB.
+  // Random hex, which zstd compresses only about 2:1: about 33 MB of dump, 7 parts of 5 MB, 30
+  // progress lines of 1 MB.
   await pg.query(
-    "CREATE TABLE events AS SELECT i AS id, repeat(md5(i::text), 8) AS body FROM generate_series(1, 120000) i",
+    `CREATE TABLE events AS SELECT i AS id, ${Array.from({ length: 8 }, () => "md5(random()::text)").join(" || ")} AS body FROM generate_series(1, 240000) i`,
     "big",
   );
 });
@@ -56,10 +60,25 @@ async function connectionsTo(database: string): Promise<number> {
   return Number(row.n);
 }
 
+/** The pg_dump and zstd processes a job started: they inherit its BACKUP_PREFIX. */
+function childrenOf(prefix: string): string[] {
+  const found: string[] = [];
+  for (const pid of fs.readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const environ = fs.readFileSync(`/proc/${pid}/environ`, "latin1").split("\0");
+      const comm = fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+      if (environ.includes(`BACKUP_PREFIX=${prefix}`) && (comm === "pg_dump" || comm === "zstd")) found.push(`${comm} ${pid}`);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
 async function killAt(signal: "SIGTERM" | "SIGKILL", point: KillPoint, index: number) {
   const prefix = `kill-${signal.toLowerCase()}-${index}`;
   const run = startCli(
-    ["backup", "--database-url", sourceUrl, "--compress", "0", "--part-size-mb", "5", "--queue-size", "1", "--progress-bytes", String(MB)],
+    ["backup", "--database-url", sourceUrl, "--part-size-mb", "5", "--queue-size", "1", "--progress-bytes", String(MB)],
     jobEnv(pg, s3, prefix),
   );
   const line = await run.waitForLine(point.match);
@@ -79,6 +98,9 @@ describe.each(["SIGTERM", "SIGKILL"] as const)("backup killed with %s", (signal)
     for (const [i, { prefix, result }] of outcomes.entries()) {
       const where = `${signal} ${POINTS[i].name}`;
       expect(await s3.keys(`${prefix}/`), where).toEqual([]);
+      // A pipe's reader or writer notices a dead end at once; the poll only covers scheduling.
+      for (let attempt = 0; childrenOf(prefix).length > 0 && attempt < 100; attempt++) await new Promise((r) => setTimeout(r, 50));
+      expect(childrenOf(prefix), where).toEqual([]);
       if (signal === "SIGTERM") {
         expect(result.code, where).toBe(143);
         const errors = result.lines.filter((l) => l.level === "error");
@@ -103,7 +125,7 @@ describe.each(["SIGTERM", "SIGKILL"] as const)("backup killed with %s", (signal)
 
 it("the same backup left alone completes, so the kill points were before the end", async () => {
   const run = startCli(
-    ["backup", "--database-url", sourceUrl, "--compress", "0", "--part-size-mb", "5", "--queue-size", "1", "--progress-bytes", String(MB)],
+    ["backup", "--database-url", sourceUrl, "--part-size-mb", "5", "--queue-size", "1", "--progress-bytes", String(MB)],
     jobEnv(pg, s3, "kill-none"),
   );
   const result = await run.done;

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PostgresServer, startPostgres } from "../helpers/postgres";
 import { S3Server, startS3 } from "../helpers/s3";
-import { jobEnv, runCli, seedSource, startCli } from "./backupFixture";
+import { jobEnv, requireZstd, runCli, seedSource, startCli } from "./backupFixture";
 import { S3Proxy, startS3Proxy } from "./s3Proxy";
 
 let pg: PostgresServer;
@@ -20,6 +20,7 @@ const proxies: S3Proxy[] = [];
 let preloadDir: string;
 
 beforeAll(async () => {
+  requireZstd();
   [pg, s3] = await Promise.all([startPostgres(), startS3()]);
   sourceUrl = await seedSource(pg, "app");
   // Holds node for a while inside the load of the command's module (as a slow disk or a busy node
@@ -103,12 +104,15 @@ describe("SIGTERM after the dump's upload completed", () => {
 
 describe("SIGTERM while restore's pg_restore runs", () => {
   it("stops it before its single transaction commits: exit 143, one line, the target as it was", async () => {
-    const backup = await runCli(["backup", "--database-url", sourceUrl, "--compress", "0"], jobEnv(pg, s3, "restore-signal"));
+    // A few MB of dump: zstd passes data on to pg_restore in blocks of up to 128 kB.
+    const bigger = await seedSource(pg, "restore_signal_source", 20_000);
+    const backup = await runCli(["backup", "--database-url", bigger], jobEnv(pg, s3, "restore-signal"));
     expect(backup.code, backup.stdout).toBe(0);
+    const half = Math.floor(backup.lines.find((l) => l.event === "backup.succeeded").bytes / 2);
     // The first read of the dump (the check before touching the target) goes through; the second,
-    // into pg_restore, stops after its first bytes.
+    // into pg_restore, stops half-way.
     let dumpReads = 0;
-    const stalling = await proxy((method, p) => (method === "GET" && p.includes("/dumps/") && ++dumpReads === 2 ? { stallBodyAfterBytes: 16_384 } : undefined));
+    const stalling = await proxy((method, p) => (method === "GET" && p.includes("/dumps/") && ++dumpReads === 2 ? { stallBodyAfterBytes: half } : undefined));
     const target = await pg.createDatabase("signalled_target");
     const run = startCli(["restore", "--target-database-url", target], jobEnv(pg, s3, "restore-signal", { S3_ENDPOINT: stalling.endpoint }));
     expect(await run.waitForLine((l) => l.event === "restore.verified")).toBeDefined();

@@ -60,4 +60,10 @@ describe("the jobs image", () => {
     expect(dockerfile).toContain('postgresql-client-${PG_MAJOR}');
     expect(dockerfile).toMatch(/^USER 10001:10001$/m);
   });
+
+  it("installs zstd, which backups are compressed with and restores decompress with", () => {
+    const install = /apt-get install -y --no-install-recommends ([^\\\n]+)/.exec(dockerfile);
+    expect(install?.[1].split(/\s+/)).toContain("zstd");
+    expect(dockerfile).toMatch(/&& zstd --version$/m);
+  });
 });

@@ -2,13 +2,14 @@
  * restore-check killed mid-restore. SIGKILL leaves its scratch database behind, and the next check
  * whose deadline it outlived drops it (one within the deadline leaves it alone: it may belong to a
  * running check). SIGTERM drops its own and exits 143 with one error line. The restore is held
- * mid-way by a proxy that sends only the first bytes of the dump, so pg_restore is connected and
- * waiting for more when the signal comes.
+ * mid-way by a proxy that sends only the first half of the dump, so pg_restore is connected and
+ * waiting for more when the signal comes (zstd passes data on in blocks of up to 128 kB, so the
+ * dump is a few MB).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PostgresServer, startPostgres } from "../helpers/postgres";
 import { S3Server, startS3 } from "../helpers/s3";
-import { jobEnv, runCli, seedSource, startCli } from "./backupFixture";
+import { jobEnv, requireZstd, runCli, seedSource, startCli } from "./backupFixture";
 import { S3Proxy, startS3Proxy } from "./s3Proxy";
 
 let pg: PostgresServer;
@@ -16,11 +17,13 @@ let s3: S3Server;
 let proxy: S3Proxy;
 
 beforeAll(async () => {
+  requireZstd();
   [pg, s3] = await Promise.all([startPostgres(), startS3()]);
-  const sourceUrl = await seedSource(pg, "app");
-  const backup = await runCli(["backup", "--database-url", sourceUrl, "--compress", "0"], jobEnv(pg, s3, "rc"));
+  const sourceUrl = await seedSource(pg, "app", 20_000);
+  const backup = await runCli(["backup", "--database-url", sourceUrl], jobEnv(pg, s3, "rc"));
   expect(backup.code, backup.stdout).toBe(0);
-  proxy = await startS3Proxy(s3.endpoint, (method, path) => (method === "GET" && path.includes("/dumps/") ? { stallBodyAfterBytes: 16_384 } : undefined));
+  const half = Math.floor(backup.lines.find((l) => l.event === "backup.succeeded").bytes / 2);
+  proxy = await startS3Proxy(s3.endpoint, (method, path) => (method === "GET" && path.includes("/dumps/") ? { stallBodyAfterBytes: half } : undefined));
 });
 
 afterAll(async () => {
