@@ -82,7 +82,8 @@ function targetedUp(stack: string, urn: string, workDir: string): Promise<void> 
     child.stderr.on("data", (d) => (output += d));
     // SIGINT lets the CLI cancel cleanly (no stack left locked); SIGKILL if it does not stop.
     const timeout = setTimeout(() => {
-      output += `\nerror: no result after ${UP_TIMEOUT_MS / 1000} s; cancelled`;
+      // First, so it is the line reported, not the CLI's own cancellation message.
+      output = `error: no result after ${UP_TIMEOUT_MS / 1000} s; cancelled; run \`pulumi cancel -s ${stack}\` if the stack stays locked\n${output}`;
       child.kill("SIGINT");
       setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
     }, UP_TIMEOUT_MS);
