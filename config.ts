@@ -18,13 +18,11 @@ import { AlarmsConfig, alarmsProblems, alarmsSchema } from "./config/alarms";
 import { SmokeConfig, WatchConfig, gatesProblems, jobsImageSchema, smokeSchema, watchSchema } from "./config/gates";
 import { MigrationsConfig, migrationsProblems, migrationsSchema } from "./config/migrations";
 import { NetworkPolicyConfig, networkPolicyProblems, networkPolicySchema } from "./config/networkPolicy";
+import { COLORS, Color, otherColor } from "./domain/names";
+import { appServices, colorImages, hasServices, releaseIdentity, ServiceConfig, servicesProblems, serviceSchemaParts } from "./config/services";
 
-export const COLORS = ["blue", "green"] as const;
-export type Color = (typeof COLORS)[number];
-
-export function otherColor(color: Color): Color {
-  return color === "blue" ? "green" : "blue";
-}
+export { COLORS, otherColor };
+export type { Color };
 
 /** Thrown when the stack config is invalid; `problems` holds one line per problem. */
 export class ConfigError extends Error {
@@ -54,16 +52,21 @@ const replicas = (example: number) =>
     .int(expect(`must be a whole number ≥ 0; set it with \`pulumi config set --path {key} ${example}\``))
     .min(0, expect(`must be a whole number ≥ 0; set it with \`pulumi config set --path {key} ${example}\``));
 
+const imageRef = text("must be an image reference such as `ghcr.io/acme/web:1.5.0`");
+
 const colorSchema = z.strictObject(
   {
-    image: text("must be an image reference such as `ghcr.io/acme/web:1.5.0`").optional(),
+    /** The one-service shorthand: the image of the app. */
+    image: imageRef.optional(),
+    /** An app with `services`: the image of each service in this color's release. */
+    images: z.record(z.string(), imageRef, expect("must be a map of service names to images, such as `{bff: ghcr.io/acme/bff:1.5.0}`")).optional(),
     replicas: replicas(2),
     previewReplicas: replicas(1).optional(),
     // Set by `release retire` (the contract migrations may drop what this color's code reads);
     // `release stage` clears it. A retired color cannot take traffic.
     retired: z.boolean(expect("must be `true` or `false`; `npm run release -- stage <color> <image>` clears it")).optional(),
   },
-  expect("must be an object with `image`, `replicas` and optionally `previewReplicas`, `retired`"),
+  expect("must be an object with `image` (or `images`), `replicas` and optionally `previewReplicas`, `retired`"),
 );
 
 const port = (example: number) =>
@@ -79,6 +82,21 @@ const httpPath = text("must be an HTTP path starting with `/`, such as `/healthz
 );
 
 const envName = z.string().regex(ENV_NAME, expect("is not a valid environment variable name (letters, digits, `_`, not starting with a digit): rename it"));
+
+const envSchema = z.record(
+  envName,
+  z.preprocess(
+    (v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v),
+    z.string(expect("must be a plain text value; put secrets in `secretEnv`")),
+  ),
+  expect("must be a map of environment variable names to values"),
+);
+
+const secretEnvSchema = z.record(
+  envName,
+  z.string(expect("must name a secret config key, such as `databaseUrl`")).regex(CONFIG_KEY, expect("must name a secret config key, such as `databaseUrl`")),
+  expect("must be a map of environment variable names to secret config key names"),
+);
 
 export const stackConfigSchema = z.strictObject({
   // 30 characters keep every derived name within its limit: `<app>-restore-check` for a CronJob (52),
@@ -98,23 +116,23 @@ export const stackConfigSchema = z.strictObject({
   healthPath: httpPath,
   readinessPath: httpPath,
   resources: resourcesSchema(APP_RESOURCES),
-  env: z
+  env: envSchema.default({}),
+  secretEnv: secretEnvSchema.default({}),
+  /**
+   * The app's services, when it has more than one (a BFF and a web front end): per service what
+   * differs from the top-level keys, which are every service's defaults. Unset: the app is one
+   * service named after `app`, and `colors.<color>.image` is its image.
+   */
+  services: z
     .record(
-      envName,
-      z.preprocess(
-        (v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v),
-        z.string(expect("must be a plain text value; put secrets in `secretEnv`")),
+      z.string(),
+      z.strictObject(
+        serviceSchemaParts({ port: port(8080), httpPath, replicas, resources: resourcesSchema(APP_RESOURCES).unwrap(), env: envSchema, secretEnv: secretEnvSchema }),
+        expect("must be an object with the service's `port`, probe paths, `env`, `secretEnv`, `smoke` and `callers`, each optional"),
       ),
-      expect("must be a map of environment variable names to values"),
+      expect("must be a map of service names to their settings, such as `{bff: {port: 8080}, web: {port: 3000}}`"),
     )
-    .default({}),
-  secretEnv: z
-    .record(
-      envName,
-      z.string(expect("must name a secret config key, such as `databaseUrl`")).regex(CONFIG_KEY, expect("must name a secret config key, such as `databaseUrl`")),
-      expect("must be a map of environment variable names to secret config key names"),
-    )
-    .default({}),
+    .optional(),
   // How long `pulumi up` waits for a color's rollout before failing it (a Pod that never gets ready).
   rolloutTimeoutSeconds: z
     .number(expect("must be a whole number of seconds from 10 to 3600; set it with `pulumi config set rolloutTimeoutSeconds 600`"))
@@ -134,8 +152,10 @@ export const stackConfigSchema = z.strictObject({
 type ParsedConfig = z.infer<typeof stackConfigSchema>;
 
 export interface ColorConfig {
-  /** Image to run; a color without one is not deployed. */
+  /** Image to run (the one-service shorthand); a color without one is not deployed. */
   readonly image?: string;
+  /** An app with `services`: each service's image in this color's release. */
+  readonly images?: Readonly<Record<string, string>>;
   /** Replicas while this color is live. */
   readonly replicas: number;
   /** Replicas while this color is idle; defaults to `replicas`, which keeps rollback instant. */
@@ -157,6 +177,10 @@ export interface StackConfig {
   readonly activeColor: Color;
   readonly idleColor: Color;
   readonly colors: Readonly<Record<Color, ColorConfig>>;
+  /** The app's services (one, named after `app`, for the shorthand), defaults filled in. */
+  readonly services: readonly ServiceConfig[];
+  /** Secret config values that a `secretEnv` (top-level or a service's) names, by config key. */
+  readonly secretConfig: Readonly<Record<string, pulumi.Output<string>>>;
   readonly port: number;
   readonly servicePort: number;
   readonly healthPath: string;
@@ -165,8 +189,6 @@ export interface StackConfig {
   readonly rolloutTimeoutSeconds: number;
   readonly resources: ParsedConfig["resources"];
   readonly env: Readonly<Record<string, string>>;
-  /** Environment variable name -> secret value from Pulumi secret config. */
-  readonly secretEnv: Readonly<Record<string, pulumi.Output<string>>>;
   /** Backups to S3; unset: no backups (not allowed in production). */
   readonly backups?: BackupsConfig;
   /** Migration Jobs of a release; undefined when the stack has no `migrations` section. */
@@ -287,10 +309,19 @@ function ruleProblems(config: ParsedConfig, secretValues: Readonly<Record<string
   const problems: string[] = [];
   const active = config.activeColor;
   const live = config.colors[active];
+  const multi = hasServices(config);
+  const imageKey = (color: Color, service: string) => (multi ? `colors.${color}.images.${service}` : `colors.${color}.image`);
+  const stage = (color: Color) =>
+    multi
+      ? `npm run release -- stage ${color} ${Object.keys(config.services ?? {}).map((name) => `${name}=<image>`).join(" ")}`
+      : `pulumi config set --path colors.${color}.image <image>`;
 
-  if (!live.image) {
+  problems.push(...servicesProblems(config));
+  if (releaseIdentity(config, active) === undefined) {
     problems.push(
-      `\`activeColor\` is \`${active}\` but \`colors.${active}.image\` is not set: stage an image first with \`pulumi config set --path colors.${active}.image <image>\``,
+      multi
+        ? `\`activeColor\` is \`${active}\` but \`colors.${active}.images\` is not set: stage a release of every service first with \`${stage(active)}\``
+        : `\`activeColor\` is \`${active}\` but \`colors.${active}.image\` is not set: stage an image first with \`${stage(active)}\``,
     );
   }
   if (live.retired) {
@@ -307,27 +338,38 @@ function ruleProblems(config: ParsedConfig, secretValues: Readonly<Record<string
   for (const color of COLORS) {
     const spec = config.colors[color];
     const running = effectiveReplicas(color, active, spec);
-    if (!spec.image && running > 0 && color !== active) {
+    const images = colorImages(config, color);
+    if (Object.keys(images).length === 0 && running > 0 && color !== active) {
       problems.push(
-        `\`colors.${color}.replicas\` is ${running} but \`colors.${color}.image\` is not set: set an image or scale it to 0 with \`pulumi config set --path colors.${color}.replicas 0\``,
+        `\`colors.${color}.replicas\` is ${running} but \`colors.${color}.${multi ? "images" : "image"}\` is not set: set ${multi ? "images" : "an image"} or scale it to 0 with \`pulumi config set --path colors.${color}.replicas 0\``,
       );
     }
-    if (!spec.image) continue;
-    const ref = parseImageRef(spec.image);
-    if (!ref) {
-      problems.push(
-        `\`colors.${color}.image\` is \`${spec.image}\`: not an image reference; use \`registry/repository:tag\` or \`registry/repository@sha256:<digest>\``,
-      );
-      continue;
-    }
-    const reason = config.production ? unpinnedReason(ref) : undefined;
-    if (reason) {
-      problems.push(
-        `\`colors.${color}.image\` is \`${spec.image}\`: production images must be pinned (${reason}); use a version tag or a digest, such as \`${ref.repository}:1.4.2\` or \`${ref.repository}@sha256:<digest>\``,
-      );
+    for (const [service, image] of Object.entries(images)) {
+      const key = imageKey(color, service);
+      const ref = parseImageRef(image);
+      if (!ref) {
+        problems.push(
+          `\`${key}\` is \`${image}\`: not an image reference; use \`registry/repository:tag\` or \`registry/repository@sha256:<digest>\``,
+        );
+        continue;
+      }
+      const reason = config.production ? unpinnedReason(ref) : undefined;
+      if (reason) {
+        problems.push(
+          `\`${key}\` is \`${image}\`: production images must be pinned (${reason}); use a version tag or a digest, such as \`${ref.repository}:1.4.2\` or \`${ref.repository}@sha256:<digest>\``,
+        );
+      }
     }
   }
 
+  for (const [name, service] of Object.entries(config.services ?? {})) {
+    if (service.resources) problems.push(...resourcesProblems(`services.${name}.resources`, service.resources));
+    for (const env of Object.keys(service.secretEnv ?? {})) {
+      if (env in (service.env ?? {})) {
+        problems.push(`\`services.${name}.env.${env}\` is also set in \`services.${name}.secretEnv.${env}\`: a variable comes from one place; remove it from \`env\``);
+      }
+    }
+  }
   problems.push(...resourcesProblems("resources", config.resources));
 
   for (const name of Object.keys(config.secretEnv)) {
@@ -355,7 +397,7 @@ function ruleProblems(config: ParsedConfig, secretValues: Readonly<Record<string
     }),
   );
   problems.push(...backupMetricProblems(config));
-  problems.push(...migrationsProblems(config.migrations, config.production, config.jobsImage));
+  problems.push(...migrationsProblems(config.migrations, config.production, config.jobsImage, config.services && Object.keys(config.services)));
   problems.push(...networkPolicyProblems(config.networkPolicy, config.production));
   // One line for a missing `jobsImage`, whichever section needs it first.
   problems.push(...backupsProblems({ ...config, jobsImageChecked: problems.some((p) => p.startsWith("`jobsImage` is not set") || p.includes("neither is `jobsImage`")) }));
@@ -414,3 +456,14 @@ export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 export function smokeWithDefaults(parsed: Pick<ParsedConfig, "smoke" | "healthPath">): SmokeConfig {
   return { ...parsed.smoke, checks: parsed.smoke.checks.length > 0 ? parsed.smoke.checks : [{ path: parsed.healthPath, status: 200 }] };
 }
+
+/** The app's services with every default filled in, each with its smoke checks (default: its `healthPath` answers 200). */
+export function servicesOf(parsed: ParsedConfig): ServiceConfig[] {
+  return appServices(parsed).map((service) => ({
+    ...service,
+    smokeChecks: service.smokeChecks.length > 0 ? service.smokeChecks : [{ path: service.healthPath, status: 200 }],
+  }));
+}
+
+export { colorImages, hasServices, releaseIdentity };
+export type { ServiceConfig };

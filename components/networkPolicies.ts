@@ -48,6 +48,15 @@ export interface NetworkPoliciesArgs {
   readonly appEgress?: readonly { readonly cidrs: readonly string[]; readonly ports: readonly number[] }[];
   /** Which Jobs the stack runs: each gets its own allow policy. */
   readonly jobs: { readonly smoke: boolean; readonly migrations: boolean; readonly backups: boolean };
+  /**
+   * Whether Pods of colors carry this `app` label (an app of several services labels each service's
+   * Pods with its qualified name, and its app-wide Jobs with the app's). @default true
+   */
+  readonly colorPods?: boolean;
+  /** Other services (their `app` label) whose Pods may call this one's on `port`. @default [] */
+  readonly callers?: readonly string[];
+  /** Services this one calls: their `app` label and container port. @default [] */
+  readonly callees?: readonly { readonly app: string; readonly port: number }[];
 }
 
 /** The namespace CoreDNS runs in, by the label Kubernetes sets on every namespace. */
@@ -115,21 +124,27 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         { parent: this, dependsOn },
       );
 
+    // Another service's colors, by its `app` label (its Pods carry `color` and no `role`).
+    const serviceColors = (other: string) => ({ podSelector: { ...colorsSelector, matchLabels: { app: other } } });
     const allow: Record<string, k8s.networking.v1.NetworkPolicy> = {};
-    allow.colors = policy("colors", `${app}-allow-colors`, {
-      podSelector: colorsSelector,
-      policyTypes: ["Ingress", "Egress"],
-      ingress: [
-        { ...(ingressPeers.length > 0 ? { from: ingressPeers } : {}), ports: tcp(args.port) },
-        // The preview Services send the smoke Jobs' requests to these same Pods.
-        { from: [{ podSelector: { matchLabels: { app, role: "smoke" } } }], ports: tcp(args.port) },
-      ],
-      egress: [
-        dnsEgress(),
-        database,
-        ...(args.appEgress ?? []).map((rule) => ({ ...ipBlocks(rule.cidrs), ports: tcp(...rule.ports) })),
-      ],
-    });
+    if (args.colorPods ?? true) {
+      allow.colors = policy("colors", `${app}-allow-colors`, {
+        podSelector: colorsSelector,
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [
+          { ...(ingressPeers.length > 0 ? { from: ingressPeers } : {}), ports: tcp(args.port) },
+          // The preview Services send the smoke Jobs' requests to these same Pods.
+          { from: [{ podSelector: { matchLabels: { app, role: "smoke" } } }], ports: tcp(args.port) },
+          ...((args.callers ?? []).length > 0 ? [{ from: (args.callers ?? []).map(serviceColors), ports: tcp(args.port) }] : []),
+        ],
+        egress: [
+          dnsEgress(),
+          database,
+          ...(args.appEgress ?? []).map((rule) => ({ ...ipBlocks(rule.cidrs), ports: tcp(...rule.ports) })),
+          ...(args.callees ?? []).map((callee) => ({ to: [serviceColors(callee.app)], ports: tcp(callee.port) })),
+        ],
+      });
+    }
     if (args.jobs.smoke) {
       allow.smoke = policy("smoke", `${app}-allow-smoke`, {
         podSelector: { matchLabels: { app, role: "smoke" } },

@@ -13,7 +13,7 @@ const wholeNumber = (min: number, max: number, example: number, unit: string) =>
   return z.number(expect(message)).int(expect(message)).min(min, expect(message)).max(max, expect(message));
 };
 
-const smokeCheckSchema = z.strictObject(
+export const smokeCheckSchema = z.strictObject(
   {
     /** Path requested on the color's preview Service. */
     path: z

@@ -9,6 +9,7 @@ import {
   ConfigError,
   otherColor,
   SECRET_CONFIG_KEYS,
+  servicesOf,
   SecretConfigKey,
   smokeWithDefaults,
   StackConfig,
@@ -25,6 +26,18 @@ import { loadMigrations } from "./migrations";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
+/** Config keys a `secretEnv` names, top-level or a service's, read before validation (they are secrets, not config). */
+function declaredSecretEnvKeys(all: Record<string, string>, prefix: string): string[] {
+  const keys: string[] = [];
+  const collect = (value: unknown) => {
+    if (value && typeof value === "object") for (const key of Object.values(value)) if (typeof key === "string") keys.push(key);
+  };
+  collect(decodeConfigValue(all[`${prefix}secretEnv`] ?? "{}"));
+  const services = decodeConfigValue(all[`${prefix}services`] ?? "{}");
+  if (services && typeof services === "object") for (const service of Object.values(services)) collect((service as { secretEnv?: unknown })?.secretEnv);
+  return keys;
+}
+
 /** Reads, validates and returns the stack config, or throws ConfigError listing every problem. */
 export function loadConfig(): StackConfig {
   const project = pulumi.getProject();
@@ -32,11 +45,8 @@ export function loadConfig(): StackConfig {
   const prefix = `${project}:`;
   const all = pulumi.runtime.allConfig();
 
-  const declaredSecretEnv = decodeConfigValue(all[`${prefix}secretEnv`] ?? "{}");
   const secretKeys = new Set<string>(SECRET_CONFIG_KEYS);
-  if (declaredSecretEnv && typeof declaredSecretEnv === "object") {
-    for (const key of Object.values(declaredSecretEnv)) if (typeof key === "string") secretKeys.add(key);
-  }
+  for (const key of declaredSecretEnvKeys(all, prefix)) secretKeys.add(key);
   // Secret alarm endpoints: their plaintext is validated (never shown) and reaches SNS as a secret.
   const endpointKeys = endpointSecretKeys(decodeConfigValue(all[`${prefix}alarms`] ?? "{}"));
   const secretValues: Record<string, string> = {};
@@ -69,20 +79,26 @@ export function loadConfig(): StackConfig {
   );
   // Not the problems about a key that reads as missing only because it was stored as a secret.
   if (!result.ok) problems.push(...result.problems.filter((p) => !secretStoredKeys.some((key) => p.startsWith(`\`${key}`) || p.includes(`\`${key}\` is not set`))));
-  const secretEnv: Record<string, pulumi.Output<string>> = {};
+  const secretConfig: Record<string, pulumi.Output<string>> = {};
   if (result.ok) {
     const config = new pulumi.Config();
-    for (const [name, key] of Object.entries(result.config.secretEnv)) {
+    const declared = [
+      ...Object.entries(result.config.secretEnv).map(([name, key]) => ({ at: `secretEnv.${name}`, key })),
+      ...Object.entries(result.config.services ?? {}).flatMap(([service, s]) =>
+        Object.entries(s.secretEnv ?? {}).map(([name, key]) => ({ at: `services.${service}.secretEnv.${name}`, key })),
+      ),
+    ];
+    for (const { at, key } of declared) {
       if (all[`${prefix}${key}`] === undefined) {
         problems.push(
-          `\`secretEnv.${name}\` names config key \`${key}\`, which is not set: set it with \`pulumi config set --secret ${key} <value> -s ${stack}\``,
+          `\`${at}\` names config key \`${key}\`, which is not set: set it with \`pulumi config set --secret ${key} <value> -s ${stack}\``,
         );
       } else if (!isConfigSecret(`${prefix}${key}`)) {
         problems.push(
-          `\`secretEnv.${name}\` names config key \`${key}\`, which is stored in plain text: re-set it with \`pulumi config set --secret ${key} <value> -s ${stack}\``,
+          `\`${at}\` names config key \`${key}\`, which is stored in plain text: re-set it with \`pulumi config set --secret ${key} <value> -s ${stack}\``,
         );
       } else {
-        secretEnv[name] = config.requireSecret(key);
+        secretConfig[key] ??= config.requireSecret(key);
       }
     }
   }
@@ -153,6 +169,8 @@ export function loadConfig(): StackConfig {
     activeColor: parsed.activeColor,
     idleColor: otherColor(parsed.activeColor),
     colors: parsed.colors,
+    services: servicesOf(parsed),
+    secretConfig,
     port: parsed.port,
     servicePort: parsed.servicePort,
     healthPath: parsed.healthPath,
@@ -160,7 +178,6 @@ export function loadConfig(): StackConfig {
     rolloutTimeoutSeconds: parsed.rolloutTimeoutSeconds,
     resources: parsed.resources,
     env: parsed.env,
-    secretEnv,
     secrets,
     migrations: migrations.config,
     jobsImage: parsed.jobsImage,

@@ -37,6 +37,8 @@ export const migrationsSchema = z.strictObject(
     image: z.string(expect("must be the jobs image reference, such as `ghcr.io/acme/bluegreen-jobs:1.0.0`")).min(1).optional(),
     command: commandSchema.optional(),
     contractCommand: commandSchema.optional(),
+    /** command mode, an app with `services`: the service whose image runs `command`. @default the first service */
+    service: z.string(expect("must name a service of the app, such as `bff`")).min(1, expect("must name a service of the app, such as `bff`")).optional(),
     directory: z.string(expect("must be a directory path relative to the project, such as `migrations`")).optional(),
     lockTimeoutSeconds: wholeNumber(1, 300).default(300),
     ddlLockTimeoutSeconds: wholeNumber(0, 10).default(10),
@@ -62,6 +64,8 @@ export interface MigrationsConfig {
   readonly command?: readonly string[];
   /** command mode: the contract-phase command, if any. */
   readonly contractCommand?: readonly string[];
+  /** command mode, an app with `services`: the service whose image runs the commands. */
+  readonly service?: string;
   /** sql mode: the migration files, in version order. */
   readonly files: readonly MigrationFile[];
   readonly lockTimeoutSeconds: number;
@@ -98,9 +102,14 @@ function readDirectory(directory: string, root: string): { files?: MigrationFile
  * Cross-field rules of the section; pure (no files read). `jobsImage` is the stack's jobs image, the
  * sql-mode runner unless `migrations.image` overrides it (its own checks live with `jobsImage`).
  */
-export function migrationsProblems(section: ParsedMigrations | undefined, production: boolean, jobsImage?: string): string[] {
+export function migrationsProblems(section: ParsedMigrations | undefined, production: boolean, jobsImage?: string, services?: readonly string[]): string[] {
   if (!section) return [];
   const problems: string[] = [];
+  if (section.service !== undefined) {
+    if (section.mode !== "command") problems.push(`\`migrations.service\` is \`${section.service}\` but \`migrations.mode\` is \`sql\`: only command mode runs a service's image; remove it with \`pulumi config rm --path migrations.service\``);
+    else if (!services) problems.push(`\`migrations.service\` is \`${section.service}\` but the stack declares no \`services\`: a one-service app migrates with its own image; remove it with \`pulumi config rm --path migrations.service\``);
+    else if (!services.includes(section.service)) problems.push(`\`migrations.service\` is \`${section.service}\`, which is not a service of the app; use one of ${services.map((n) => `\`${n}\``).join(", ")}`);
+  }
   if (section.mode === "sql") {
     if (!section.image && !jobsImage) {
       problems.push(
@@ -153,6 +162,7 @@ export function loadMigrations(
       image: section.mode === "sql" ? (section.image ?? jobsImage) : undefined,
       command: section.command,
       contractCommand: section.contractCommand,
+      service: section.service,
       files,
       lockTimeoutSeconds: section.lockTimeoutSeconds,
       ddlLockTimeoutSeconds: section.ddlLockTimeoutSeconds,
@@ -161,4 +171,9 @@ export function loadMigrations(
       lintDirectory: section.mode === "sql" && section.lintAtPreview ? path.resolve(root, section.directory!) : undefined,
     },
   };
+}
+
+/** The service whose image runs command-mode migrations: `migrations.service`, else the first service. */
+export function migrationService(migrations: Pick<MigrationsConfig, "service">, services: readonly { readonly displayName: string }[]): string {
+  return migrations.service ?? services[0].displayName;
 }

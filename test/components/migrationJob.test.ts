@@ -99,7 +99,8 @@ describe("colorMigrationHash", () => {
 });
 
 describe("planMigrations", () => {
-  const colors = { blue: { image: "web:1.4.2", replicas: 2 }, green: { image: "web:1.5.0", replicas: 2 } };
+  // A one-service app: the release is the image, and command mode migrates with it.
+  const colors = { blue: { release: "web:1.4.2", image: "web:1.4.2", replicas: 2 }, green: { release: "web:1.5.0", image: "web:1.5.0", replicas: 2 } };
   const files = [
     { name: "001_a.sql", content: "x", phase: "expand" as const },
     { name: "002_drop.sql", content: "y", phase: "contract" as const },
@@ -138,7 +139,7 @@ describe("planMigrations", () => {
   });
 
   it("sql mode: a contract Job once the idle color runs 0 replicas and contract files exist", () => {
-    const retired = { ...colors, green: { image: "web:1.4.2", replicas: 2, previewReplicas: 0 } };
+    const retired = { ...colors, green: { release: "web:1.4.2", image: "web:1.4.2", replicas: 2, previewReplicas: 0 } };
     const plan = planMigrations({ mode: "sql", image: "jobs:1", files, lockTimeoutSeconds: 60, ddlLockTimeoutSeconds: 5, colors: retired, activeColor: "blue" });
     expect(plan.contract?.spec.command).toContain("contract");
     expect(plan.contract?.spec.phase).toBe("contract");
@@ -163,7 +164,7 @@ describe("planMigrations", () => {
   });
 
   it("command mode: the contract command runs on the live image once the idle color is retired", () => {
-    const retired = { blue: { image: "web:1.4.2", replicas: 0 }, green: { image: "web:1.5.0", replicas: 2 } };
+    const retired = { blue: { release: "web:1.4.2", image: "web:1.4.2", replicas: 0 }, green: { release: "web:1.5.0", image: "web:1.5.0", replicas: 2 } };
     const plan = planMigrations({ mode: "command", command: ["migrate"], contractCommand: ["contract"], files: [], lockTimeoutSeconds: 60, ddlLockTimeoutSeconds: 5, colors: retired, activeColor: "green" });
     expect(plan.contract?.spec).toEqual({ image: "web:1.5.0", command: ["contract"], files: [], phase: "contract" });
   });

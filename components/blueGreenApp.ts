@@ -1,0 +1,274 @@
+/**
+ * One app, blue/green: a set of services that share one database, one migration set and one
+ * release cadence. A color is a release of every service; `activeColor` switches every service's
+ * live Service in one `pulumi up`.
+ *
+ * It owns the database Secret, the migration files and Jobs and the pre-migration backups (once per
+ * release, shared by all services), per service the two colors (Deployments, preview Services,
+ * PDBs), the smoke Jobs and the live Service, the NetworkPolicies, the scheduled backups and the
+ * alarms. What waits on what comes from the pure planner (domain/releasePlan.ts); names from
+ * domain/names.ts.
+ *
+ * Stacks deployed before this component existed declared the same children at the top level: every
+ * child carries `aliases: [{ parent: rootStackResource }]`, so they upgrade in place (the
+ * children's own children inherit the alias).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Color, COLORS, ServiceConfig, StackConfig } from "../config";
+import { MigrationsConfig, migrationService } from "../config/migrations";
+import { APP_TYPE, resourceNames } from "../domain/names";
+import { PlannedMigrationJob } from "../domain/migrationPlan";
+import { PlannedColorInput, ReleasePlan, planRelease } from "../domain/releasePlan";
+import { colorImages, releaseIdentity } from "../config/services";
+import { Alarms } from "./alarms";
+import { Backups } from "./backups";
+import { BlueGreenDeployment } from "./blueGreenDeployment";
+import { DatabaseSecret } from "./databaseSecret";
+import { LiveService } from "./liveService";
+import { MigrationFiles, MigrationJob } from "./migrationJob";
+import { NetworkPolicies } from "./networkPolicies";
+import { SmokeGate } from "./smokeGate";
+
+/** Everything the app is built from: the validated stack config (config.ts documents each field). */
+export type BlueGreenAppArgs = Omit<StackConfig, "project">;
+
+/** What one service of the app consists of. */
+export interface AppService {
+  readonly config: ServiceConfig;
+  readonly colors: BlueGreenDeployment;
+  readonly smoke?: SmokeGate;
+  readonly live: LiveService;
+  readonly network?: NetworkPolicies;
+}
+
+export class BlueGreenApp extends pulumi.ComponentResource {
+  /** The plan this `pulumi up` follows. */
+  public readonly plan: ReleasePlan;
+  /** Per service (qualified name): its colors, smoke gate, live Service and policies. */
+  public readonly services: Readonly<Record<string, AppService>>;
+  /** The expand migration Jobs, and the contract Job when the idle color is retired. */
+  public readonly migrationJobs: { readonly expand: readonly MigrationJob[]; readonly contract?: MigrationJob };
+  public readonly backups?: Backups;
+  public readonly alarms?: Alarms;
+  /** The app-wide NetworkPolicies (migration and backup Jobs; for the shorthand, also its Pods). */
+  public readonly appPolicies?: NetworkPolicies;
+
+  constructor(name: string, args: BlueGreenAppArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(APP_TYPE, name, {}, opts);
+    // Each child was a top-level resource before this component: the alias keeps its URN's history.
+    const child = (more: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions => ({ parent: this, aliases: [{ parent: pulumi.rootStackResource }], ...more });
+    const { app, namespace } = args;
+
+    this.plan = planRelease({
+      activeColor: args.activeColor,
+      colors: Object.fromEntries(
+        COLORS.map((color) => [
+          color,
+          {
+            release: releaseIdentity({ app, colors: args.colors, services: servicesMap(args) }, color),
+            migrationImage: migrationImage(args, color),
+            replicas: args.colors[color].replicas,
+            previewReplicas: args.colors[color].previewReplicas,
+          },
+        ]),
+      ) as unknown as Record<Color, PlannedColorInput>,
+      services: args.services.map((s) => ({ qualifiedName: s.qualifiedName, colors: s.colors })),
+      migrations: args.migrations && migrationInput(args.migrations),
+      backups: args.backups !== undefined,
+      smoke: args.smoke.enabled,
+    });
+    const plan = this.plan;
+
+    // Release Jobs: shared by every service of a color.
+    const migrations = args.migrations;
+    const databaseSecret =
+      migrations || args.backups ? new DatabaseSecret(`${app}-database`, { app, namespace, databaseUrl: args.secrets.databaseUrl! }, child()) : undefined;
+    const migrationFiles =
+      migrations?.mode === "sql"
+        ? new MigrationFiles(`${app}-migration-files`, { app, namespace, files: migrations.files.map((f) => ({ name: f.name, content: f.sql })) }, child())
+        : undefined;
+    this.backups = args.backups
+      ? new Backups(
+          `${app}-backups`,
+          {
+            app,
+            stack: args.stack,
+            namespace,
+            jobsImage: args.jobsImage!,
+            config: args.backups,
+            protect: args.production,
+            databaseUrlEnv: databaseSecret!.databaseUrlEnv(),
+            restoreCheckDatabaseUrl: args.secrets.restoreCheckDatabaseUrl!,
+            preMigrationFor: plan.preMigrationFor,
+          },
+          child(),
+        )
+      : undefined;
+    const backupBefore = (hash: string): pulumi.Resource[] => (this.backups ? [this.backups.preMigrationJobs[hash]] : []);
+    const migrationJob = (planned: PlannedMigrationJob, dependsOn: pulumi.Input<pulumi.Resource>[]) =>
+      new MigrationJob(
+        `${app}-migrate-${planned.hash}`,
+        {
+          app,
+          namespace,
+          spec: planned.spec,
+          hash: planned.hash,
+          databaseUrlEnv: databaseSecret!.databaseUrlEnv(),
+          files: planned.spec.files.length > 0 ? migrationFiles : undefined,
+          backoffLimit: migrations!.backoffLimit,
+          activeDeadlineSeconds: migrations!.activeDeadlineSeconds,
+          resources: args.resources,
+        },
+        child({ dependsOn }),
+      );
+    const expandJobs = new Map(plan.migrations.expand.map((planned) => [planned.hash, migrationJob(planned, backupBefore(planned.hash))]));
+    const colorWaitsOn = (color: Color): pulumi.Resource[] => {
+      const gate = plan.colorGates[color];
+      if (!gate || gate.kind === "none") return [];
+      return gate.kind === "expand" ? gate.hashes.map((hash) => expandJobs.get(hash)!) : gate.hashes.flatMap(backupBefore);
+    };
+
+    // Per service: both colors, then their smoke Jobs.
+    const services: Record<string, Omit<AppService, "live" | "network">> = {};
+    for (const service of args.services) {
+      const colors = new BlueGreenDeployment(
+        resourceNames.colors(service.qualifiedName),
+        {
+          app: service.qualifiedName,
+          namespace,
+          activeColor: args.activeColor,
+          colors: service.colors,
+          port: service.port,
+          servicePort: service.servicePort,
+          healthPath: service.healthPath,
+          readinessPath: service.readinessPath,
+          rolloutTimeoutSeconds: args.rolloutTimeoutSeconds,
+          resources: service.resources,
+          env: service.env,
+          secretEnv: Object.fromEntries(Object.entries(service.secretEnv).map(([env, key]) => [env, args.secretConfig[key]])),
+          dependsOn: Object.fromEntries(plan.releasedColors.map((color) => [color, colorWaitsOn(color)])),
+        },
+        child(),
+      );
+      const smoke = args.smoke.enabled
+        ? new SmokeGate(
+            resourceNames.smoke(service.qualifiedName),
+            {
+              app: service.qualifiedName,
+              namespace,
+              colors: plan.smoked[service.qualifiedName],
+              jobsImage: args.jobsImage!,
+              servicePort: service.servicePort,
+              checks: service.smokeChecks,
+              timeoutSeconds: args.smoke.timeoutSeconds,
+              retries: args.smoke.retries,
+              backoffSeconds: args.smoke.backoffSeconds,
+              startupAllowanceSeconds: args.smoke.startupAllowanceSeconds,
+              dependsOn: Object.fromEntries(Object.entries(colors.deployments).map(([color, d]) => [color, [d]])),
+            },
+            child(),
+          )
+        : undefined;
+      services[service.qualifiedName] = { config: service, colors, smoke };
+    }
+
+    // The switch: every live Service waits on every service's active color and its smoke Job, so one
+    // service's failed release holds all of them, and a plain `pulumi up` never splits the app.
+    const activeGates = Object.values(services).flatMap((s) => [s.colors.deployments[args.activeColor]!, ...(s.smoke?.jobs[args.activeColor] ? [s.smoke.jobs[args.activeColor]!] : [])]);
+    const withLive: Record<string, AppService> = {};
+    for (const [qualified, s] of Object.entries(services)) {
+      const live = new LiveService(
+        resourceNames.live(qualified),
+        { app: qualified, namespace, activeColor: args.activeColor, servicePort: s.config.servicePort, gates: activeGates },
+        child(),
+      );
+      withLive[qualified] = { ...s, live, network: undefined };
+    }
+
+    // Contract only after every Deployment rolled out, every live color passed its smoke test and
+    // traffic is on it: the old code is gone.
+    const contract = plan.migrations.contract
+      ? migrationJob(plan.migrations.contract, [
+          ...expandJobs.values(),
+          ...Object.values(withLive).flatMap((s) => Object.values(s.colors.deployments)),
+          ...activeGates.filter((gate) => gate instanceof k8s.batch.v1.Job),
+          ...Object.values(withLive).map((s) => s.live.service),
+        ])
+      : undefined;
+    this.migrationJobs = { expand: [...expandJobs.values()], contract };
+
+    this.alarms = args.alarms
+      ? new Alarms(`${app}-alarms`, { app, stack: args.stack, config: args.alarms, subscriptions: args.alarmSubscriptions, region: args.awsRegion }, child())
+      : undefined;
+
+    const policies = networkPolicies(args, withLive, { smoke: args.smoke.enabled, migrations: migrations !== undefined, backups: this.backups !== undefined }, child);
+    this.appPolicies = policies.app;
+    for (const [qualified, network] of Object.entries(policies.perService)) withLive[qualified] = { ...withLive[qualified], network };
+    this.services = withLive;
+
+    this.registerOutputs({
+      liveServiceNames: Object.values(withLive).map((s) => s.live.service.metadata.name),
+      activeColor: args.activeColor,
+    });
+  }
+}
+
+function servicesMap(args: BlueGreenAppArgs): Record<string, object> | undefined {
+  return args.services[0]?.service === undefined ? undefined : Object.fromEntries(args.services.map((s) => [s.service!, {}]));
+}
+
+/** command-mode migrations run the migrating service's image of the color; sql mode needs none. */
+function migrationImage(args: BlueGreenAppArgs, color: Color): string | undefined {
+  if (args.migrations?.mode !== "command") return undefined;
+  const images = colorImages({ app: args.app, colors: args.colors, services: servicesMap(args) }, color);
+  return images[migrationService(args.migrations, args.services)];
+}
+
+function migrationInput(m: MigrationsConfig) {
+  return {
+    mode: m.mode,
+    image: m.image,
+    command: m.command,
+    contractCommand: m.contractCommand,
+    files: m.files.map((f) => ({ name: f.name, content: f.sql, phase: f.phase })),
+    lockTimeoutSeconds: m.lockTimeoutSeconds,
+    ddlLockTimeoutSeconds: m.ddlLockTimeoutSeconds,
+  };
+}
+
+/**
+ * The NetworkPolicies: the shorthand keeps its one set (`<app>-network`, its Pods and Jobs); an app
+ * of several services gets one set per service (its Pods, its smoke Jobs, its callers) and an
+ * app-wide set for the migration and backup Jobs.
+ */
+function networkPolicies(
+  args: BlueGreenAppArgs,
+  services: Readonly<Record<string, AppService>>,
+  jobs: { smoke: boolean; migrations: boolean; backups: boolean },
+  child: () => pulumi.ComponentResourceOptions,
+): { app?: NetworkPolicies; perService: Record<string, NetworkPolicies> } {
+  const np = args.networkPolicy;
+  if (!np.enabled) return { perService: {} };
+  const common = { namespace: args.namespace, ingress: np.ingress, database: np.database, aws: np.aws, appEgress: np.appEgress };
+  const list = Object.values(services);
+  if (list.length === 1 && list[0].config.service === undefined) {
+    const only = list[0].config;
+    return { app: new NetworkPolicies(resourceNames.network(args.app), { ...common, app: args.app, port: only.port, jobs }, child()), perService: {} };
+  }
+  const perService: Record<string, NetworkPolicies> = {};
+  for (const s of list) {
+    const callees = list.filter((other) => other.config.callers.includes(s.config.qualifiedName)).map((other) => ({ app: other.config.qualifiedName, port: other.config.port }));
+    perService[s.config.qualifiedName] = new NetworkPolicies(
+      resourceNames.network(s.config.qualifiedName),
+      { ...common, app: s.config.qualifiedName, port: s.config.port, jobs: { smoke: jobs.smoke, migrations: false, backups: false }, callers: s.config.callers, callees },
+      child(),
+    );
+  }
+  const app =
+    jobs.migrations || jobs.backups
+      ? new NetworkPolicies(resourceNames.network(args.app), { ...common, app: args.app, port: list[0].config.port, jobs: { smoke: false, migrations: jobs.migrations, backups: jobs.backups }, colorPods: false }, child())
+      : undefined;
+  return { app, perService };
+}
+

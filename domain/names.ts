@@ -1,0 +1,55 @@
+/**
+ * The one place that knows the colors, the Kubernetes object names of an app's services, the
+ * retired marker and the Pulumi URNs of the live Services. Components, the release CLI and the
+ * policy pack all take them from here. No Pulumi SDK: the release CLI loads this in milliseconds.
+ *
+ * A service's objects are named from its *qualified name*: the app name for the one-service
+ * shorthand (`web-blue`, `web`, exactly as stacks of the one-service model were named), or
+ * `<app>-<service>` for an app that declares `services` (`shop-bff-blue`, `shop-bff`).
+ */
+
+export const COLORS = ["blue", "green"] as const;
+export type Color = (typeof COLORS)[number];
+
+export function otherColor(color: Color): Color {
+  return color === "blue" ? "green" : "blue";
+}
+
+/** Annotation set on a retired color's Deployments; the policy pack refuses traffic onto them. */
+export const RETIRED_ANNOTATION = "bluegreen.dev/retired";
+
+/** Type token of the component that owns one app. */
+export const APP_TYPE = "bluegreen:k8s:BlueGreenApp";
+/** Type token of a service's live Service component. */
+export const LIVE_SERVICE_TYPE = "bluegreen:k8s:LiveService";
+
+/** The prefix of every object of one service (see the file comment). */
+export function qualifiedName(app: string, service: string | undefined): string {
+  return service === undefined ? app : `${app}-${service}`;
+}
+
+/** Names of one service's Kubernetes objects, from its qualified name. */
+export const objectNames = {
+  /** The live Service users hit. */
+  liveService: (qualified: string) => qualified,
+  /** A color's Deployment and PodDisruptionBudget. */
+  deployment: (qualified: string, color: Color) => `${qualified}-${color}`,
+  /** A color's preview Service (the smoke Job calls it). */
+  previewService: (qualified: string, color: Color) => `${qualified}-${color}-preview`,
+};
+
+/** Pulumi resource names of one service's components (children are named from these). */
+export const resourceNames = {
+  colors: (qualified: string) => qualified,
+  live: (qualified: string) => `${qualified}-live`,
+  smoke: (qualified: string) => `${qualified}-smoke`,
+  network: (qualified: string) => `${qualified}-network`,
+};
+
+/**
+ * The URN of a service's live Service: BlueGreenApp `<app>` → LiveService `<qualified>-live` →
+ * Service `<qualified>-live`. `pulumi up --target` of these is the rollback's fast path.
+ */
+export function liveServiceUrn(stack: string, project: string, qualified: string): string {
+  return `urn:pulumi:${stack}::${project}::${APP_TYPE}$${LIVE_SERVICE_TYPE}$kubernetes:core/v1:Service::${resourceNames.live(qualified)}`;
+}
