@@ -5,7 +5,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { COLORS, Color, ColorConfig, effectiveReplicas } from "../config";
+import { Color, ColorConfig, effectiveReplicas } from "../config";
+import { COLORS, objectNames, RETIRED_ANNOTATION } from "../domain/names";
 import { contentHashedName } from "./contentHashedName";
 import { ContainerResources, containerResources, tmpVolume } from "./containerResources";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./restrictedSecurity";
@@ -105,7 +106,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
       const spec = args.colors[color];
       if (!spec.image) continue;
       const labels = { app: args.app, color };
-      const objectName = `${args.app}-${color}`;
+      const objectName = objectNames.deployment(args.app, color);
 
       deployments[color] = new k8s.apps.v1.Deployment(
         `${name}-${color}`,
@@ -115,7 +116,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
             namespace: args.namespace,
             labels,
             // Read by the policy pack: traffic must never switch to a retired color.
-            ...(spec.retired ? { annotations: { "bluegreen.dev/retired": "true" } } : {}),
+            ...(spec.retired ? { annotations: { [RETIRED_ANNOTATION]: "true" } } : {}),
           },
           spec: {
             replicas: effectiveReplicas(color, args.activeColor, spec),
@@ -182,7 +183,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
         `${name}-${color}-preview`,
         {
           metadata: {
-            name: `${objectName}-preview`,
+            name: objectNames.previewService(args.app, color),
             namespace: args.namespace,
             labels: { ...labels, role: "preview" },
             // An idle color may be scaled to 0, and a Service with no Pods fails pulumi-kubernetes'

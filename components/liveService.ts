@@ -11,7 +11,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Color } from "../config";
+import { Color, LIVE_SERVICE_TYPE, objectNames } from "../domain/names";
 
 export interface LiveServiceArgs {
   /** App name: the `app` label the selector matches and the Service's name. */
@@ -36,14 +36,14 @@ export class LiveService extends pulumi.ComponentResource {
     if (args.gates.length === 0) {
       throw new Error(`LiveService ${name}: \`gates\` is empty; pass at least the active color's Deployment`);
     }
-    super("bluegreen:k8s:LiveService", name, {}, opts);
+    super(LIVE_SERVICE_TYPE, name, {}, opts);
 
     this.activeColor = args.activeColor;
     this.service = new k8s.core.v1.Service(
       name,
       {
         metadata: {
-          name: args.app,
+          name: objectNames.liveService(args.app),
           namespace: args.namespace,
           labels: { app: args.app, role: "live" },
           annotations: { "pulumi.com/skipAwait": "true" },

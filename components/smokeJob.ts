@@ -4,7 +4,7 @@
  * loading the Pulumi SDK (its rollback path starts in milliseconds).
  */
 import { createHash } from "node:crypto";
-import { Color } from "../config";
+import { Color, objectNames } from "../domain/names";
 
 export interface SmokeCheck {
   readonly path: string;
@@ -14,7 +14,7 @@ export interface SmokeCheck {
 
 /** Preview Service URL of a color, from inside the cluster (`<svc>.<ns>.svc` works whatever the cluster domain). */
 export function previewUrl(app: string, color: Color, namespace: string, servicePort: number): string {
-  return `http://${app}-${color}-preview.${namespace}.svc:${servicePort}`;
+  return `http://${objectNames.previewService(app, color)}.${namespace}.svc:${servicePort}`;
 }
 
 export interface SmokeJobInput {

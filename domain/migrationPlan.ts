@@ -3,7 +3,7 @@
  * planner, the components and the release CLI share one definition.
  */
 import { createHash } from "node:crypto";
-import { COLORS, Color } from "./names";
+import { COLORS, Color, otherColor } from "./names";
 
 /** A color as the migration plan sees it: its release (all its images) and its replicas. */
 export interface MigrationColor {
@@ -125,7 +125,7 @@ export function planMigrations(input: MigrationPlanInput): MigrationPlan {
     return { spec, hash: colorMigrationHash(color, release, spec), colors: [color] };
   });
 
-  const idle: Color = input.activeColor === "blue" ? "green" : "blue";
+  const idle = otherColor(input.activeColor);
   const retired = effectiveReplicas(idle, input.activeColor, input.colors[idle]) === 0;
   let contract: PlannedMigrationJob | undefined;
   if (retired && input.mode === "sql" && input.files.some((f) => f.phase === "contract")) {

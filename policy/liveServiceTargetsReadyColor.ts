@@ -6,8 +6,9 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { DEPLOYMENT, displayName, SERVICE, stackOf } from "./workloads";
 
-/** Set on a retired color's Deployment (components/blueGreenDeployment.ts). */
-export const RETIRED_ANNOTATION = "bluegreen.dev/retired";
+import { RETIRED_ANNOTATION } from "../domain/names";
+
+export { RETIRED_ANNOTATION };
 
 function showSelector(selector: Record<string, string>): string {
   return `{${Object.entries(selector).map(([k, v]) => `${k}: ${v}`).join(", ")}}`;
