@@ -13,7 +13,8 @@ import { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { stringify } from "yaml";
 import { watchSelectedColor } from "../release/cluster";
 
-export const ROOT = path.resolve(__dirname, "..");
+/** The project directory, whether this runs from its source (e2e/) or compiled (dist/e2e/, for a benchmark). */
+export const ROOT = [path.resolve(__dirname, ".."), path.resolve(__dirname, "../..")].find((dir) => fs.existsSync(path.join(dir, "Pulumi.yaml")))!;
 export const PROJECT = "bluegreen";
 
 /** Fails at once, with what to do, when the tools are not there. */
@@ -54,6 +55,8 @@ export function kubectlJson(...args: string[]): any {
 
 export interface StackOptions {
   readonly namespace: string;
+  /** The project directory whose program the stack runs. @default the project root */
+  readonly workDir?: string;
   /** The stack's config, on top of STACK_DEFAULTS (keys without the project prefix, or with another namespace's). */
   readonly config: Record<string, unknown>;
   readonly secrets: Record<string, string>;
@@ -66,24 +69,38 @@ export class E2eStack {
   private constructor(
     readonly name: string,
     readonly namespace: string,
-    readonly stack: Stack,
+    public stack: Stack,
+    private workDir: string = ROOT,
   ) {}
 
   get file(): string {
-    return path.join(ROOT, `Pulumi.${this.name}.yaml`);
+    return path.join(this.workDir, `Pulumi.${this.name}.yaml`);
+  }
+
+  /**
+   * Runs the stack from another project directory from now on (another version of the program):
+   * the stack file moves with it; the state stays in the same backend.
+   */
+  async moveTo(workDir: string): Promise<void> {
+    const text = this.read();
+    fs.rmSync(this.file, { force: true });
+    this.workDir = workDir;
+    this.write(text);
+    this.stack = await LocalWorkspace.selectStack({ stackName: this.name, workDir });
   }
 
   /** Writes the stack file, creates the stack in the temp backend and its namespace in the cluster. */
   static async create(name: string, options: StackOptions): Promise<E2eStack> {
     requireTools();
-    const file = path.join(ROOT, `Pulumi.${name}.yaml`);
+    const workDir = options.workDir ?? ROOT;
+    const file = path.join(workDir, `Pulumi.${name}.yaml`);
     const merged = { ...STACK_DEFAULTS, namespace: options.namespace, ...options.config };
     const config = Object.fromEntries(Object.entries(merged).map(([k, v]) => [k.includes(":") ? k : `${PROJECT}:${k}`, v]));
     fs.writeFileSync(file, stringify({ config }));
     kubectl("create", "namespace", options.namespace);
-    const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: ROOT });
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir });
     for (const [key, value] of Object.entries(options.secrets)) await stack.setConfig(`${PROJECT}:${key}`, { value, secret: true });
-    return new E2eStack(name, options.namespace, stack);
+    return new E2eStack(name, options.namespace, stack, workDir);
   }
 
   /** `pulumi up`; what changed (op and `type::name`, the stack itself left out) and how long it took. */
@@ -151,19 +168,24 @@ export interface CliRun {
   readonly stdout: string;
   readonly stderr: string;
   readonly seconds: number;
-  /** Seconds from the spawn to the first time the live Service selected the color asked for. */
+  /** Seconds from the spawn to the first time the live Service (the last of them) selected the color asked for. */
   readonly conditionAfter?: number;
+  /** Per live Service, seconds from the spawn to its flip. */
+  readonly flips?: Record<string, number | undefined>;
 }
 
 /**
  * Runs the built release CLI (`node dist/release/cli.js`) in the project directory; with `flip`,
  * also times when the live Service of that namespace first selects that color.
  */
-export async function releaseCli(args: readonly string[], flip?: { namespace: string; color: string }): Promise<CliRun> {
+export async function releaseCli(args: readonly string[], flip?: { namespace: string; color: string; services?: readonly string[] }): Promise<CliRun> {
   const started = Date.now();
   if (!flip) return { ...(await spawnCli(args)), seconds: (Date.now() - started) / 1000 };
-  const { result, after } = await timeFlip(flip.namespace, flip.color, () => spawnCli(args));
-  return { ...result, seconds: (Date.now() - started) / 1000, conditionAfter: after };
+  const services = flip.services ?? ["web"];
+  const { result, after } = await timeFlips(flip.namespace, services, flip.color, () => spawnCli(args));
+  const times = services.map((s) => after[s]);
+  const last = times.some((t) => t === undefined) ? undefined : Math.max(...(times as number[]));
+  return { ...result, seconds: (Date.now() - started) / 1000, conditionAfter: last, flips: after };
 }
 
 function spawnCli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -189,16 +211,30 @@ function spawnCli(args: readonly string[]): Promise<{ code: number; stdout: stri
  * take CPU from the `pulumi up` being timed.
  */
 export async function timeFlip<T>(namespace: string, color: string, action: () => Promise<T>): Promise<{ result: T; after?: number }> {
+  const { result, after } = await timeFlips(namespace, ["web"], color, action);
+  return { result, after: after.web };
+}
+
+/**
+ * `timeFlip` for several live Services at once, each followed by its own watch stream started
+ * before the action: seconds from the start to each Service's first selecting `color`.
+ */
+export async function timeFlips<T>(
+  namespace: string,
+  services: readonly string[],
+  color: string,
+  action: () => Promise<T>,
+): Promise<{ result: T; after: Record<string, number | undefined> }> {
   const started = Date.now();
-  const flip = watchSelectedColor(namespace, "web", color);
+  const flips = services.map((service) => watchSelectedColor(namespace, service, color));
   try {
     const result = await action();
-    await Promise.race([flip.seen, new Promise((r) => setTimeout(r, 2_000))]);
-    flip.stop();
-    const seenAt = await flip.seen;
-    return { result, after: seenAt === undefined ? undefined : (seenAt - started) / 1000 };
+    await Promise.race([Promise.all(flips.map((f) => f.seen)), new Promise((r) => setTimeout(r, 2_000))]);
+    flips.forEach((f) => f.stop());
+    const seen = await Promise.all(flips.map((f) => f.seen));
+    return { result, after: Object.fromEntries(services.map((s, i) => [s, seen[i] === undefined ? undefined : (seen[i]! - started) / 1000])) };
   } finally {
-    flip.stop();
+    flips.forEach((f) => f.stop());
   }
 }
 
