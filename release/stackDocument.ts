@@ -9,7 +9,9 @@ import { Document, isMap, isScalar, parseDocument, Scalar, stringify, YAMLMap } 
 
 /** A config key path below the project prefix, such as `["colors", "green", "image"]`. */
 export type KeyPath = readonly string[];
-export type ConfigValue = string | number | boolean;
+export type ScalarValue = string | number | boolean;
+/** A scalar, or a map of scalars (only where the key is missing: it is added as a block map). */
+export type ConfigValue = ScalarValue | Readonly<Record<string, ScalarValue>>;
 
 export class StackDocumentError extends Error {}
 
@@ -34,13 +36,15 @@ export class StackDocument {
     return isScalar(node) ? node.value : (node as { toJSON?: () => unknown } | undefined)?.toJSON?.();
   }
 
-  /** The file with `path` set to `value`; every other byte is unchanged. */
+  /** The file with `path` set to `value` (a map only where `path` is missing); every other byte is unchanged. */
   set(path: KeyPath, value: ConfigValue): StackDocument {
     const docPath = this.docPath(path);
     const node = this.doc.getIn(docPath, true);
     let text: string;
     if (node === undefined) {
       text = this.insert(path, value);
+    } else if (typeof value === "object") {
+      throw new StackDocumentError(`\`${keyName(path)}\` in ${this.fileName} is already set, to something other than a map of values; edit it by hand`);
     } else if (isScalar(node) && node.range) {
       const [start, end] = node.range;
       text = this.text.slice(0, start) + formatScalar(value, node.type) + this.text.slice(end);
@@ -61,7 +65,10 @@ export class StackDocument {
     return ["config", `${this.project}:${first}`, ...rest];
   }
 
-  /** Adds a missing last key as a new line at the top of its (block) map, indented like its siblings. */
+  /**
+   * Adds a missing last key as a new line at the top of its (block) map, indented like its
+   * siblings; a map value as a block map below it, indented two more spaces.
+   */
   private insert(path: KeyPath, value: ConfigValue): string {
     const docPath = this.docPath(path);
     const parent = this.doc.getIn(docPath.slice(0, -1), true);
@@ -77,8 +84,11 @@ export class StackDocument {
     const lineStart = this.text.lastIndexOf("\n", start - 1) + 1;
     const indent = this.text.slice(lineStart, start);
     if (!/^ *$/.test(indent)) throw new StackDocumentError(`cannot find where to add \`${keyName(path)}\` in ${this.fileName}`);
-    const line = `${indent}${key}: ${formatScalar(value, undefined)}\n`;
-    return this.text.slice(0, lineStart) + line + this.text.slice(lineStart);
+    const lines =
+      typeof value === "object"
+        ? `${indent}${key}:\n${Object.entries(value).map(([k, v]) => `${indent}  ${formatScalar(k, undefined)}: ${formatScalar(v, undefined)}\n`).join("")}`
+        : `${indent}${key}: ${formatScalar(value, undefined)}\n`;
+    return this.text.slice(0, lineStart) + lines + this.text.slice(lineStart);
   }
 }
 
@@ -88,7 +98,7 @@ export function keyName(path: KeyPath): string {
 }
 
 /** A scalar's source text, in the original's quoting style when it had one. */
-function formatScalar(value: ConfigValue, type: Scalar.Type | undefined): string {
+function formatScalar(value: ScalarValue, type: Scalar.Type | undefined): string {
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   const style = type === "QUOTE_DOUBLE" || type === "QUOTE_SINGLE" ? type : "PLAIN";
   return stringify(value, { defaultStringType: style, lineWidth: 0 }).trimEnd();

@@ -51,4 +51,13 @@ describe("StackDocument", () => {
   it("rejects a file that is not YAML", () => {
     expect(() => new StackDocument("config: [", "bluegreen", "Pulumi.bad.yaml")).toThrow(/^Pulumi.bad.yaml is not valid YAML: /);
   });
+
+  it("adds a missing map as a block below its key, and refuses to put a map over a value", () => {
+    const edited = doc.set(["colors", "green", "images"], { bff: "ghcr.io/acme/bff:1.5.0", web: "1.5" });
+    expect(edited.text).toBe(TEXT.replace("      image: 'ghcr", "      images:\n        bff: ghcr.io/acme/bff:1.5.0\n        web: \"1.5\"\n      image: 'ghcr"));
+    expect(edited.get(["colors", "green", "images"])).toEqual({ bff: "ghcr.io/acme/bff:1.5.0", web: "1.5" });
+    expect(() => doc.set(["colors", "green", "image"], { bff: "x" })).toThrow(
+      "`colors.green.image` in Pulumi.test.yaml is already set, to something other than a map of values; edit it by hand",
+    );
+  });
 });
