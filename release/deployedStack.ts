@@ -19,7 +19,8 @@ export interface DeployedStack {
   readonly stack: Stack;
   readonly activeColor: Color;
   readonly namespace: string;
-  readonly liveServiceName: string;
+  /** Every live Service of the app (one for the one-service shorthand). */
+  readonly liveServiceNames: readonly string[];
   readonly promotionWatch: WatchOutput;
 }
 
@@ -52,7 +53,7 @@ export async function readDeployedStack(stackName: string, workDir: string): Pro
     stack,
     activeColor: activeColor as Color,
     namespace: text("namespace"),
-    liveServiceName: text("liveServiceName"),
+    liveServiceNames: liveServiceNames(stackName, value("liveServiceName")),
     promotionWatch: {
       minutes: typeof watch.minutes === "number" ? watch.minutes : 0,
       alarmNames: Array.isArray(watch.alarmNames) ? watch.alarmNames : [],
@@ -62,6 +63,18 @@ export async function readDeployedStack(stackName: string, workDir: string): Pro
       region: typeof watch.region === "string" ? watch.region : "",
     },
   };
+}
+
+/**
+ * The live Services from the `liveServiceName` output: a name for the one-service shorthand, a map
+ * of service to name for an app of several.
+ */
+export function liveServiceNames(stackName: string, output: unknown): string[] {
+  const names = typeof output === "string" ? [output] : output !== null && typeof output === "object" ? Object.values(output) : [];
+  if (names.length === 0 || names.some((name) => typeof name !== "string" || name === "")) {
+    throw new DeployedStackError(`stack \`${stackName}\` has no \`liveServiceName\` output: run \`pulumi up -s ${stackName}\` once with this version of the program`);
+  }
+  return names as string[];
 }
 
 export function firstLine(error: unknown): string {

@@ -71,11 +71,14 @@ export async function runWatch(
       {
         read: cloudWatchAlarmReader(client, alarmNames),
         now: () => new Date(),
-        // Between polls: stop when traffic was moved by someone else (a rollback from a workstation).
+        // Between polls: stop when traffic was moved by someone else (a rollback from a workstation),
+        // on any of the live Services.
         sleep: async (ms) => {
           await new Promise((resolve) => setTimeout(resolve, ms));
-          const live = await selectedColor(deployed.namespace, deployed.liveServiceName).catch(() => watched);
-          if (live !== watched) throw new TrafficMoved(`traffic moved to ${live} during the watch`);
+          for (const service of deployed.liveServiceNames) {
+            const live = await selectedColor(deployed.namespace, service).catch(() => watched);
+            if (live !== watched) throw new TrafficMoved(`traffic moved to ${live} during the watch${deployed.liveServiceNames.length > 1 ? ` (Service \`${service}\`)` : ""}`);
+          }
         },
         onPoll: (poll, v) =>
           io.out(
