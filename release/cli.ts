@@ -2,19 +2,19 @@
  * The release CLI for on-call engineers: `npm run release -- <command> --stack <stack>`.
  * It edits Pulumi.<stack>.yaml (comments and layout kept), checks the result with the same rules as
  * `pulumi up`, prints the diff and the exact commands to commit and apply. Only `rollback --apply`
- * (a targeted `pulumi up` of the live Service) and `watch` run pulumi, through the Automation API.
+ * (one targeted `pulumi up` of every live Service of the app) and `watch` run pulumi.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Color, COLORS, SECRET_CONFIG_KEYS, stackConfigSchema, validateStackConfig } from "../config";
+import { Color, COLORS, SECRET_CONFIG_KEYS, servicesOf, stackConfigSchema, validateStackConfig } from "../config";
 import { mergeStackConfig, projectName, withoutSecrets } from "../lib/stackFile";
 import { diffLines } from "./diff";
 import { Paint, paintFor } from "./paint";
 import { statusLines } from "./status";
 import { StackDocument, StackDocumentError } from "./stackDocument";
-import { flip, Plan, ReleaseState, retire, stage } from "./transitions";
+import { flip, Plan, ReleaseState, retire, stage, stageImages } from "./transitions";
 import { DeployedStackError } from "./deployedStack";
-import { gateProblems, switchLiveService, SwitchRefused } from "./targetedSwitch";
+import { gateProblems, switchedLine, switchLiveServices, SwitchRefused, targetedUpCommand } from "./targetedSwitch";
 import { switchTarget } from "./switchTarget";
 import { otherColor } from "../config";
 import { WATCH_USAGE } from "./watchUsage";
@@ -35,10 +35,11 @@ export const USAGE = [
   "",
   "commands:",
   "  status                 both colors, the live one, images, replicas, rollback readiness",
-  "  stage <color> <image>  put a new image on the idle color",
+  "  stage <color> <image>  put a new image on the idle color; for an app with `services`, every",
+  "                         service's image at once: stage <color> <service>=<image> ...",
   "  promote                make the idle color live",
   "  rollback [--apply]     make the previous color live again (same edit as promote); with --apply",
-  "                         also run `pulumi up --target <live Service>` now and wait for the flip",
+  "                         also run `pulumi up --target <live Service> ...` now and wait for the flip",
   "  watch                  after a switch: watch the release alarms; on ALARM roll back (--apply path)",
   "  retire <color>         scale the idle color to 0",
   "",
@@ -47,7 +48,7 @@ export const USAGE = [
   "  --file <path>    edit this stack file instead (Pulumi.yaml is read from its directory);",
   "                   relative to the project directory",
   "  --dry-run        print the diff and commands without writing the file",
-  "  --apply          (rollback) apply the switch now, touching only the live Service",
+  "  --apply          (rollback) apply the switch now, touching only the live Services",
   ...WATCH_USAGE,
 ];
 
@@ -69,12 +70,13 @@ interface Args {
   readonly watch: Readonly<Record<string, string | boolean>>;
 }
 
-const ARITY: Record<string, number> = { status: 0, stage: 2, promote: 0, rollback: 0, retire: 1, watch: 0 };
+/** How many arguments each command takes: exactly, or [at least, at most]. */
+const ARITY: Record<string, number | readonly [number, number]> = { status: 0, stage: [2, Infinity], promote: 0, rollback: 0, retire: 1, watch: 0 };
 const WATCH_VALUE_FLAGS = ["--minutes", "--alarms", "--poll-seconds", "--settle-minutes", "--region", "--endpoint"];
 const WATCH_SWITCHES = ["--no-rollback", "--commit", "--ignore-poll-failures"];
 const SYNOPSIS: Record<string, string> = {
   status: "status",
-  stage: "stage <color> <image>",
+  stage: "stage <color> <image>, or stage <color> <service>=<image> ... for an app with `services`",
   promote: "promote",
   rollback: "rollback",
   retire: "retire <color>",
@@ -108,7 +110,11 @@ function parseArgs(argv: readonly string[]): Args {
   const [command, ...rest] = positional;
   if (command === undefined) throw new UsageError("no command given");
   if (!(command in ARITY)) throw new UsageError(`\`${command}\` is not a command; use one of ${Object.keys(ARITY).join(", ")}`);
-  if (rest.length !== ARITY[command]) throw new UsageError(`\`${command}\` takes ${ARITY[command]} argument(s): ${SYNOPSIS[command]}`);
+  const arity = ARITY[command];
+  const [least, most] = typeof arity === "number" ? [arity, arity] : arity;
+  if (rest.length < least || rest.length > most) {
+    throw new UsageError(`\`${command}\` takes ${least === most ? least : `at least ${least}`} argument(s): ${SYNOPSIS[command]}`);
+  }
   if (stack === undefined) throw new UsageError(`\`--stack\` is required: name the stack, such as \`--stack staging\``);
   if (apply && command !== "rollback") throw new UsageError("`--apply` goes with `rollback` only; a promotion goes through the full `pulumi up`, which runs the gates");
   if (Object.keys(watch).length > 0 && command !== "watch") throw new UsageError(`\`--${Object.keys(watch)[0]}\` goes with \`watch\` only`);
@@ -149,7 +155,10 @@ function check(loaded: Loaded, doc: StackDocument) {
 function releaseState(loaded: Loaded, stack: string): ReleaseState | string[] {
   const raw = withoutSecrets(mergeStackConfig(loaded.projectText, loaded.doc.text), SECRET_CONFIG_KEYS);
   const parsed = stackConfigSchema.safeParse(raw);
-  if (parsed.success) return { stack, activeColor: parsed.data.activeColor, colors: parsed.data.colors };
+  if (parsed.success) {
+    const { app, activeColor, colors } = parsed.data;
+    return { stack, app, activeColor, colors, services: servicesOf(parsed.data) };
+  }
   const result = validateStackConfig(raw);
   return result.ok ? [] : result.problems;
 }
@@ -202,7 +211,10 @@ function apply(args: Args, loaded: Loaded, plan: Plan, io: Io, paint: Paint, app
   return DONE;
 }
 
-/** `rollback --apply`: check the target's gate in the cluster, write the edit, switch only the live Service. */
+/**
+ * `rollback --apply`: check every service's gate in the cluster, write the edit, switch only the
+ * live Services (one targeted `pulumi up`).
+ */
 async function rollbackNow(args: Args, loaded: Loaded, state: ReleaseState, io: Io, paint: Paint, started: number): Promise<number> {
   const plan = flip(state, "rollback");
   if (plan.kind !== "edit") return apply(args, loaded, plan, io, paint);
@@ -213,13 +225,10 @@ async function rollbackNow(args: Args, loaded: Loaded, state: ReleaseState, io: 
   if (problems.length > 0) return refuse(io, paint, args.command, "nothing was written or applied", problems);
   const written = apply(args, loaded, plan, io, paint, true);
   if (written !== DONE) return written;
-  io.out(`Switching the live Service to ${target.color} (pulumi up --target ${target.liveServiceUrn})...`);
-  const result = await switchLiveService(target, path.dirname(loaded.file), started);
-  io.out(
-    paint.green(
-      `Traffic is on ${target.color}: the selector flipped ${(result.flippedAfterMs / 1000).toFixed(1)} s after the start; done after ${(result.finishedAfterMs / 1000).toFixed(1)} s.`,
-    ),
-  );
+  const services = target.services.length === 1 ? "the live Service" : `the live Services ${target.services.map((s) => s.liveServiceName).join(", ")}`;
+  io.out(`Switching ${services} to ${target.color} (${targetedUpCommand(target)})...`);
+  const result = await switchLiveServices(target, path.dirname(loaded.file), started);
+  io.out(paint.green(switchedLine(target, result)));
   io.out(paint.bold("Next: commit the stack file, so git and the cluster agree:"));
   io.out(`  git commit -am ${JSON.stringify(plan.commitMessage)} && git push`);
   return DONE;
@@ -273,8 +282,12 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
             return rollbackNow({ ...args, command: "rollback", apply: true }, reloaded, now, io, paint, Date.now());
           },
         });
-      case "stage":
-        return apply(args, loaded, stage(state, parseColor(args.positional[0]), args.positional[1]), io, paint);
+      case "stage": {
+        const color = parseColor(args.positional[0]);
+        const given = stageImages(state, color, args.positional.slice(1));
+        if ("problem" in given) throw new UsageError(given.problem);
+        return apply(args, loaded, stage(state, color, given.images), io, paint);
+      }
       case "retire":
         return apply(args, loaded, retire(state, parseColor(args.positional[0])), io, paint);
     }

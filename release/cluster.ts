@@ -100,3 +100,43 @@ export function watchSelectedColor(namespace: string, service: string, color: st
   });
   return { seen, stop: () => child.kill() };
 }
+
+/**
+ * Resolves with the time (ms since the epoch) each live Service of `services` is first seen
+ * selecting `color`, from one `kubectl get services --watch` stream over the app's live Services
+ * (label `role=live`, their `app` label being their name). It resolves once every one was seen, or
+ * when the stream ends (`stop()`), with the ones seen so far.
+ */
+export function watchSelectedColors(
+  namespace: string,
+  services: readonly string[],
+  color: string,
+): { seen: Promise<ReadonlyMap<string, number>>; stop: () => void } {
+  const selector = `role=live,app in (${services.join(",")})`;
+  const child = spawn(
+    "kubectl",
+    ["get", "services", "-n", namespace, "-l", selector, "--watch", "-o", "jsonpath={.metadata.name}{\" \"}{.spec.selector.color}{\"\\n\"}"],
+    { stdio: ["ignore", "pipe", "ignore"] },
+  );
+  const flipped = new Map<string, number>();
+  let buffered = "";
+  const seen = new Promise<ReadonlyMap<string, number>>((resolve) => {
+    child.stdout.on("data", (chunk) => {
+      buffered += chunk;
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      const now = Date.now();
+      for (const line of lines) {
+        const [name, selected] = line.trim().split(" ");
+        if (selected === color && services.includes(name) && !flipped.has(name)) flipped.set(name, now);
+      }
+      if (flipped.size === services.length) {
+        resolve(flipped);
+        child.kill();
+      }
+    });
+    child.on("close", () => resolve(flipped));
+    child.on("error", () => resolve(flipped));
+  });
+  return { seen, stop: () => child.kill() };
+}

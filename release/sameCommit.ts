@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { Color, effectiveReplicas, otherColor } from "../config";
+import { Color, ColorConfig, effectiveReplicas, otherColor } from "../config";
 import { ReleaseState } from "./transitions";
 
 /** The stack file as last committed, or undefined outside git or before its first commit. */
@@ -24,13 +24,24 @@ export function committedText(file: string): string | undefined {
 export function switchProblems(committed: ReleaseState | undefined, now: ReleaseState): string[] {
   if (!committed || committed.activeColor !== now.activeColor) return [];
   const leaving: Color = now.activeColor;
-  const before = effectiveReplicas(leaving, otherColor(leaving), committed.colors[leaving]);
-  const after = effectiveReplicas(leaving, otherColor(leaving), now.colors[leaving]);
-  if (after >= before) return [];
-  const key = now.colors[leaving].previewReplicas !== committed.colors[leaving].previewReplicas ? "previewReplicas" : "replicas";
-  return [
-    `\`colors.${leaving}.${key}\` is lowered (${before} → ${after} Pods while idle) in the same commit that moves traffic off \`${leaving}\` (\`activeColor\`): commit and apply the switch first, then scale \`${leaving}\` down in a later commit`,
-  ];
+  const idleSize = (spec: ColorConfig) => effectiveReplicas(leaving, otherColor(leaving), spec);
+  const lowered = (before: number, after: number, key: string, what: string) =>
+    `\`${key}\` is lowered (${before} → ${after} Pods${what} while idle) in the same commit that moves traffic off \`${leaving}\` (\`activeColor\`): commit and apply the switch first, then scale \`${leaving}\` down in a later commit`;
+  const before = idleSize(committed.colors[leaving]);
+  const after = idleSize(now.colors[leaving]);
+  if (after < before) {
+    const key = now.colors[leaving].previewReplicas !== committed.colors[leaving].previewReplicas ? "previewReplicas" : "replicas";
+    return [lowered(before, after, `colors.${leaving}.${key}`, "")];
+  }
+  // A service's own `replicas`/`previewReplicas` can lower its Pods while the color's keys stay.
+  const problems: string[] = [];
+  for (const service of now.services) {
+    const was = committed.services.find((s) => s.displayName === service.displayName);
+    if (!was || service.service === undefined) continue;
+    const [b, a] = [idleSize(was.colors[leaving]), idleSize(service.colors[leaving])];
+    if (a < b) problems.push(lowered(b, a, `services.${service.service}`, ` of \`${service.displayName}\``));
+  }
+  return problems;
 }
 
 /** Problems with scaling `color` down when this commit already moves traffic off it. */

@@ -1,53 +1,65 @@
 /**
  * Where a switch lands, derived from the stack file alone (the same rules and names the program
- * uses), so the rollback's fast path needs no read of the stack's state before it starts: the live
- * Service's URN and name, and for the target color its Deployment, image and smoke Job.
+ * uses), so the rollback's fast path needs no read of the stack's state before it starts: for every
+ * service of the app, its live Service's URN and name, and for the target color its Deployment,
+ * image and smoke Job.
  */
-import { Color, smokeWithDefaults, validateStackConfig } from "../config";
+import { Color, servicesOf, validateStackConfig } from "../config";
 import { smokeJob } from "../components/smokeJob";
+import { liveServiceUrn, objectNames } from "../domain/names";
+
+/** One service's part of a switch. */
+export interface ServiceTarget {
+  /** How people call the service: its `services` key, or the app name for the one-service shorthand. */
+  readonly service: string;
+  readonly liveServiceName: string;
+  readonly liveServiceUrn: string;
+  readonly deploymentName: string;
+  /** The service's image in the target color, as the stack file gives it. */
+  readonly image: string;
+  /** The smoke Job that gated this image; undefined when the smoke gate is off. */
+  readonly smokeJobName?: string;
+}
 
 export interface SwitchTarget {
   readonly stack: string;
   readonly namespace: string;
-  readonly liveServiceName: string;
-  readonly liveServiceUrn: string;
   readonly color: Color;
-  readonly deploymentName: string;
-  readonly image: string;
-  /** The smoke Job that gated this color's image; undefined when the smoke gate is off. */
-  readonly smokeJobName?: string;
+  /** Every service of the app, in declaration order: a switch moves them all. */
+  readonly services: readonly ServiceTarget[];
 }
 
 type Parsed = Extract<ReturnType<typeof validateStackConfig>, { ok: true }>["config"];
 
-/** The URN of the live Service: `index.ts` declares LiveService `<app>-live` at the top level. */
-export function liveServiceUrn(stack: string, project: string, app: string): string {
-  return `urn:pulumi:${stack}::${project}::bluegreen:k8s:LiveService$kubernetes:core/v1:Service::${app}-live`;
-}
-
+/** The switch of every service of the app to `color`, which must have a release (an image per service). */
 export function switchTarget(config: Parsed, stack: string, project: string, color: Color): SwitchTarget {
-  const image = config.colors[color].image!;
-  const smoke = smokeWithDefaults(config);
-  return {
-    stack,
-    namespace: config.namespace,
-    liveServiceName: config.app,
-    liveServiceUrn: liveServiceUrn(stack, project, config.app),
-    color,
-    deploymentName: `${config.app}-${color}`,
-    image,
-    smokeJobName: smoke.enabled
-      ? smokeJob({
-          app: config.app,
-          namespace: config.namespace,
-          color,
-          image,
-          servicePort: config.servicePort,
-          checks: smoke.checks,
-          timeoutSeconds: smoke.timeoutSeconds,
-          retries: smoke.retries,
-          backoffSeconds: smoke.backoffSeconds,
-        }).jobName
-      : undefined,
-  };
+  const services = servicesOf(config).map((service): ServiceTarget => {
+    const image = service.colors[color].image;
+    if (image === undefined) {
+      const key = service.service === undefined ? `colors.${color}.image` : `colors.${color}.images.${service.service}`;
+      throw new Error(`\`${key}\` is not set: ${color} has no release of \`${service.displayName}\` to switch to`);
+    }
+    const qualified = service.qualifiedName;
+    return {
+      service: service.displayName,
+      liveServiceName: objectNames.liveService(qualified),
+      liveServiceUrn: liveServiceUrn(stack, project, qualified),
+      deploymentName: objectNames.deployment(qualified, color),
+      image,
+      smokeJobName: config.smoke.enabled
+        ? smokeJob({
+            app: qualified,
+            namespace: config.namespace,
+            color,
+            image,
+            servicePort: service.servicePort,
+            checks: service.smokeChecks,
+            timeoutSeconds: config.smoke.timeoutSeconds,
+            retries: config.smoke.retries,
+            backoffSeconds: config.smoke.backoffSeconds,
+          }).jobName
+        : undefined,
+    };
+  });
+  return { stack, namespace: config.namespace, color, services };
 }

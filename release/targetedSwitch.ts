@@ -1,22 +1,22 @@
 /**
- * The rollback's fast path: `pulumi up --target <live Service URN>`, so the engine patches the live
- * Service's selector and touches nothing else: no Job, no Deployment, not a release that is still
- * pending or failed. Refused unless the target color is ready now: its Deployment runs the stack
- * file's image, fully rolled out and available, and the smoke Job of that image completed in the
- * cluster. The selector is watched while `up` runs, so the time to the flip is measured where
- * traffic sees it.
+ * The rollback's fast path: one `pulumi up` with a `--target` per live Service of the app, so the
+ * engine patches the live Services' selectors and touches nothing else: no Job, no Deployment, not
+ * a release that is still pending or failed. Refused unless the target color of every service is
+ * ready now: its Deployment runs the stack file's image, fully rolled out and available, and the
+ * smoke Job of that image completed in the cluster. The selectors are watched while `up` runs, so
+ * the time to each flip is measured where traffic sees it.
  *
  * The `pulumi` CLI is run directly, not through the Automation API: loading that module, its stack
  * selection and the reads it makes after every `up` cost ~2.9 s of a rollback measured at 5.5 s.
  */
 import { spawn } from "node:child_process";
-import { ClusterError, deploymentProblem, jobState, selectedColor, watchSelectedColor } from "./cluster";
+import { ClusterError, deploymentProblem, jobState, selectedColor, watchSelectedColors } from "./cluster";
 import { firstLine } from "./deployedStack";
-import { SwitchTarget } from "./switchTarget";
+import { ServiceTarget, SwitchTarget } from "./switchTarget";
 
 export interface SwitchResult {
-  /** Milliseconds from the start to the first read of the new selector in the API. */
-  readonly flippedAfterMs: number;
+  /** Per live Service (by name, in the app's order): milliseconds from the start to the first read of the new selector in the API. */
+  readonly flippedAfterMs: ReadonlyMap<string, number>;
   /** Milliseconds from the start to the end of `pulumi up`. */
   readonly finishedAfterMs: number;
 }
@@ -28,48 +28,87 @@ const UP_TIMEOUT_MS = 120_000;
 const readFailed = (what: string, error: unknown) =>
   `cannot read ${what}: ${error instanceof ClusterError ? error.message : firstLine(error)}; check kubectl's context`;
 
-/** Problems that forbid switching traffic to the target color; empty when it may go ahead. */
+/**
+ * Problems that forbid switching traffic to the target color; empty when it may go ahead. Every
+ * service is checked; for an app of several, each problem starts with the service it is about.
+ */
 export async function gateProblems(target: SwitchTarget): Promise<string[]> {
+  const perService = await Promise.all(target.services.map((service) => serviceGateProblems(target, service)));
+  if (target.services.length === 1) return perService[0];
+  return perService.flatMap((problems, i) => problems.map((problem) => `service \`${target.services[i].service}\`: ${problem}`));
+}
+
+async function serviceGateProblems(target: SwitchTarget, service: ServiceTarget): Promise<string[]> {
   const { color, namespace } = target;
   const [deployment, smoke] = await Promise.all([
-    deploymentProblem(namespace, target.deploymentName, target.image).catch((error) => readFailed(`Deployment \`${target.deploymentName}\``, error)),
-    target.smokeJobName ? jobState(namespace, target.smokeJobName).catch((error) => new Error(readFailed(`smoke Job \`${target.smokeJobName}\``, error))) : "complete",
+    deploymentProblem(namespace, service.deploymentName, service.image).catch((error) => readFailed(`Deployment \`${service.deploymentName}\``, error)),
+    service.smokeJobName ? jobState(namespace, service.smokeJobName).catch((error) => new Error(readFailed(`smoke Job \`${service.smokeJobName}\``, error))) : "complete",
   ]);
   const problems: string[] = [];
   if (deployment) problems.push(`${deployment}, so \`${color}\` cannot take traffic now; fix or revert its release first`);
   if (smoke instanceof Error) problems.push(smoke.message);
   else if (smoke !== "complete") {
     problems.push(
-      `smoke Job \`${target.smokeJobName}\` of \`${color}\` (${target.image}) is ${smoke === "missing" ? "not in the cluster" : smoke}, so \`${color}\` has not passed its gate; use the full \`pulumi up\` path, which runs the gate first`,
+      `smoke Job \`${service.smokeJobName}\` of \`${color}\` (${service.image}) is ${smoke === "missing" ? "not in the cluster" : smoke}, so \`${color}\` has not passed its gate; use the full \`pulumi up\` path, which runs the gate first`,
     );
   }
   return problems;
 }
 
-/**
- * Runs the targeted `up` of the live Service and waits until the API shows the target selected.
- * Times count from `started` (the command's start).
- */
-export async function switchLiveService(target: SwitchTarget, workDir: string, started: number): Promise<SwitchResult> {
-  const flip = watchSelectedColor(target.namespace, target.liveServiceName, target.color);
-  try {
-    await targetedUp(target.stack, target.liveServiceUrn, workDir);
-  } catch (error) {
-    flip.stop();
-    throw new SwitchRefused(`\`pulumi up --target ${target.liveServiceUrn}\` failed: ${firstLine(error)}`);
-  }
-  const finished = Date.now();
-  // `up` returned: the Service is patched; the watch has seen it, or one more read confirms it.
-  const confirmed = (await selectedColor(target.namespace, target.liveServiceName)) === target.color;
-  flip.stop();
-  const flippedAt = (await flip.seen) ?? (confirmed ? Date.now() : undefined);
-  if (flippedAt === undefined) throw new SwitchRefused(`\`pulumi up\` finished but Service \`${target.liveServiceName}\` does not select \`${target.color}\``);
-  return { flippedAfterMs: flippedAt - started, finishedAfterMs: finished - started };
+/** The `pulumi` arguments of the targeted switch: one update, one `--target` per live Service. */
+export function targetedUpArgs(stack: string, urns: readonly string[]): string[] {
+  return ["up", "--stack", stack, ...urns.flatMap((urn) => ["--target", urn]), "--yes", "--skip-preview", "--non-interactive", "--suppress-progress", "--color", "never"];
 }
 
-/** `pulumi up` of one resource, no preview, no prompt; rejects with the CLI's output when it fails. */
-function targetedUp(stack: string, urn: string, workDir: string): Promise<void> {
-  const args = ["up", "--stack", stack, "--target", urn, "--yes", "--skip-preview", "--non-interactive", "--suppress-progress", "--color", "never"];
+/** The targeted update as people read it: `pulumi up --target <urn> ...`. */
+export function targetedUpCommand(target: SwitchTarget): string {
+  return `pulumi up ${target.services.map((service) => `--target ${service.liveServiceUrn}`).join(" ")}`;
+}
+
+/**
+ * Runs the targeted `up` of every live Service and waits until the API shows each selecting the
+ * target. Times count from `started` (the command's start).
+ */
+export async function switchLiveServices(target: SwitchTarget, workDir: string, started: number): Promise<SwitchResult> {
+  const names = target.services.map((service) => service.liveServiceName);
+  const args = targetedUpArgs(target.stack, target.services.map((service) => service.liveServiceUrn));
+  const flips = watchSelectedColors(target.namespace, names, target.color);
+  try {
+    await runPulumi(args, target.stack, workDir);
+  } catch (error) {
+    flips.stop();
+    throw new SwitchRefused(`\`${targetedUpCommand(target)}\` failed: ${firstLine(error)}`);
+  }
+  const finished = Date.now();
+  // `up` returned: the Services are patched; the watch has seen them, or one more read confirms each.
+  let selected: (string | undefined)[];
+  try {
+    selected = await Promise.all(names.map((name) => selectedColor(target.namespace, name)));
+  } finally {
+    flips.stop();
+  }
+  const seen = await flips.seen;
+  const confirmedAt = Date.now();
+  const flippedAfterMs = new Map<string, number>();
+  names.forEach((name, i) => {
+    const flippedAt = seen.get(name) ?? (selected[i] === target.color ? confirmedAt : undefined);
+    if (flippedAt === undefined) throw new SwitchRefused(`\`pulumi up\` finished but Service \`${name}\` does not select \`${target.color}\``);
+    flippedAfterMs.set(name, flippedAt - started);
+  });
+  return { flippedAfterMs, finishedAfterMs: finished - started };
+}
+
+/** `Traffic is on green: shop-bff flipped 2.9 s, shop-web 2.9 s after the start; done after 3.2 s.` */
+export function switchedLine(target: SwitchTarget, result: SwitchResult): string {
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const flips = [...result.flippedAfterMs];
+  const flipped =
+    flips.length === 1 ? `the selector flipped ${seconds(flips[0][1])}` : flips.map(([name, ms], i) => `${name}${i === 0 ? " flipped" : ""} ${seconds(ms)}`).join(", ");
+  return `Traffic is on ${target.color}: ${flipped} after the start; done after ${seconds(result.finishedAfterMs)}.`;
+}
+
+/** Runs `pulumi <args>` (no prompt); rejects with the CLI's output when it fails or times out. */
+function runPulumi(args: readonly string[], stack: string, workDir: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn("pulumi", args, {
       cwd: workDir,

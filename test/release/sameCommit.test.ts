@@ -2,10 +2,13 @@ import { describe, expect, it } from "vitest";
 import { retireProblems, switchProblems } from "../../release/sameCommit";
 import { ReleaseState } from "../../release/transitions";
 
+const colors = { blue: { image: "ghcr.io/acme/web:1.4.2", replicas: 4 }, green: { image: "ghcr.io/acme/web:1.5.0", replicas: 4 } };
 const committed: ReleaseState = {
   stack: "production",
+  app: "web",
   activeColor: "blue",
-  colors: { blue: { image: "ghcr.io/acme/web:1.4.2", replicas: 4 }, green: { image: "ghcr.io/acme/web:1.5.0", replicas: 4 } },
+  colors,
+  services: [{ displayName: "web", colors }],
 };
 
 describe("a color never scales down in the commit that moves traffic off it", () => {
@@ -30,5 +33,22 @@ describe("a color never scales down in the commit that moves traffic off it", ()
     ]);
     expect(retireProblems(switched, switched, "blue")).toEqual([]);
     expect(retireProblems(undefined, switched, "blue")).toEqual([]);
+  });
+
+  it("an app's service lowering its own idle size in the switching commit is refused too, naming the service", () => {
+    // Only bff's own `previewReplicas` changes; the colors' keys stay.
+    const shop = (bffIdle: number): ReleaseState => {
+      const colors = { blue: { images: {}, replicas: 2 }, green: { images: {}, replicas: 2 } };
+      const service = (name: string, idle: number) => ({
+        service: name,
+        displayName: name,
+        colors: { blue: { image: `ghcr.io/acme/${name}:1.4.0`, replicas: 2, previewReplicas: idle }, green: { image: `ghcr.io/acme/${name}:1.5.0`, replicas: 2 } },
+      });
+      return { stack: "staging", app: "shop", activeColor: "blue", colors, services: [service("bff", bffIdle), service("web", 2)] };
+    };
+    expect(switchProblems(shop(2), shop(1))).toEqual([
+      "`services.bff` is lowered (2 → 1 Pods of `bff` while idle) in the same commit that moves traffic off `blue` (`activeColor`): commit and apply the switch first, then scale `blue` down in a later commit",
+    ]);
+    expect(switchProblems(shop(1), shop(2))).toEqual([]);
   });
 });
