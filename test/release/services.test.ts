@@ -316,6 +316,21 @@ describe("the switch target of an app with services", () => {
   });
 });
 
+describe("the switch target of the staging stack (web and its BFF)", () => {
+  it("keeps the app's names for the service named like the app, and prefixes the BFF's", () => {
+    const target = switchTarget(parsed(original("staging")), "staging", "bluegreen", "blue");
+    expect(target.services.map(({ service, liveServiceName, liveServiceUrn, deploymentName }) => ({ service, liveServiceName, liveServiceUrn, deploymentName }))).toEqual([
+      {
+        service: "web",
+        liveServiceName: "web",
+        liveServiceUrn: "urn:pulumi:staging::bluegreen::bluegreen:k8s:BlueGreenApp$bluegreen:k8s:LiveService$kubernetes:core/v1:Service::web-live",
+        deploymentName: "web-blue",
+      },
+      { service: "bff", liveServiceName: "web-bff", liveServiceUrn: liveServiceUrn("staging", "bluegreen", "web-bff"), deploymentName: "web-bff-blue" },
+    ]);
+  });
+});
+
 describe("rollback --apply of an app with services (kubectl and pulumi stand-ins)", () => {
   // Green was promoted; blue, the rollback, still runs the stack file's images.
   const PROMOTED = replaceOnce(SHOP, "activeColor: blue", "activeColor: green");
