@@ -257,16 +257,18 @@ function networkPolicies(
     return { app: new NetworkPolicies(resourceNames.network(args.app), { ...common, app: args.app, port: only.port, jobs }, child()), perService: {} };
   }
   const perService: Record<string, NetworkPolicies> = {};
+  // A service named like the app has the app's label: its set also holds the app-wide Jobs' policies.
+  const appNamed = list.find((s) => s.config.qualifiedName === args.app);
   for (const s of list) {
     const callees = list.filter((other) => other.config.callers.includes(s.config.qualifiedName)).map((other) => ({ app: other.config.qualifiedName, port: other.config.port }));
     perService[s.config.qualifiedName] = new NetworkPolicies(
       resourceNames.network(s.config.qualifiedName),
-      { ...common, app: s.config.qualifiedName, port: s.config.port, jobs: { smoke: jobs.smoke, migrations: false, backups: false }, callers: s.config.callers, callees },
+      { ...common, app: s.config.qualifiedName, port: s.config.port, jobs: s === appNamed ? jobs : { ...jobs, migrations: false, backups: false }, callers: s.config.callers, callees },
       child(),
     );
   }
   const app =
-    jobs.migrations || jobs.backups
+    !appNamed && (jobs.migrations || jobs.backups)
       ? new NetworkPolicies(resourceNames.network(args.app), { ...common, app: args.app, port: list[0].config.port, jobs: { smoke: false, migrations: jobs.migrations, backups: jobs.backups }, colorPods: false }, child())
       : undefined;
   return { app, perService };

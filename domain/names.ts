@@ -5,7 +5,9 @@
  *
  * A service's objects are named from its *qualified name*: the app name for the one-service
  * shorthand (`web-blue`, `web`, exactly as stacks of the one-service model were named), or
- * `<app>-<service>` for an app that declares `services` (`shop-bff-blue`, `shop-bff`).
+ * `<app>-<service>` for an app that declares `services` (`shop-bff-blue`, `shop-bff`). A service
+ * named like its app keeps the app's name: a one-service stack `web` that adds a BFF (`services:
+ * {web, bff}`) keeps every object of `web` and adds `web-bff-*`.
  */
 
 export const COLORS = ["blue", "green"] as const;
@@ -25,7 +27,7 @@ export const LIVE_SERVICE_TYPE = "bluegreen:k8s:LiveService";
 
 /** The prefix of every object of one service (see the file comment). */
 export function qualifiedName(app: string, service: string | undefined): string {
-  return service === undefined ? app : `${app}-${service}`;
+  return service === undefined || service === app ? app : `${app}-${service}`;
 }
 
 /** Names of one service's Kubernetes objects, from its qualified name. */
