@@ -152,3 +152,38 @@ describe("two BlueGreenApps in one program", () => {
     expect(liveUrns.map((u) => u.split("::").pop())).toEqual(["web-live", "admin-live"]);
   });
 });
+
+describe("a one-service stack that adds a service named like the app", () => {
+  it("keeps every object of that service under the same names and inputs, and adds the other's", async () => {
+    const before = await runProgram("staging");
+    const after = await runProgram("staging", {
+      edit: (c) => {
+        c.services = { web: {}, bff: { port: 8081, callers: ["web"] } };
+        for (const color of COLORS) {
+          c.colors[color].images = { web: c.colors[color].image, bff: `ghcr.io/acme/bff:${color}` };
+          delete c.colors[color].image;
+        }
+      },
+    });
+    expect(before.error).toBeUndefined();
+    expect(after.error).toBeUndefined();
+    const webObjects = (run: ProgramRun) =>
+      Object.fromEntries(
+        run.resources
+          .filter((r) => r.custom && !r.type.startsWith("aws:") && /^web-(blue|green|live|smoke-|env|network-)/.test(r.name) && !r.name.startsWith("web-bff"))
+          .map((r) => [key(r), JSON.stringify(r.wireInputs)]),
+      );
+    const kept = webObjects(before);
+    expect(Object.keys(kept).length).toBeGreaterThan(8);
+    // The one change: web's Pods may now call the BFF.
+    const policy = "kubernetes:networking.k8s.io/v1:NetworkPolicy::web-network-colors";
+    const { [policy]: _policy, ...rest } = webObjects(after);
+    const { [policy]: _before, ...keptRest } = kept;
+    expect(rest).toEqual(keptRest);
+    expect(after.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "web-network-colors").inputs.spec.egress.at(-1)).toEqual({
+      to: [{ podSelector: { matchLabels: { app: "web-bff" }, matchExpressions: [{ key: "color", operator: "In", values: ["blue", "green"] }, { key: "role", operator: "DoesNotExist" }] } }],
+      ports: [{ protocol: "TCP", port: 8081 }],
+    });
+    expect(after.ofType(DEPLOYMENT).map((d) => d.name).sort()).toEqual(["web-bff-blue", "web-bff-green", "web-blue", "web-green"]);
+  });
+});
