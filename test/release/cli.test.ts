@@ -38,7 +38,7 @@ describe("promote and rollback", () => {
     expect(copy.read(stack)).toBe(original(stack));
   });
 
-  it("rollback names the preferred git revert and its own commit, with every service's image", async () => {
+  it("rollback names the preferred git revert and its own commit", async () => {
     const copy = copyStacks();
     const result = await release(copy.dir, ["rollback", "--stack", "staging"]);
     expect(result.code).toBe(0);
@@ -50,26 +50,31 @@ describe("promote and rollback", () => {
       "When you know the promotion commit, `git revert <promotion commit>` makes this same change and records why; find it with `git log --oneline -- Pulumi.staging.yaml`.",
       "",
       "Next: review the diff, then commit and apply:",
-      '  git commit -am "staging: roll back to blue (web=ghcr.io/acme/web:1.4.2, bff=ghcr.io/acme/bff:1.4.2)"',
+      '  git commit -am "staging: roll back to blue (ghcr.io/acme/web:1.4.2)"',
       "  pulumi up -s staging",
     ]);
   });
 
   it("refuses to promote a color without an image", async () => {
     const copy = copyStacks();
-    copy.write("production", replaceOnce(original("production"), "      image: ghcr.io/acme/web:1.5.0\n      replicas: 4\n", "      replicas: 0\n"));
-    const before = copy.read("production");
-    const result = await release(copy.dir, ["promote", "--stack", "production"]);
+    const noGreenImage = replaceOnce(
+      replaceOnce(original("staging"), "      image: ghcr.io/acme/web:1.5.0-rc.2\n", ""),
+      "  bluegreen:activeColor: green\n",
+      "  bluegreen:activeColor: blue\n",
+    );
+    copy.write("staging", replaceOnce(noGreenImage, "    green:\n      replicas: 1\n", "    green:\n      replicas: 0\n"));
+    const before = copy.read("staging");
+    const result = await release(copy.dir, ["promote", "--stack", "staging"]);
     expect(result.code).toBe(1);
     expect(result.err).toBe(
       [
         "release promote: refused: nothing was written",
-        "  - cannot promote `green`: `colors.green.image` is not set; stage an image first with `npm run release -- stage green <image> --stack production`",
-        "  - cannot promote `green`: `colors.green.replicas` is 0, so it would serve no traffic; scale it up first with `pulumi config set --path colors.green.replicas 4 -s production`",
+        "  - cannot promote `green`: `colors.green.image` is not set; stage an image first with `npm run release -- stage green <image> --stack staging`",
+        "  - cannot promote `green`: `colors.green.replicas` is 0, so it would serve no traffic; scale it up first with `pulumi config set --path colors.green.replicas 1 -s staging`",
       ].join("\n"),
     );
     expect(result.out).toBe("");
-    expect(copy.read("production")).toBe(before);
+    expect(copy.read("staging")).toBe(before);
   });
 
   it("refuses to promote a retired color: its schema may be contracted, and it runs no Pods", async () => {
@@ -148,10 +153,10 @@ describe("stage", () => {
 
   it("adds the image key to a color that has none, indented like its siblings", async () => {
     const copy = copyStacks();
-    copy.write("production", replaceOnce(original("production"), "      image: ghcr.io/acme/web:1.5.0\n      replicas: 4\n", "      replicas: 0\n"));
-    const result = await release(copy.dir, ["stage", "green", "ghcr.io/acme/web:1.6.0", "--stack", "production"]);
+    copy.write("staging", replaceOnce(original("staging"), "      image: ghcr.io/acme/web:1.4.2\n      replicas: 1\n", "      replicas: 0\n"));
+    const result = await release(copy.dir, ["stage", "blue", "ghcr.io/acme/web:1.6.0-rc.1", "--stack", "staging"]);
     expect(result.code).toBe(0);
-    expect(copy.read("production")).toBe(original("production").replace("ghcr.io/acme/web:1.5.0", "ghcr.io/acme/web:1.6.0"));
+    expect(copy.read("staging")).toBe(original("staging").replace("ghcr.io/acme/web:1.4.2", "ghcr.io/acme/web:1.6.0-rc.1"));
   });
 
   it("refuses the live color", async () => {
@@ -177,12 +182,12 @@ describe("stage", () => {
         "  - `colors.green.image` is `ghcr.io/acme/web:latest`: production images must be pinned (`latest` moves); use a version tag or a digest, such as `ghcr.io/acme/web:1.4.2` or `ghcr.io/acme/web@sha256:<digest>`",
       ].join("\n"),
     );
-    const bad = await release(copy.dir, ["stage", "blue", "web=Not An Image", "bff=ghcr.io/acme/bff:1.6.0", "--stack", "staging"]);
+    const bad = await release(copy.dir, ["stage", "blue", "Not An Image", "--stack", "staging"]);
     expect(bad.code).toBe(1);
     expect(bad.err).toBe(
       [
         "release stage: refused: the edited Pulumi.staging.yaml would fail `pulumi up`; nothing was written",
-        "  - `colors.blue.images.web` is `Not An Image`: not an image reference; use `registry/repository:tag` or `registry/repository@sha256:<digest>`",
+        "  - `colors.blue.image` is `Not An Image`: not an image reference; use `registry/repository:tag` or `registry/repository@sha256:<digest>`",
       ].join("\n"),
     );
     expect(copy.read("production")).toBe(original("production"));
@@ -198,19 +203,15 @@ describe("stage", () => {
 });
 
 describe("retire", () => {
-  it("scales the idle color to 0 and keeps its images", async () => {
+  it("scales the idle color to 0 and keeps its image", async () => {
     const copy = copyStacks();
     const result = await release(copy.dir, ["retire", "blue", "--stack", "staging"]);
     expect(result.code).toBe(0);
     expect(copy.read("staging")).toBe(
-      replaceOnce(
-        original("staging"),
-        "    blue:\n      images:\n        web: ghcr.io/acme/web:1.4.2\n        bff: ghcr.io/acme/bff:1.4.2\n      replicas: 1\n",
-        "    blue:\n      retired: true\n      images:\n        web: ghcr.io/acme/web:1.4.2\n        bff: ghcr.io/acme/bff:1.4.2\n      replicas: 0\n",
-      ),
+      replaceOnce(original("staging"), "      image: ghcr.io/acme/web:1.4.2\n      replicas: 1\n", "      retired: true\n      image: ghcr.io/acme/web:1.4.2\n      replicas: 0\n"),
     );
     expect(result.out).toContain(
-      "\nAfter `pulumi up` there is no instant rollback: blue runs no Pods until it is staged again.\n`colors.blue.retired` marks it: promotion and rollback to blue are refused until `stage` puts a compatible release on it.\nContract-phase migrations, which wait for the old color to be retired, run on that `pulumi up`.\n",
+      "\nAfter `pulumi up` there is no instant rollback: blue runs no Pods until it is staged again.\n`colors.blue.retired` marks it: promotion and rollback to blue are refused until `stage` puts a compatible image on it.\nContract-phase migrations, which wait for the old color to be retired, run on that `pulumi up`.\n",
     );
     expect(result.out).toContain('  git commit -am "staging: retire blue"\n  pulumi up -s staging');
   });
@@ -285,7 +286,7 @@ describe("status", () => {
     expect(result.code).toBe(0);
     expect(result.out.split("\n").slice(-2)).toEqual([
       "Live: green. Idle: blue.",
-      "Rollback: none. blue runs no Pods; stage a release of every service first with `npm run release -- stage blue web=<image> bff=<image> --stack staging`.",
+      "Rollback: none. blue runs no Pods; stage it first with `npm run release -- stage blue <image> --stack staging`.",
     ]);
   });
 

@@ -243,12 +243,15 @@ describe("status of an app with services", () => {
 });
 
 describe("promote and rollback of an app with services", () => {
-  it("flips the one activeColor key and names every service's image in the commit", async () => {
+  it("flip the one activeColor key and name every service's image in the commit", async () => {
     const copy = shop();
     const result = await release(copy.dir, ["promote", "--stack", "shop"]);
     expect(result.code).toBe(0);
     expect(copy.read("shop")).toBe(replaceOnce(SHOP, "activeColor: blue", "activeColor: green"));
     expect(result.out).toContain('  git commit -am "shop: promote green (bff=ghcr.io/acme/bff:1.5.0, web=ghcr.io/acme/web:1.5.0) to live"');
+    const back = await release(copy.dir, ["rollback", "--stack", "shop"]);
+    expect(copy.read("shop")).toBe(SHOP);
+    expect(back.out).toContain('  git commit -am "shop: roll back to blue (bff=ghcr.io/acme/bff:1.4.0, web=ghcr.io/acme/web:1.4.0)"');
   });
 
   it("refuses a color without a release, naming the stage command with every service", async () => {
@@ -260,6 +263,22 @@ describe("promote and rollback of an app with services", () => {
       "  - cannot promote `green`: `colors.green.retired` is true, so its schema may be contracted and its code may read what the contract dropped; stage a compatible release first with `npm run release -- stage green bff=<image> web=<image> --stack shop`",
       "  - cannot promote `green`: `colors.green.images` is not set; stage a release of every service first with `npm run release -- stage green bff=<image> web=<image> --stack shop`",
       "  - cannot promote `green`: `colors.green.replicas` is 0, so it would serve no traffic; scale it up first with `pulumi config set --path colors.green.replicas 2 -s shop`",
+    ]);
+  });
+});
+
+describe("retire of an app with services", () => {
+  it("scales the idle color to 0, keeps its images, and says a release must be staged again", async () => {
+    const copy = shop();
+    const result = await release(copy.dir, ["retire", "green", "--stack", "shop"]);
+    expect(result.code).toBe(0);
+    expect(copy.read("shop")).toBe(
+      replaceOnce(SHOP, "    green:\n      images:\n", "    green:\n      retired: true\n      images:\n").replace(/replicas: 2\n  bluegreen:jobsImage/, "replicas: 0\n  bluegreen:jobsImage"),
+    );
+    expect(result.out).toContain("`colors.green.retired` marks it: promotion and rollback to green are refused until `stage` puts a compatible release on it.\n");
+    const status = await release(copy.dir, ["status", "--stack", "shop"]);
+    expect(status.out.split("\n").slice(-1)).toEqual([
+      "Rollback: none. green runs no Pods; stage a release of every service first with `npm run release -- stage green bff=<image> web=<image> --stack shop`.",
     ]);
   });
 });
@@ -316,9 +335,16 @@ describe("the switch target of an app with services", () => {
   });
 });
 
-describe("the switch target of the staging stack (web and its BFF)", () => {
+describe("the switch target of a one-service stack that adds a BFF", () => {
+  // `web` keeps the app's name, so its objects stay as they were; the BFF's are prefixed.
+  const WEB_BFF = replaceOnce(
+    replaceOnce(replaceOnce(SHOP, "bluegreen:app: shop", "bluegreen:app: web"), "    bff: { port: 8080, callers: [web] }\n    web:", "    web:"),
+    "    web: { port: 3000, smoke: { checks: [{ path: /, status: 200 }] } }\n",
+    "    web: { port: 3000, smoke: { checks: [{ path: /, status: 200 }] } }\n    bff: { port: 8080, callers: [web] }\n",
+  );
+
   it("keeps the app's names for the service named like the app, and prefixes the BFF's", () => {
-    const target = switchTarget(parsed(original("staging")), "staging", "bluegreen", "blue");
+    const target = switchTarget(parsed(WEB_BFF), "staging", "bluegreen", "blue");
     expect(target.services.map(({ service, liveServiceName, liveServiceUrn, deploymentName }) => ({ service, liveServiceName, liveServiceUrn, deploymentName }))).toEqual([
       {
         service: "web",
