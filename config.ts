@@ -313,7 +313,7 @@ function ruleProblems(config: ParsedConfig, secretValues: Readonly<Record<string
   const imageKey = (color: Color, service: string) => (multi ? `colors.${color}.images.${service}` : `colors.${color}.image`);
   const stage = (color: Color) =>
     multi
-      ? `npm run release -- stage ${color} ${Object.keys(config.services ?? {}).map((name) => `${name}=<image>`).join(" ")}`
+      ? `npm run release -- stage ${color} ${Object.keys(config.services ?? {}).map((name) => `${name}=<image>`).join(" ")} --stack <stack>`
       : `pulumi config set --path colors.${color}.image <image>`;
 
   problems.push(...servicesProblems(config));

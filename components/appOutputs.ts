@@ -4,8 +4,8 @@
  * several services gives those per service, keyed by service name, and `services` lists each.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { COLORS, StackConfig } from "../config";
-import { colorImages } from "../config/services";
+import { StackConfig } from "../config";
+import { releaseImages } from "../config/services";
 import { BlueGreenApp } from "./blueGreenApp";
 
 type PerService<T> = T | Record<string, T>;
@@ -16,10 +16,8 @@ export function appOutputs(app: BlueGreenApp, config: StackConfig) {
   // The shorthand's value as it always was; otherwise one entry per service.
   const perService = <T>(value: (s: (typeof services)[number]) => T): PerService<T> =>
     shorthand ? value(services[0]) : Object.fromEntries(services.map((s) => [s.config.displayName, value(s)]));
-  const servicesMap = shorthand ? undefined : Object.fromEntries(services.map((s) => [s.config.service!, {}]));
-  const images = (color: (typeof COLORS)[number]) => colorImages({ app: config.app, colors: config.colors, services: servicesMap }, color);
-  const liveImages = images(config.activeColor);
-  const idleImages = images(config.idleColor);
+  const liveImages = releaseImages(config.services, config.activeColor);
+  const idleImages = releaseImages(config.services, config.idleColor);
   const { plan, alarms, backups } = app;
   const stack = config.stack;
 
@@ -54,7 +52,7 @@ export function appOutputs(app: BlueGreenApp, config: StackConfig) {
     },
     rollbackHint: plan.idleReady
       ? `Roll back: npm run release -- rollback --stack ${stack} --apply (or: git revert <promotion commit> && pulumi up -s ${stack})`
-      : `No instant rollback: idle color ${config.idleColor} is not running; stage it with ${shorthand ? `pulumi config set --path colors.${config.idleColor}.image <image>` : `npm run release -- stage ${config.idleColor} ${services.map((s) => `${s.config.service}=<image>`).join(" ")} --stack`} -s ${stack}`,
+      : `No instant rollback: idle color ${config.idleColor} is not running; stage it with ${shorthand ? `pulumi config set --path colors.${config.idleColor}.image <image> -s ${stack}` : `npm run release -- stage ${config.idleColor} ${services.map((s) => `${s.config.service}=<image>`).join(" ")} --stack ${stack}`}`,
     alarmTopicArn: alarms ? alarms.topic.topic.id : "none", // an SNS topic's id is its ARN
     alarmNames: alarms?.alarmNames ?? {},
     /** Alarms not created because a dimension or capacity is not configured, with the reason. */

@@ -20,7 +20,7 @@ import { MigrationsConfig, migrationService } from "../config/migrations";
 import { APP_TYPE, resourceNames } from "../domain/names";
 import { PlannedMigrationJob } from "../domain/migrationPlan";
 import { PlannedColorInput, ReleasePlan, planRelease } from "../domain/releasePlan";
-import { colorImages, releaseIdentity } from "../config/services";
+import { releaseIdentityOf, releaseImages } from "../config/services";
 import { Alarms } from "./alarms";
 import { Backups } from "./backups";
 import { BlueGreenDeployment } from "./blueGreenDeployment";
@@ -66,7 +66,7 @@ export class BlueGreenApp extends pulumi.ComponentResource {
         COLORS.map((color) => [
           color,
           {
-            release: releaseIdentity({ app, colors: args.colors, services: servicesMap(args) }, color),
+            release: releaseIdentityOf(args.services, color),
             migrationImage: migrationImage(args, color),
             replicas: args.colors[color].replicas,
             previewReplicas: args.colors[color].previewReplicas,
@@ -214,15 +214,10 @@ export class BlueGreenApp extends pulumi.ComponentResource {
   }
 }
 
-function servicesMap(args: BlueGreenAppArgs): Record<string, object> | undefined {
-  return args.services[0]?.service === undefined ? undefined : Object.fromEntries(args.services.map((s) => [s.service!, {}]));
-}
-
 /** command-mode migrations run the migrating service's image of the color; sql mode needs none. */
 function migrationImage(args: BlueGreenAppArgs, color: Color): string | undefined {
   if (args.migrations?.mode !== "command") return undefined;
-  const images = colorImages({ app: args.app, colors: args.colors, services: servicesMap(args) }, color);
-  return images[migrationService(args.migrations, args.services)];
+  return releaseImages(args.services, color)[migrationService(args.migrations, args.services)];
 }
 
 function migrationInput(m: MigrationsConfig) {

@@ -11,7 +11,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Color, LIVE_SERVICE_TYPE, objectNames } from "../domain/names";
+import { Color, LIVE_SERVICE_TYPE, liveServiceLabels, objectNames } from "../domain/names";
 
 export interface LiveServiceArgs {
   /** App name: the `app` label the selector matches and the Service's name. */
@@ -45,7 +45,7 @@ export class LiveService extends pulumi.ComponentResource {
         metadata: {
           name: objectNames.liveService(args.app),
           namespace: args.namespace,
-          labels: { app: args.app, role: "live" },
+          labels: liveServiceLabels(args.app),
           annotations: { "pulumi.com/skipAwait": "true" },
         },
         spec: {

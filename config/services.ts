@@ -143,6 +143,19 @@ export function releaseIdentity(input: Pick<ServicesInput, "app" | "colors" | "s
   return names.length === 0 ? undefined : names.map((name) => `${name}=${images[name]}`).join(",");
 }
 
+/** A color's image per service (display name), from the services' own views; empty when it has no release. */
+export function releaseImages(services: readonly ServiceConfig[], color: Color): Record<string, string> {
+  return Object.fromEntries(services.filter((s) => s.colors[color].image !== undefined).map((s) => [s.displayName, s.colors[color].image!]));
+}
+
+/** releaseIdentity from the services' own views (what the program has once the config is loaded). */
+export function releaseIdentityOf(services: readonly ServiceConfig[], color: Color): string | undefined {
+  if (services.length === 1 && services[0].service === undefined) return services[0].colors[color].image;
+  const images = releaseImages(services, color);
+  const names = Object.keys(images).sort();
+  return names.length === 0 ? undefined : names.map((name) => `${name}=${images[name]}`).join(",");
+}
+
 function serviceColor(declared: DeclaredColor, service: DeclaredService, image: string | undefined): ServiceColor {
   const preview = declared.previewReplicas ?? declared.replicas;
   return {
@@ -191,7 +204,7 @@ export function appServices(input: ServicesInput): ServiceConfig[] {
 }
 
 const stageCommand = (input: Pick<ServicesInput, "services">, color: Color) =>
-  `npm run release -- stage ${color} ${Object.keys(input.services ?? {}).map((name) => `${name}=<image>`).join(" ")}`;
+  `npm run release -- stage ${color} ${Object.keys(input.services ?? {}).map((name) => `${name}=<image>`).join(" ")} --stack <stack>`;
 
 /** Problems with `services` and the colors' images; empty when the shape is consistent. */
 export function servicesProblems(input: ServicesInput): string[] {

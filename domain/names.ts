@@ -40,6 +40,19 @@ export const objectNames = {
   previewService: (qualified: string, color: Color) => `${qualified}-${color}-preview`,
 };
 
+/** The `role` label of a live Service (preview Services carry `role: preview`). */
+export const LIVE_ROLE = "live";
+
+/** Labels of a service's live Service: the release CLI and the policy pack find live Services by them. */
+export function liveServiceLabels(qualified: string): { app: string; role: string } {
+  return { app: qualified, role: LIVE_ROLE };
+}
+
+/** A kubectl label selector for the live Services of these services (qualified names). */
+export function liveServicesSelector(qualified: readonly string[]): string {
+  return `role=${LIVE_ROLE},app in (${qualified.join(",")})`;
+}
+
 /** Pulumi resource names of one service's components (children are named from these). */
 export const resourceNames = {
   colors: (qualified: string) => qualified,

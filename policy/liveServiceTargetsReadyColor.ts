@@ -6,7 +6,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { DEPLOYMENT, displayName, SERVICE, stackOf } from "./workloads";
 
-import { RETIRED_ANNOTATION } from "../domain/names";
+import { LIVE_ROLE, RETIRED_ANNOTATION } from "../domain/names";
 
 export { RETIRED_ANNOTATION };
 
@@ -20,7 +20,7 @@ export const liveServiceTargetsReadyColor: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     const deployments = args.resources.filter((r) => r.type === DEPLOYMENT);
-    for (const service of args.resources.filter((r) => r.type === SERVICE && r.props.metadata?.labels?.role === "live")) {
+    for (const service of args.resources.filter((r) => r.type === SERVICE && r.props.metadata?.labels?.role === LIVE_ROLE)) {
       const selector: Record<string, string> = service.props.spec?.selector ?? {};
       const namespace = service.props.metadata?.namespace;
       const serviceName = displayName(service.props, service.name);

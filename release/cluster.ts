@@ -3,6 +3,7 @@
  * credentials and context). Every call has a timeout.
  */
 import { execFile, spawn } from "node:child_process";
+import { liveServicesSelector } from "../domain/names";
 
 export class ClusterError extends Error {}
 
@@ -112,7 +113,7 @@ export function watchSelectedColors(
   services: readonly string[],
   color: string,
 ): { seen: Promise<ReadonlyMap<string, number>>; stop: () => void } {
-  const selector = `role=live,app in (${services.join(",")})`;
+  const selector = liveServicesSelector(services);
   const child = spawn(
     "kubectl",
     ["get", "services", "-n", namespace, "-l", selector, "--watch", "-o", "jsonpath={.metadata.name}{\" \"}{.spec.selector.color}{\"\\n\"}"],
