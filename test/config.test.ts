@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { BACKUP_SUCCESS_METRIC, ConfigError } from "../config";
 import { METRIC_NAMES } from "../jobs/backup/metrics";
-import { loadStackConfig, PlainConfig, runProgram, SECRET_SIG, StackName, TEST_SECRETS, withoutSecrets } from "./helpers/program";
+import { loadStackConfig, oneService, PlainConfig, runProgram, SECRET_SIG, StackName, TEST_SECRETS, withoutSecrets } from "./helpers/program";
 
 interface BadConfig {
   readonly name: string;
@@ -155,11 +155,27 @@ const BAD_CONFIGS: BadConfig[] = [
     problems: [`\`colors.green.image\` is \`ghcr.io/acme/web:main\`: production images must be pinned (tag \`main\` is not a version); ${PIN_FIX}`],
   },
   {
-    name: "malformed image reference",
+    name: "malformed image reference (staging as one service)",
     stack: "staging",
-    edit: (c) => (c.colors.blue.image = "ghcr.io/Acme/web:1.0"),
+    edit: (c) => (oneService(c), (c.colors.blue.image = "ghcr.io/Acme/web:1.0")),
     problems: [
       "`colors.blue.image` is `ghcr.io/Acme/web:1.0`: not an image reference; use `registry/repository:tag` or `registry/repository@sha256:<digest>`",
+    ],
+  },
+  {
+    name: "malformed image reference of one service (staging: web and its BFF)",
+    stack: "staging",
+    edit: (c) => (c.colors.blue.images.bff = "ghcr.io/Acme/bff:1.0"),
+    problems: [
+      "`colors.blue.images.bff` is `ghcr.io/Acme/bff:1.0`: not an image reference; use `registry/repository:tag` or `registry/repository@sha256:<digest>`",
+    ],
+  },
+  {
+    name: "the one-service `colors.<c>.image` on staging, which declares services",
+    stack: "staging",
+    edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:1.5.0"),
+    problems: [
+      "`colors.green.image` is set but the stack declares `services`: give each service's image in `colors.green.images.<service>` (with `npm run release -- stage green web=<image> bff=<image> --stack <stack>`) and remove `colors.green.image`",
     ],
   },
   {
@@ -398,9 +414,13 @@ describe("good stack config", () => {
     expect(run.resources.length).toBeGreaterThan(0);
   });
 
-  it("allows an unpinned image outside production", async () => {
-    const run = await runProgram("staging", { edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:latest") });
+  it("allows an unpinned image outside production (staging: a service's image; and as one service)", async () => {
+    const run = await runProgram("staging", { edit: (c) => (c.colors.green.images.bff = "ghcr.io/acme/bff:latest") });
     expect(run.error).toBeUndefined();
+    expect(run.get("kubernetes:apps/v1:Deployment", "web-bff-green").inputs.spec.template.spec.containers[0].image).toBe("ghcr.io/acme/bff:latest");
+    const one = await runProgram("staging", { edit: (c) => (oneService(c), (c.colors.green.image = "ghcr.io/acme/web:latest")) });
+    expect(one.error).toBeUndefined();
+    expect(one.get("kubernetes:apps/v1:Deployment", "web-green").inputs.spec.template.spec.containers[0].image).toBe("ghcr.io/acme/web:latest");
   });
 
   it("accepts a digest-pinned image in production", async () => {

@@ -1,7 +1,9 @@
 /**
  * The order of one `pulumi up` on the production stack, as dependencies the engine enforces: for each
  * color, its pre-migration backup Job -> its expand migration Job -> its Deployment -> its smoke Job,
- * whichever color is live; and the active color's Deployment and smoke Job -> live Service. The
+ * whichever color is live; and the active color's Deployment and smoke Job -> live Service. On
+ * staging (two services, web and its BFF) every Deployment of a color waits on that color's Jobs,
+ * and both live Services wait on both services' active Deployments and smoke Jobs. The
  * dependency graph does not depend on `activeColor`, so a switch (even `pulumi up --target <live
  * Service URN>`) changes one resource and leaves a consistent state; a rollback to a color whose
  * release went through waits on nothing, its Jobs being unchanged. Nothing but the contract Job
@@ -22,18 +24,21 @@ import {
   JOB,
   JOBS_IMAGE,
   keyOf,
-  LIVE_SERVICE,
+  LIVE_SERVICES,
+  liveServiceGates,
   releaseBackupResource,
   SECRET,
   SERVICE,
   sqlExpandSpec,
   STACK_IMAGES,
+  STACK_SERVICES,
   shippedFiles,
+  stackRelease,
 } from "./helpers/releaseJobs";
 
 const ENV = `${SECRET}::web-env`;
 /** Production's expand Job of a color (sql mode, as committed). */
-const productionExpand = (color: Color) => expandJobResource(color, STACK_IMAGES.production[color], sqlExpandSpec(JOBS_IMAGE.production));
+const productionExpand = (color: Color) => expandJobResource(color, stackRelease("production", color), sqlExpandSpec(JOBS_IMAGE.production));
 
 /** `type::name` of every resource whose explicit dependencies include `urn`. */
 const dependentsOf = (run: ProgramRun, urn: string) =>
@@ -119,9 +124,10 @@ const noMigrations = (c: PlainConfig) => delete c.migrations;
 
 /** `type::name` of the Job a color's Deployment waits on: its expand Job, or its release's backup Job without migrations. */
 function ownJobOf(stack: StackName, mode: Mode, color: Color): string {
-  const image = STACK_IMAGES[stack][color];
-  if (mode === "none") return `${JOB}::${releaseBackupResource(color, image)}`;
-  return `${JOB}::${expandJobResource(color, image, mode === "sql" ? sqlExpandSpec(JOBS_IMAGE[stack]) : commandExpandSpec(image))}`;
+  const release = stackRelease(stack, color);
+  if (mode === "none") return `${JOB}::${releaseBackupResource(color, release)}`;
+  // command mode runs the migrating service's image: staging's first service, web.
+  return `${JOB}::${expandJobResource(color, release, mode === "sql" ? sqlExpandSpec(JOBS_IMAGE[stack]) : commandExpandSpec(STACK_IMAGES[stack][color]))}`;
 }
 
 describe("the switch path depends on nothing but itself", () => {
@@ -141,7 +147,7 @@ describe("the switch path depends on nothing but itself", () => {
     ["staging rolled back, in command mode", "staging", (c) => (commandMode(c), (c.activeColor = "blue")), "command"],
   ];
 
-  it.each(cases)("%s: each color's Deployment waits on its own Jobs only; the live Service on the active Deployment and smoke Job only", async (_name, stack, edit, mode) => {
+  it.each(cases)("%s: each color's Deployments wait on its own Jobs only; every live Service on every service's active Deployment and smoke Job only", async (_name, stack, edit, mode) => {
     const run = await runProgram(stack, { edit });
     expect(run.error).toBeUndefined();
     const active = run.outputs.activeColor as Color;
@@ -149,7 +155,10 @@ describe("the switch path depends on nothing but itself", () => {
       const own = ownJobOf(stack, mode, color);
       const other = ownJobOf(stack, mode, color === "blue" ? "green" : "blue");
       expect(own).not.toBe(other);
-      expect(dependencyKeys(run, run.get(DEPLOYMENT, `web-${color}`).dependencies), color).toEqual([own, ENV]);
+      // Every service's Deployment of the color (staging: web's and the BFF's) waits on the same Job, and its own env Secret.
+      for (const service of STACK_SERVICES[stack]) {
+        expect(dependencyKeys(run, run.get(DEPLOYMENT, `${service}-${color}`).dependencies), `${service} ${color}`).toEqual([own, `${SECRET}::${service}-env`]);
+      }
       // The expand Job waits on its own color's backup Job, never on the other color's Jobs.
       const ownJob = run.get(JOB, own.slice(`${JOB}::`.length));
       const ownDeps = dependencyKeys(run, ownJob.dependencies);
@@ -159,9 +168,13 @@ describe("the switch path depends on nothing but itself", () => {
         expect(backups, color).toEqual([own.replace(/web-migrate-([0-9a-f]{10})-job$/, "web-backups-pre-$1")]);
       }
     }
-    const live = run.get(SERVICE, "web-live");
-    expect(dependencyKeys(run, live.dependencies)).toEqual([`${DEPLOYMENT}::web-${active}`, `${JOB}::web-smoke-${active}`]);
-    expect(dependentsOf(run, live.urn)).toEqual([]);
+    // Every live Service (staging: web's and the BFF's) waits on every service's active Deployment and smoke Job.
+    expect(run.ofType(SERVICE).filter((s) => s.inputs.metadata.labels?.role === "live").map(keyOf).sort()).toEqual(LIVE_SERVICES[stack]);
+    for (const key of LIVE_SERVICES[stack]) {
+      const live = run.get(SERVICE, key.slice(`${SERVICE}::`.length));
+      expect(dependencyKeys(run, live.dependencies), key).toEqual(liveServiceGates(stack, active));
+      expect(dependentsOf(run, live.urn), key).toEqual([]);
+    }
   });
 
   it("only the contract Job waits on the live Service", async () => {
@@ -202,13 +215,13 @@ describe("the dependency graph is the same whichever color is live", () => {
   ];
   const cases = (["staging", "production"] as const).flatMap((stack) => variants.map(([name, edit]) => [`${stack} ${name}`, stack, edit] as const));
 
-  /** Every resource but the live Service, with its parent and its dependencies as sets of `type::name`. */
-  const graphOf = (run: ProgramRun) => {
+  /** Every resource but the live Services, with its parent and its dependencies as sets of `type::name`. */
+  const graphOf = (run: ProgramRun, stack: StackName) => {
     const byUrn = new Map(run.resources.map((r) => [r.urn, keyOf(r)]));
     const keys = (urns: readonly string[]) => [...new Set(dependencyKeys(run, urns))].sort();
     return Object.fromEntries(
       run.resources
-        .filter((r) => keyOf(r) !== LIVE_SERVICE)
+        .filter((r) => !LIVE_SERVICES[stack].includes(keyOf(r)))
         .map((r) => [
           keyOf(r),
           {
@@ -220,7 +233,7 @@ describe("the dependency graph is the same whichever color is live", () => {
     );
   };
 
-  it.each(cases)("%s: every resource but the live Service has the same dependencies with blue or green live", async (_name, stack, edit) => {
+  it.each(cases)("%s: every resource but the live Services has the same dependencies with blue or green live", async (_name, stack, edit) => {
     const runs = {} as Record<Color, ProgramRun>;
     for (const color of COLORS) {
       runs[color] = await runProgram(stack, { edit: (c) => (edit(c), (c.activeColor = color)) });
@@ -229,19 +242,23 @@ describe("the dependency graph is the same whichever color is live", () => {
       // No contract Job here: it alone may depend on the live Service.
       expect(runs[color].ofType(JOB).filter((j) => j.inputs.metadata.labels?.["bluegreen/phase"] === "contract")).toEqual([]);
     }
-    const [blue, green] = [graphOf(runs.blue), graphOf(runs.green)];
+    const [blue, green] = [graphOf(runs.blue, stack), graphOf(runs.green, stack)];
     expect(Object.keys(green).sort()).toEqual(Object.keys(blue).sort());
     expect(Object.keys(blue).length).toBeGreaterThan(20);
     for (const key of Object.keys(blue)) expect(green[key], key).toEqual(blue[key]);
-    // Each color's Deployment waits on a Job of its own in both runs.
+    // Each color's Deployments (every service's) wait on one Job, the same one, of their own in both runs.
     for (const color of COLORS) {
-      expect(blue[`${DEPLOYMENT}::web-${color}`].dependencies.filter((k) => k.startsWith(`${JOB}::`)), color).toHaveLength(1);
+      const jobs = STACK_SERVICES[stack].map((service) => blue[`${DEPLOYMENT}::${service}-${color}`].dependencies.filter((k) => k.startsWith(`${JOB}::`)));
+      expect(jobs[0], color).toHaveLength(1);
+      for (const [i, service] of STACK_SERVICES[stack].entries()) expect(jobs[i], `${service} ${color}`).toEqual(jobs[0]);
     }
-    // The live Service waits on exactly the active color's Deployment and smoke Job, and nothing waits on it.
+    // Each live Service waits on exactly every service's active Deployment and smoke Job, and nothing waits on it.
     for (const color of COLORS) {
-      const live = runs[color].get(SERVICE, "web-live");
-      expect(dependencyKeys(runs[color], live.dependencies), color).toEqual([`${DEPLOYMENT}::web-${color}`, `${JOB}::web-smoke-${color}`]);
-      expect(dependentsOf(runs[color], live.urn), color).toEqual([]);
+      for (const key of LIVE_SERVICES[stack]) {
+        const live = runs[color].get(SERVICE, key.slice(`${SERVICE}::`.length));
+        expect(dependencyKeys(runs[color], live.dependencies), `${key} ${color}`).toEqual(liveServiceGates(stack, color));
+        expect(dependentsOf(runs[color], live.urn), `${key} ${color}`).toEqual([]);
+      }
     }
   });
 });

@@ -3,7 +3,9 @@
  * changes only the live Service's selector (the post-promotion watch runs after `pulumi up`, from
  * the `promotionWatch` output, and is no resource), and renames no Job; a release to the idle color
  * changes only that color (its Deployment, its smoke Job and its own release Jobs: the pre-migration
- * backup and the expand migration), never the live Service nor the other color's Jobs.
+ * backup and the expand migration), never the live Service nor the other color's Jobs. The property
+ * is also checked on staging, an app of two services (web and its BFF): there a flip changes exactly
+ * both live Services.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -12,11 +14,24 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { MigrationJobSpec } from "../components/migrationJob";
 import { Color } from "../config";
 import { changedResources, ProgramRun, ROOT, runProgram, StackName } from "./helpers/program";
-import { expandJobName, JOB, jobObjectNames, JOBS_IMAGE, LIVE_SERVICE, migrationJobNames, shippedFiles, sqlExpandSpec, STACK_IMAGES } from "./helpers/releaseJobs";
+import {
+  expandJobName,
+  JOB,
+  jobObjectNames,
+  JOBS_IMAGE,
+  LIVE_SERVICE,
+  LIVE_SERVICES,
+  liveServiceGates,
+  migrationJobNames,
+  shippedFiles,
+  sqlExpandSpec,
+  STACK_SERVICES,
+  stackRelease,
+} from "./helpers/releaseJobs";
 
-/** Production's expand Job name for a color running `image` (sql mode). */
-const productionExpand = (color: Color, image = STACK_IMAGES.production[color], spec: MigrationJobSpec = sqlExpandSpec(JOBS_IMAGE.production)) =>
-  expandJobName(color, image, spec);
+/** Production's expand Job name for a color running `image` (default: the stack file's; sql mode). */
+const productionExpand = (color: Color, image?: string, spec: MigrationJobSpec = sqlExpandSpec(JOBS_IMAGE.production)) =>
+  expandJobName(color, stackRelease("production", color, image ? { web: image } : {}), spec);
 /** Every registered resource of a color's release Jobs: the MigrationJob component, its Job, the backup Job. */
 const releaseJobResources = (expandName: string) => [
   `bluegreen:k8s:MigrationJob::${expandName}`,
@@ -155,18 +170,22 @@ describe("the promotion property, on both stacks and their variants", () => {
     c.activeColor = c.activeColor === "blue" ? "green" : "blue";
   };
 
-  it.each(variants)("%s: flipping activeColor changes exactly the live Service; flipping back restores identical inputs", async (_name, stack, edit) => {
+  it.each(variants)("%s: flipping activeColor changes exactly the live Services; flipping back restores identical inputs", async (_name, stack, edit) => {
     const before = await runProgram(stack, { edit });
     const flipped = await runProgram(stack, { edit: flip(edit) });
     const back = await runProgram(stack, { edit });
     expect(before.error).toBeUndefined();
     expect(flipped.error).toBeUndefined();
-    expect(changedResources(before, flipped)).toEqual([LIVE_SERVICE]);
-    expect(changedResources(flipped, back)).toEqual([LIVE_SERVICE]);
+    // Production: its one live Service; staging: web's and the BFF's, and nothing else.
+    expect(changedResources(before, flipped)).toEqual(LIVE_SERVICES[stack]);
+    expect(changedResources(flipped, back)).toEqual(LIVE_SERVICES[stack]);
     expect(changedResources(before, back)).toEqual([]);
-    const live = (run: ProgramRun) => run.get("kubernetes:core/v1:Service", "web-live");
-    expect(live(back).wireInputs).toEqual(live(before).wireInputs);
-    expect(live(flipped).inputs.spec.selector).toEqual({ app: "web", color: flipped.outputs.activeColor });
+    for (const service of STACK_SERVICES[stack]) {
+      const live = (run: ProgramRun) => run.get("kubernetes:core/v1:Service", `${service}-live`);
+      expect(live(back).wireInputs, service).toEqual(live(before).wireInputs);
+      expect(live(flipped).inputs.spec.selector, service).toEqual({ app: service, color: flipped.outputs.activeColor });
+      expect(live(before).inputs.spec.selector, service).toEqual({ app: service, color: before.outputs.activeColor });
+    }
     expect(flipped.resources.filter((r) => r.type.startsWith("command:"))).toEqual([]);
     // No Job is renamed, so none re-runs: the switch waits on Jobs that already completed.
     expect(jobObjectNames(flipped)).toEqual(jobObjectNames(before));
@@ -187,41 +206,48 @@ describe("the promotion property, on both stacks and their variants", () => {
       "production: a new jobs image",
       "production",
       (c) => (c.jobsImage = "ghcr.io/acme/web-jobs:1.6.0"),
-      expandJobName("blue", STACK_IMAGES.production.blue, sqlExpandSpec("ghcr.io/acme/web-jobs:1.6.0")),
+      expandJobName("blue", stackRelease("production", "blue"), sqlExpandSpec("ghcr.io/acme/web-jobs:1.6.0")),
     ],
-    ["staging: a new idle image", "staging", (c) => (c.colors.blue.image = "ghcr.io/acme/web:1.6.0-rc.1"), undefined],
+    ["staging: a new idle release (both services' images)", "staging", (c) => (c.colors.blue.images = { web: "ghcr.io/acme/web:1.6.0-rc.1", bff: "ghcr.io/acme/bff:1.6.0-rc.1" }), undefined],
+    ["staging: a new idle image of one service (the BFF)", "staging", (c) => (c.colors.blue.images.bff = "ghcr.io/acme/bff:1.6.0-rc.1"), undefined],
     [
-      "staging: a new idle image and a new migration runner",
+      "staging: a new idle release and a new migration runner",
       "staging",
-      (c) => ((c.colors.blue.image = "ghcr.io/acme/web:1.6.0-rc.1"), (c.migrations.image = "ghcr.io/acme/web-jobs:1.6.0-rc.1")),
-      expandJobName("green", STACK_IMAGES.staging.green, sqlExpandSpec("ghcr.io/acme/web-jobs:1.6.0-rc.1")),
+      (c) => ((c.colors.blue.images = { web: "ghcr.io/acme/web:1.6.0-rc.1", bff: "ghcr.io/acme/bff:1.6.0-rc.1" }), (c.migrations.image = "ghcr.io/acme/web-jobs:1.6.0-rc.1")),
+      expandJobName("green", stackRelease("staging", "green"), sqlExpandSpec("ghcr.io/acme/web-jobs:1.6.0-rc.1")),
     ],
   ];
 
-  it.each(releases)("%s never changes the live Service, what it waits for, or the active Deployment", async (_name, stack, edit, renamedActiveJob) => {
+  it.each(releases)("%s never changes a live Service, what it waits for, or the active Deployments", async (_name, stack, edit, renamedActiveJob) => {
     const before = await runProgram(stack);
     const after = await runProgram(stack, { edit });
     expect(after.error).toBeUndefined();
-    expect(changedResources(before, after)).not.toContain(LIVE_SERVICE);
+    for (const key of LIVE_SERVICES[stack]) expect(changedResources(before, after)).not.toContain(key);
     expect(changedResources(before, after).length).toBeGreaterThan(0);
-    const live = (run: ProgramRun) => run.get("kubernetes:core/v1:Service", "web-live");
-    expect(live(after).wireInputs).toEqual(live(before).wireInputs);
-    expect(live(after).dependencies).toEqual(live(before).dependencies);
     const active = before.outputs.activeColor as Color;
     expect(after.outputs.activeColor).toBe(active);
-    const activeDeployment = (run: ProgramRun) => run.get("kubernetes:apps/v1:Deployment", `web-${active}`);
-    expect(activeDeployment(after).wireInputs).toEqual(activeDeployment(before).wireInputs);
-    const activeJob = (run: ProgramRun) => activeDeployment(run).dependencies.filter((urn) => urn.includes("kubernetes:batch/v1:Job::"));
-    expect(activeJob(before)).toHaveLength(1);
-    if (renamedActiveJob === undefined) {
-      // The active color waits on the same, already completed, Job.
-      expect(activeDeployment(after).dependencies).toEqual(activeDeployment(before).dependencies);
-    } else {
-      // The active color's Job is the new one of what every expand Job now runs: only that dependency moved.
-      const beforeJob = activeJob(before)[0];
-      expect(activeJob(after)).toEqual([after.get(JOB, `${renamedActiveJob}-job`).urn]);
-      expect(activeJob(after)[0]).not.toBe(beforeJob);
-      expect(activeDeployment(after).dependencies.map((urn) => (urn === activeJob(after)[0] ? beforeJob : urn))).toEqual(activeDeployment(before).dependencies);
+    for (const service of STACK_SERVICES[stack]) {
+      const live = (run: ProgramRun) => run.get("kubernetes:core/v1:Service", `${service}-live`);
+      expect(live(after).wireInputs, service).toEqual(live(before).wireInputs);
+      expect(live(after).dependencies, service).toEqual(live(before).dependencies);
+      expect(live(after).dependencies, service).toEqual(liveServiceGates(stack, active).map((key) => after.get(key.split("::")[0], key.split("::")[1]).urn));
+    }
+    // Every service's active Deployment (production: web's; staging: web's and the BFF's).
+    for (const service of STACK_SERVICES[stack]) {
+      const activeDeployment = (run: ProgramRun) => run.get("kubernetes:apps/v1:Deployment", `${service}-${active}`);
+      expect(activeDeployment(after).wireInputs, service).toEqual(activeDeployment(before).wireInputs);
+      const activeJob = (run: ProgramRun) => activeDeployment(run).dependencies.filter((urn) => urn.includes("kubernetes:batch/v1:Job::"));
+      expect(activeJob(before), service).toHaveLength(1);
+      if (renamedActiveJob === undefined) {
+        // The active color waits on the same, already completed, Job.
+        expect(activeDeployment(after).dependencies, service).toEqual(activeDeployment(before).dependencies);
+      } else {
+        // The active color's Job is the new one of what every expand Job now runs: only that dependency moved.
+        const beforeJob = activeJob(before)[0];
+        expect(activeJob(after), service).toEqual([after.get(JOB, `${renamedActiveJob}-job`).urn]);
+        expect(activeJob(after)[0], service).not.toBe(beforeJob);
+        expect(activeDeployment(after).dependencies.map((urn) => (urn === activeJob(after)[0] ? beforeJob : urn)), service).toEqual(activeDeployment(before).dependencies);
+      }
     }
   });
 });

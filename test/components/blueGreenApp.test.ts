@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { COLORS, servicesOf, StackConfig, validateStackConfig } from "../../config";
 import { liveServiceUrn } from "../../domain/names";
-import { PlainConfig, ProgramRun, PROJECT, runProgram } from "../helpers/program";
+import { oneService, PlainConfig, ProgramRun, PROJECT, runProgram } from "../helpers/program";
 import { DEPLOYMENT, JOB, SERVICE } from "../helpers/releaseJobs";
 
 const IMAGES = {
@@ -15,8 +15,9 @@ const IMAGES = {
   green: { bff: "ghcr.io/acme/bff:1.5.0", web: "ghcr.io/acme/web:1.5.0" },
 };
 
-/** Staging as an app `shop` of a BFF (called by web) and a web front end. */
+/** Staging (converted to one service first, so the stack file's own services play no part) as an app `shop` of a BFF (called by web) and a web front end. */
 export function twoServices(c: PlainConfig): void {
+  oneService(c);
   c.app = "shop";
   c.services = { bff: { port: 8080, callers: ["web"] }, web: { port: 3000, smoke: { checks: [{ path: "/", status: 200 }] } } };
   for (const color of COLORS) {
@@ -153,11 +154,21 @@ describe("two BlueGreenApps in one program", () => {
   });
 });
 
-describe("a one-service stack that adds a service named like the app", () => {
+describe("a one-service stack that adds a service named like the app (staging converted to one service, then given web and a BFF)", () => {
+  /** web's own Kubernetes objects (not the BFF's, not the release Jobs named by the release), by `type::name`. */
+  const webObjects = (run: ProgramRun) =>
+    Object.fromEntries(
+      run.resources
+        .filter((r) => r.custom && !r.type.startsWith("aws:") && /^web-(blue|green|live|smoke-|env|network-)/.test(r.name) && !r.name.startsWith("web-bff"))
+        .map((r) => [key(r), JSON.stringify(r.wireInputs)]),
+    );
+  const COLORS_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy::web-network-colors";
+
   it("keeps every object of that service under the same names and inputs, and adds the other's", async () => {
-    const before = await runProgram("staging");
+    const before = await runProgram("staging", { edit: oneService });
     const after = await runProgram("staging", {
       edit: (c) => {
+        oneService(c);
         c.services = { web: {}, bff: { port: 8081, callers: ["web"] } };
         for (const color of COLORS) {
           c.colors[color].images = { web: c.colors[color].image, bff: `ghcr.io/acme/bff:${color}` };
@@ -167,12 +178,6 @@ describe("a one-service stack that adds a service named like the app", () => {
     });
     expect(before.error).toBeUndefined();
     expect(after.error).toBeUndefined();
-    const webObjects = (run: ProgramRun) =>
-      Object.fromEntries(
-        run.resources
-          .filter((r) => r.custom && !r.type.startsWith("aws:") && /^web-(blue|green|live|smoke-|env|network-)/.test(r.name) && !r.name.startsWith("web-bff"))
-          .map((r) => [key(r), JSON.stringify(r.wireInputs)]),
-      );
     const kept = webObjects(before);
     expect(Object.keys(kept).length).toBeGreaterThan(8);
     // The one change: web's Pods may now call the BFF.
@@ -185,5 +190,25 @@ describe("a one-service stack that adds a service named like the app", () => {
       ports: [{ protocol: "TCP", port: 8081 }],
     });
     expect(after.ofType(DEPLOYMENT).map((d) => d.name).sort()).toEqual(["web-bff-blue", "web-bff-green", "web-blue", "web-green"]);
+  });
+
+  it("the committed staging file (web and its BFF) is that upgrade: web's objects are those of staging as one service, but for its colors' policy", async () => {
+    const one = await runProgram("staging", { edit: oneService });
+    const committed = await runProgram("staging");
+    expect(one.error).toBeUndefined();
+    expect(committed.error).toBeUndefined();
+    const { [COLORS_POLICY]: before, ...kept } = webObjects(one);
+    const { [COLORS_POLICY]: after, ...rest } = webObjects(committed);
+    expect(Object.keys(kept).length).toBeGreaterThan(8);
+    expect(rest).toEqual(kept);
+    expect(after).not.toEqual(before);
+    // The one change: web's Pods may call the BFF's, on the BFF's port.
+    const colorsPolicy = (run: ProgramRun) => run.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "web-network-colors").inputs;
+    const bffPods = { matchLabels: { app: "web-bff" }, matchExpressions: [{ key: "color", operator: "In", values: ["blue", "green"] }, { key: "role", operator: "DoesNotExist" }] };
+    expect(colorsPolicy(committed)).toEqual({
+      ...colorsPolicy(one),
+      spec: { ...colorsPolicy(one).spec, egress: [...colorsPolicy(one).spec.egress, { to: [{ podSelector: bffPods }], ports: [{ protocol: "TCP", port: 8081 }] }] },
+    });
+    expect(committed.ofType(DEPLOYMENT).map((d) => d.name).sort()).toEqual(["web-bff-blue", "web-bff-green", "web-blue", "web-green"]);
   });
 });

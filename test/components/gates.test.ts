@@ -149,7 +149,7 @@ describe("smoke gate", () => {
     expect(tool.get(SERVICE, "web-live").wireInputs).toEqual(run.get(SERVICE, "web-live").wireInputs);
   });
 
-  it("skips a color that runs no Pods, and checks the health path when no checks are configured", async () => {
+  it("skips a color that runs no Pods, and checks the health path when no checks are configured (staging: web and its BFF)", async () => {
     const r = await runProgram("staging", {
       edit: (c) => {
         c.colors.blue.replicas = 0;
@@ -157,16 +157,23 @@ describe("smoke gate", () => {
       },
     });
     expect(r.error).toBeUndefined();
-    expect(r.ofType(JOB).filter((j) => j.name.startsWith("web-smoke-")).map((j) => j.name)).toEqual(["web-smoke-green"]);
-    const command = r.get(JOB, "web-smoke-green").inputs.spec.template.spec.containers[0].command;
-    expect(command.slice(5, 7)).toEqual(["--checks", '[{"path":"/healthz","status":200}]']);
+    expect(r.ofType(JOB).filter((j) => j.inputs.metadata.labels?.role === "smoke").map((j) => j.name)).toEqual(["web-smoke-green", "web-bff-smoke-green"]);
+    for (const [job, url] of [
+      ["web-smoke-green", "http://web-green-preview.web-staging.svc:80"],
+      ["web-bff-smoke-green", "http://web-bff-green-preview.web-staging.svc:80"],
+    ]) {
+      const command = r.get(JOB, job).inputs.spec.template.spec.containers[0].command;
+      expect(command.slice(3, 7), job).toEqual(["--url", url, "--checks", '[{"path":"/healthz","status":200}]']);
+    }
   });
 
-  it("can be turned off outside production; the live Service then waits for the Deployment only", async () => {
+  it("can be turned off outside production; every live Service then waits for the active Deployments only (staging: web's and the BFF's)", async () => {
     const r = await runProgram("staging", { edit: (c) => (c.smoke = { enabled: false }) });
     expect(r.error).toBeUndefined();
-    expect(r.ofType(JOB).filter((j) => j.name.startsWith("web-smoke-"))).toEqual([]);
-    expect(r.get(SERVICE, "web-live").dependencies).toEqual([r.get(DEPLOYMENT, "web-green").urn]);
+    expect(r.ofType(JOB).filter((j) => j.inputs.metadata.labels?.role === "smoke")).toEqual([]);
+    for (const live of ["web-live", "web-bff-live"]) {
+      expect(r.get(SERVICE, live).dependencies, live).toEqual([r.get(DEPLOYMENT, "web-green").urn, r.get(DEPLOYMENT, "web-bff-green").urn]);
+    }
   });
 });
 

@@ -6,9 +6,9 @@ import { Job } from "kubernetes-models/batch/v1";
 import { ConfigMap } from "kubernetes-models/v1";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MigrationJobSpec, colorMigrationHash, migrationJobHash, planMigrations, runnerCommand } from "../../components/migrationJob";
-import { COLORS } from "../../config";
+import { Color, COLORS } from "../../config";
 import { PlainConfig, ProgramRun, RegisteredResource, TEST_SECRETS, changedResources, runProgram } from "../helpers/program";
-import { JOBS_IMAGE, STACK_IMAGES, commandExpandSpec, expandJobName, expandJobResource, shippedFiles, sqlExpandSpec } from "../helpers/releaseJobs";
+import { JOBS_IMAGE, STACK_IMAGES, STACK_SERVICES, commandExpandSpec, expandJobName, expandJobResource, shippedFiles, sqlExpandSpec, stackRelease } from "../helpers/releaseJobs";
 
 const JOB = "kubernetes:batch/v1:Job";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
@@ -17,8 +17,12 @@ const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
 
 /** What both colors' expand Jobs run in staging (sql mode, the repo's migrations/, the stack's jobsImage). */
 const expectedStagingSpec = (): MigrationJobSpec => sqlExpandSpec(JOBS_IMAGE.staging);
+/** Staging's releases: each color's `service=image` pairs (web and its BFF), as the stack file declares them. */
+const STAGING_RELEASES = { blue: stackRelease("staging", "blue"), green: stackRelease("staging", "green") };
 /** Staging's expand Job names, blue's then green's. */
-const stagingExpandNames = (spec = expectedStagingSpec(), images = STACK_IMAGES.staging) => COLORS.map((color) => expandJobName(color, images[color], spec));
+const stagingExpandNames = (spec = expectedStagingSpec(), releases: Record<Color, string> = STAGING_RELEASES) => COLORS.map((color) => expandJobName(color, releases[color], spec));
+/** Staging's services (qualified names): every Deployment of a color waits on that color's Jobs. */
+const SERVICES = STACK_SERVICES.staging;
 
 /** The migration Jobs (other Jobs, such as smoke tests, carry other roles). */
 const migrationJobsOf = (run: ProgramRun): RegisteredResource[] => run.ofType(JOB).filter((r) => r.inputs.metadata.labels?.role === "migration");
@@ -177,9 +181,10 @@ describe("migration Jobs in the stack (staging, sql mode)", () => {
     if (run.error) throw run.error;
   });
 
-  it("runs one expand Job per color, named by the color, its app image and what it runs, with the restricted pod spec", () => {
-    expect(migrationJobsOf(run).map((j) => j.name)).toEqual(COLORS.map((color) => expandJobResource(color, STACK_IMAGES.staging[color], expectedStagingSpec())));
-    const hash = colorMigrationHash("blue", "ghcr.io/acme/web:1.4.2", expectedStagingSpec());
+  it("runs one expand Job per color, named by the color, its release (every service's image) and what it runs, with the restricted pod spec", () => {
+    expect(STAGING_RELEASES.blue).toBe("bff=ghcr.io/acme/bff:1.4.2,web=ghcr.io/acme/web:1.4.2");
+    expect(migrationJobsOf(run).map((j) => j.name)).toEqual(COLORS.map((color) => expandJobResource(color, STAGING_RELEASES[color], expectedStagingSpec())));
+    const hash = colorMigrationHash("blue", "bff=ghcr.io/acme/bff:1.4.2,web=ghcr.io/acme/web:1.4.2", expectedStagingSpec());
     const job = run.get(JOB, `web-migrate-${hash}-job`);
     const inputs = job.inputs;
     expect(inputs.metadata.name).toBe(`web-migrate-${hash}`);
@@ -209,7 +214,7 @@ describe("migration Jobs in the stack (staging, sql mode)", () => {
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.volumes[0]).toEqual({ name: "tmp", emptyDir: { sizeLimit: "1Gi" } });
     // Green's Job runs exactly the same: only its name and hash label differ.
-    const greenHash = colorMigrationHash("green", "ghcr.io/acme/web:1.5.0-rc.2", expectedStagingSpec());
+    const greenHash = colorMigrationHash("green", "bff=ghcr.io/acme/bff:1.5.0-rc.2,web=ghcr.io/acme/web:1.5.0-rc.2", expectedStagingSpec());
     expect(greenHash).not.toBe(hash);
     const green = run.get(JOB, `web-migrate-${greenHash}-job`);
     const labels = { ...inputs.metadata.labels, "bluegreen/migration-hash": greenHash };
@@ -236,16 +241,18 @@ describe("migration Jobs in the stack (staging, sql mode)", () => {
     expect(configMap.inputs.metadata.name).toMatch(/^web-migrations-[0-9a-f]{10}$/);
   });
 
-  it("makes each color's Deployment wait for its own expand Job, whichever color is live", async () => {
-    const [blueJob, greenJob] = COLORS.map((color) => run.get(JOB, expandJobResource(color, STACK_IMAGES.staging[color], expectedStagingSpec())));
-    const envSecret = run.get("kubernetes:core/v1:Secret", "web-env").urn;
-    // Staging: green is live, blue idle; the live color waits on its own (unchanged) Job too.
-    expect(run.get(DEPLOYMENT, "web-blue").dependencies).toEqual([blueJob.urn, envSecret]);
-    expect(run.get(DEPLOYMENT, "web-green").dependencies).toEqual([greenJob.urn, envSecret]);
+  it("makes each color's Deployments (web's and the BFF's) wait for that color's own expand Job, whichever color is live", async () => {
+    const [blueJob, greenJob] = COLORS.map((color) => run.get(JOB, expandJobResource(color, STAGING_RELEASES[color], expectedStagingSpec())));
     const flipped = await runProgram("staging", { edit: (c) => (c.activeColor = "blue") });
     expect(flipped.error).toBeUndefined();
-    expect(flipped.get(DEPLOYMENT, "web-blue").dependencies).toEqual([blueJob.urn, envSecret]);
-    expect(flipped.get(DEPLOYMENT, "web-green").dependencies).toEqual([greenJob.urn, envSecret]);
+    for (const service of SERVICES) {
+      const envSecret = run.get("kubernetes:core/v1:Secret", `${service}-env`).urn;
+      // Staging: green is live, blue idle; the live color waits on its own (unchanged) Job too.
+      expect(run.get(DEPLOYMENT, `${service}-blue`).dependencies, service).toEqual([blueJob.urn, envSecret]);
+      expect(run.get(DEPLOYMENT, `${service}-green`).dependencies, service).toEqual([greenJob.urn, envSecret]);
+      expect(flipped.get(DEPLOYMENT, `${service}-blue`).dependencies, service).toEqual([blueJob.urn, envSecret]);
+      expect(flipped.get(DEPLOYMENT, `${service}-green`).dependencies, service).toEqual([greenJob.urn, envSecret]);
+    }
   });
 
   it("registers Kubernetes objects that validate against the schema", () => {
@@ -307,11 +314,17 @@ describe("when the migration Jobs change", () => {
     expect(allJobNames(flipped)).toEqual(allJobNames(baseline));
   });
 
-  it.each(["blue", "green"] as const)("a release on %s (a new app image, sql mode) re-runs that color's expand Job only; the other color's keeps its name", async (color) => {
-    const release = await runProgram("staging", { edit: (c) => (c.colors[color].image = "ghcr.io/acme/web:1.6.0") });
+  /** New images on a color: a release of both services, or of one of them (still a new release of the color). */
+  const newImages: [string, Record<string, string>][] = [
+    ["both services' images", { web: "ghcr.io/acme/web:1.6.0", bff: "ghcr.io/acme/bff:1.6.0" }],
+    ["the BFF's image only", { bff: "ghcr.io/acme/bff:1.6.0" }],
+  ];
+  it.each(COLORS.flatMap((color) => newImages.map(([what, images]) => [color, what, images] as const)))("a release on %s (%s, sql mode) re-runs that color's expand Job only; the other color's keeps its name", async (color, _what, images) => {
+    const release = await runProgram("staging", { edit: (c) => Object.assign(c.colors[color].images, images) });
     expect(release.error).toBeUndefined();
-    const images = { ...STACK_IMAGES.staging, [color]: "ghcr.io/acme/web:1.6.0" };
-    const [before, after] = [stagingExpandNames(), stagingExpandNames(expectedStagingSpec(), images)];
+    const releases = { ...STAGING_RELEASES, [color]: stackRelease("staging", color, images) };
+    expect(releases[color]).not.toBe(STAGING_RELEASES[color]);
+    const [before, after] = [stagingExpandNames(), stagingExpandNames(expectedStagingSpec(), releases)];
     expect(release.outputs.migrationJobs).toEqual({ expand: after, contract: "none" });
     const other = color === "blue" ? 1 : 0;
     const own = 1 - other;
@@ -350,38 +363,54 @@ describe("when the migration Jobs change", () => {
     expect(jobNames(copied)).toEqual(jobNames(baseline));
   });
 
-  it("command mode: a Job per color running its image; a new image on blue changes only blue's Job, and each color waits on its own", async () => {
+  it("command mode: a Job per color running its first service's (web's) image; a new image on blue changes only blue's Job, and each color waits on its own", async () => {
     const before = await runProgram("staging", { edit: commandMode });
     const after = await runProgram("staging", {
       edit: (c) => {
         commandMode(c);
-        c.colors.blue.image = "ghcr.io/acme/web:1.6.0-rc.1";
+        c.colors.blue.images.web = "ghcr.io/acme/web:1.6.0-rc.1";
+      },
+    });
+    const bffOnly = await runProgram("staging", {
+      edit: (c) => {
+        commandMode(c);
+        c.colors.blue.images.bff = "ghcr.io/acme/bff:1.6.0-rc.1";
       },
     });
     expect(before.error).toBeUndefined();
     expect(after.error).toBeUndefined();
-    const name = (color: "blue" | "green", image: string) => expandJobName(color, image, commandExpandSpec(image));
-    const greenName = name("green", "ghcr.io/acme/web:1.5.0-rc.2");
-    const oldBlueName = name("blue", "ghcr.io/acme/web:1.4.2");
-    const blueName = name("blue", "ghcr.io/acme/web:1.6.0-rc.1");
+    expect(bffOnly.error).toBeUndefined();
+    /** A color's command-mode Job: named by its release, running web's image (the migrating service: the first one). */
+    const name = (color: Color, images: Record<string, string> = {}) =>
+      expandJobName(color, stackRelease("staging", color, images), commandExpandSpec(images.web ?? STACK_IMAGES.staging[color]));
+    const greenName = name("green");
+    const oldBlueName = name("blue");
+    const blueName = name("blue", { web: "ghcr.io/acme/web:1.6.0-rc.1" });
     expect(before.outputs.migrationJobs).toEqual({ expand: [oldBlueName, greenName], contract: "none" });
     expect(after.outputs.migrationJobs).toEqual({ expand: [blueName, greenName], contract: "none" });
+    // A new BFF image is a new release of blue too: blue's Job is renamed, and still runs web's image.
+    const bffBlueName = name("blue", { bff: "ghcr.io/acme/bff:1.6.0-rc.1" });
+    expect(new Set([oldBlueName, blueName, bffBlueName]).size).toBe(3);
+    expect(bffOnly.outputs.migrationJobs).toEqual({ expand: [bffBlueName, greenName], contract: "none" });
+    expect(bffOnly.get(JOB, `${bffBlueName}-job`).inputs.spec.template.spec.containers[0].image).toBe("ghcr.io/acme/web:1.4.2");
     const blueJob = after.get(JOB, `${blueName}-job`);
     const greenJob = after.get(JOB, `${greenName}-job`);
     expect(blueJob.inputs.spec.template.spec.containers[0].image).toBe("ghcr.io/acme/web:1.6.0-rc.1");
     expect(blueJob.inputs.spec.template.spec.containers[0].command).toEqual(["npx", "prisma", "migrate", "deploy"]);
     expect(greenJob.inputs.spec.template.spec.containers[0].image).toBe("ghcr.io/acme/web:1.5.0-rc.2");
-    const envSecret = after.get("kubernetes:core/v1:Secret", "web-env").urn;
-    expect(after.get(DEPLOYMENT, "web-blue").dependencies).toEqual([blueJob.urn, envSecret]);
-    // Green is live and waits on its own Job, which the release on blue leaves as it is.
-    expect(after.get(DEPLOYMENT, "web-green").dependencies).toEqual([greenJob.urn, envSecret]);
-    expect(after.get(DEPLOYMENT, "web-green").dependencies).toEqual(before.get(DEPLOYMENT, "web-green").dependencies);
+    for (const service of SERVICES) {
+      const envSecret = after.get("kubernetes:core/v1:Secret", `${service}-env`).urn;
+      expect(after.get(DEPLOYMENT, `${service}-blue`).dependencies, service).toEqual([blueJob.urn, envSecret]);
+      // Green is live and waits on its own Job, which the release on blue leaves as it is.
+      expect(after.get(DEPLOYMENT, `${service}-green`).dependencies, service).toEqual([greenJob.urn, envSecret]);
+      expect(after.get(DEPLOYMENT, `${service}-green`).dependencies, service).toEqual(before.get(DEPLOYMENT, `${service}-green`).dependencies);
+    }
     expect(greenJob.wireInputs).toEqual(before.get(JOB, `${greenName}-job`).wireInputs);
     expect(after.ofType(CONFIG_MAP)).toEqual([]);
     expect(blueJob.inputs.spec.template.spec.volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }]);
   });
 
-  it("runs the contract Job only once the idle color is retired, after both expand Jobs, both Deployments and the switch", async () => {
+  it("runs the contract Job only once the idle color is retired, after both expand Jobs, every Deployment and the switch of both live Services", async () => {
     const dir = copyMigrations(path.join(tmp, "contract"));
     fs.writeFileSync(path.join(dir, "006_drop_users_legacy.sql"), "-- migrate:contract\nALTER TABLE users DROP COLUMN IF EXISTS legacy_name;\n");
     const running = await runProgram("staging", { edit: (c) => (c.migrations.directory = dir) });
@@ -405,18 +434,23 @@ describe("when the migration Jobs change", () => {
     const expandNames = stagingExpandNames(sqlExpandSpec(JOBS_IMAGE.staging, files));
     expect(jobNames(running)).toEqual([...expandNames].sort());
     const [blueExpand, greenExpand] = expandNames.map((n) => retired.get(JOB, `${n}-job`));
-    const env = retired.get("kubernetes:core/v1:Secret", "web-env").urn;
-    expect(retired.get(DEPLOYMENT, "web-blue").dependencies).toEqual([blueExpand.urn, env]);
-    expect(retired.get(DEPLOYMENT, "web-green").dependencies).toEqual([greenExpand.urn, env]);
-    // After both expand Jobs, both Deployments, the live color's smoke Job and the switch; plus what its Pod reads.
+    for (const service of SERVICES) {
+      const env = retired.get("kubernetes:core/v1:Secret", `${service}-env`).urn;
+      expect(retired.get(DEPLOYMENT, `${service}-blue`).dependencies, service).toEqual([blueExpand.urn, env]);
+      expect(retired.get(DEPLOYMENT, `${service}-green`).dependencies, service).toEqual([greenExpand.urn, env]);
+    }
+    // After both expand Jobs, every service's Deployments, the live color's smoke Jobs and the switch
+    // of every live Service; plus what its Pod reads.
     expect([...contract.dependencies].sort()).toEqual(
       [
         blueExpand.urn,
         greenExpand.urn,
-        retired.get(DEPLOYMENT, "web-blue").urn,
-        retired.get(DEPLOYMENT, "web-green").urn,
-        retired.get(JOB, "web-smoke-green").urn,
-        retired.get("kubernetes:core/v1:Service", "web-live").urn,
+        ...SERVICES.flatMap((service) => [
+          retired.get(DEPLOYMENT, `${service}-blue`).urn,
+          retired.get(DEPLOYMENT, `${service}-green`).urn,
+          retired.get(JOB, `${service}-smoke-green`).urn,
+          retired.get("kubernetes:core/v1:Service", `${service}-live`).urn,
+        ]),
         retired.get("kubernetes:core/v1:Secret", "web-database").urn,
         retired.ofType(CONFIG_MAP)[0].urn,
       ].sort(),

@@ -2,13 +2,15 @@
  * The app's NetworkPolicies from the real stack files: the exact objects (selectors, ports, peers),
  * then each allow and deny proven on them with a NetworkPolicy evaluator, the defaults of a stack
  * without the section, turning them off (only with a reason), and that nothing on the switch path
- * depends on them.
+ * depends on them. Production is the one-service shorthand (one set, `web-network`); staging is an
+ * app of two services: web (named like the app) keeps that set and gains egress to the BFF, and
+ * the BFF (`web-bff`, port 8081, called by web) gets its own set, `web-bff-network`.
  */
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../config";
 import { allowed, Endpoint, Workload } from "../helpers/networkPolicy";
-import { changedResources, PlainConfig, ProgramRun, runProgram, StackName } from "../helpers/program";
+import { changedResources, oneService, PlainConfig, ProgramRun, runProgram, StackName } from "../helpers/program";
 
 const POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const DNS = { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] };
@@ -20,6 +22,9 @@ const COLORS_SELECTOR = {
   ],
 };
 const VPC = [{ ipBlock: { cidr: "10.0.0.0/16" } }];
+/** Staging's BFF: its colors' Pods, and the rule that lets web's colors call them on its port. */
+const BFF_COLORS_SELECTOR = { ...COLORS_SELECTOR, matchLabels: { app: "web-bff" } };
+const TO_BFF = { to: [{ podSelector: BFF_COLORS_SELECTOR }], ports: [{ protocol: "TCP", port: 8081 }] };
 
 const policiesOf = (run: ProgramRun) => run.ofType(POLICY).map((p) => p.inputs);
 const policy = (run: ProgramRun, name: string) => {
@@ -181,9 +186,105 @@ describe("NetworkPolicies of the production stack", () => {
   });
 });
 
-describe("NetworkPolicies of the staging stack", () => {
+describe("NetworkPolicies of the staging stack (web and its BFF)", () => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runProgram("staging");
+    expect(run.error).toBeUndefined();
+  });
+
+  it("web's set keeps the five policies (the app-wide Jobs' too); the BFF's own set has its colors, its smoke Jobs and a default-deny, in web-staging", () => {
+    const web = run.get("bluegreen:k8s:NetworkPolicies", "web-network").urn;
+    const bff = run.get("bluegreen:k8s:NetworkPolicies", "web-bff-network").urn;
+    expect(run.ofType(POLICY).map((p) => [p.name, p.parent === web ? "web-network" : p.parent === bff ? "web-bff-network" : p.parent]).sort()).toEqual([
+      ["web-bff-network-colors", "web-bff-network"],
+      ["web-bff-network-default-deny", "web-bff-network"],
+      ["web-bff-network-smoke", "web-bff-network"],
+      ["web-network-backups", "web-network"],
+      ["web-network-colors", "web-network"],
+      ["web-network-default-deny", "web-network"],
+      ["web-network-migrations", "web-network"],
+      ["web-network-smoke", "web-network"],
+    ]);
+    expect(policiesOf(run).map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort()).toEqual([
+      "web-staging/web-allow-backups",
+      "web-staging/web-allow-colors",
+      "web-staging/web-allow-migrations",
+      "web-staging/web-allow-smoke",
+      "web-staging/web-bff-allow-colors",
+      "web-staging/web-bff-allow-smoke",
+      "web-staging/web-bff-default-deny",
+      "web-staging/web-default-deny",
+    ]);
+    for (const p of policiesOf(run)) {
+      expect(p.metadata.labels, p.metadata.name).toEqual({ app: p.metadata.name.startsWith("web-bff-") ? "web-bff" : "web", component: "network-policy" });
+      expect(() => new NetworkPolicy(p).validate(), p.metadata.name).not.toThrow();
+    }
+    expect(policy(run, "web-allow-backups").spec.egress[2]).toEqual({ to: VPC, ports: [{ protocol: "TCP", port: 443 }] });
+    expect(run.outputs.networkPolicies).toEqual([
+      "web-allow-colors",
+      "web-allow-smoke",
+      "web-allow-migrations",
+      "web-allow-backups",
+      "web-default-deny",
+      "web-bff-allow-colors",
+      "web-bff-allow-smoke",
+      "web-bff-default-deny",
+    ]);
+  });
+
+  it("web's colors: as in the one-service form, plus egress to the BFF's Pods on 8081", () => {
+    expect(policy(run, "web-allow-colors").spec).toEqual({
+      podSelector: COLORS_SELECTOR,
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [
+        { from: VPC, ports: [{ protocol: "TCP", port: 8080 }] },
+        { from: [{ podSelector: { matchLabels: { app: "web", role: "smoke" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
+      ],
+      egress: [DNS, { to: VPC, ports: [{ protocol: "TCP", port: 5432 }] }, TO_BFF],
+    });
+  });
+
+  it("the BFF's colors accept web's colors and its own smoke Jobs on 8081; its smoke Jobs reach its Pods only; its default-deny covers its label only", () => {
+    const colors = policy(run, "web-bff-allow-colors").spec;
+    expect(colors.podSelector).toEqual(BFF_COLORS_SELECTOR);
+    expect(colors.ingress).toContainEqual({ from: [{ podSelector: COLORS_SELECTOR }], ports: [{ protocol: "TCP", port: 8081 }] });
+    expect(colors.ingress).toContainEqual({ from: [{ podSelector: { matchLabels: { app: "web-bff", role: "smoke" } } }], ports: [{ protocol: "TCP", port: 8081 }] });
+    expect(colors.egress).toEqual([DNS, { to: VPC, ports: [{ protocol: "TCP", port: 5432 }] }]);
+    expect(policy(run, "web-bff-allow-smoke").spec).toEqual({
+      podSelector: { matchLabels: { app: "web-bff", role: "smoke" } },
+      policyTypes: ["Ingress", "Egress"],
+      egress: [DNS, { to: [{ podSelector: BFF_COLORS_SELECTOR }], ports: [{ protocol: "TCP", port: 8081 }] }],
+    });
+    const deny = run.get(POLICY, "web-bff-network-default-deny");
+    expect(deny.inputs.spec).toEqual({ podSelector: { matchLabels: { app: "web-bff" } }, policyTypes: ["Ingress", "Egress"] });
+    expect([...deny.dependencies].sort()).toEqual(["colors", "smoke"].map((role) => run.get(POLICY, `web-bff-network-${role}`).urn).sort());
+  });
+
+  it("what they allow and deny between the services", () => {
+    const ns = "web-staging";
+    const pod = (labels: Record<string, string>, namespace = ns): Workload => ({ namespace, labels });
+    const web = pod({ app: "web", color: "green" });
+    const bff = pod({ app: "web-bff", color: "green" });
+    const webSmoke = pod({ app: "web", color: "green", role: "smoke" });
+    const bffSmoke = pod({ app: "web-bff", color: "green", role: "smoke" });
+    const migration = pod({ app: "web", role: "migration" });
+    const otherApp = pod({ app: "shop" }, "shop-staging");
+    const database = { ip: "10.0.48.10" };
+    const can = (from: Endpoint, to: Endpoint, port: number) => allowed(policiesOf(run), { from, to, port });
+    // web's Pods call the BFF's on its port only; the BFF does not call web.
+    expect([can(web, bff, 8081), can(web, bff, 8080), can(bff, web, 8080)]).toEqual([true, false, false]);
+    // Each smoke Job reaches its own service's Pods only.
+    expect([can(webSmoke, web, 8080), can(bffSmoke, bff, 8081), can(webSmoke, bff, 8081), can(bffSmoke, web, 8080)]).toEqual([true, true, false, false]);
+    // No other Pod of the cluster, nor a Job of the app, calls the BFF; both services reach the database.
+    expect([can(otherApp, bff, 8081), can(migration, bff, 8081), can(webSmoke, bff, 8080)]).toEqual([false, false, false]);
+    expect([can(web, database, 5432), can(bff, database, 5432), can(bffSmoke, database, 5432)]).toEqual([true, true, false]);
+  });
+});
+
+describe("NetworkPolicies of the staging stack as one service (the shorthand)", () => {
   it("the same five policies, in web-staging", async () => {
-    const run = await runProgram("staging");
+    const run = await runProgram("staging", { edit: oneService });
     expect(run.error).toBeUndefined();
     expect(policiesOf(run).map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort()).toEqual([
       "web-staging/web-allow-backups",
@@ -193,19 +294,23 @@ describe("NetworkPolicies of the staging stack", () => {
       "web-staging/web-default-deny",
     ]);
     expect(policy(run, "web-allow-backups").spec.egress[2]).toEqual({ to: VPC, ports: [{ protocol: "TCP", port: 443 }] });
+    expect(policy(run, "web-allow-colors").spec.egress).toEqual([DNS, { to: VPC, ports: [{ protocol: "TCP", port: 5432 }] }]);
   });
 });
 
 describe("NetworkPolicy config", () => {
-  it("without the section: any source on the app port only, the database on 5432 and AWS on 443 at any address", async () => {
+  it("without the section: any source on the app port only, the database on 5432 and AWS on 443 at any address (staging: web and its BFF)", async () => {
     const run = await runProgram("staging", { edit: (c) => delete c.networkPolicy });
     expect(run.error).toBeUndefined();
     expect(policy(run, "web-allow-colors").spec.ingress[0]).toEqual({ ports: [{ protocol: "TCP", port: 8080 }] });
-    expect(policy(run, "web-allow-colors").spec.egress).toEqual([DNS, { ports: [{ protocol: "TCP", port: 5432 }] }]);
+    // web's egress to the BFF stays pod-to-pod: the section's defaults do not widen it.
+    expect(policy(run, "web-allow-colors").spec.egress).toEqual([DNS, { ports: [{ protocol: "TCP", port: 5432 }] }, TO_BFF]);
+    expect(policy(run, "web-bff-allow-colors").spec.egress).toEqual([DNS, { ports: [{ protocol: "TCP", port: 5432 }] }]);
     expect(policy(run, "web-allow-backups").spec.egress).toEqual([DNS, { ports: [{ protocol: "TCP", port: 5432 }] }, { ports: [{ protocol: "TCP", port: 443 }] }]);
     const can = (from: Endpoint, to: Endpoint, port: number) => allowed(policiesOf(run), { from, to, port });
     const blue: Workload = { namespace: "web-staging", labels: { app: "web", color: "blue" } };
     expect([can({ ip: "198.51.100.1" }, blue, 8080), can({ ip: "198.51.100.1" }, blue, 8081)]).toEqual([true, false]);
+    expect([can(blue, { ip: "198.51.100.1" }, 5432), can(blue, { ip: "198.51.100.1" }, 8081)]).toEqual([true, false]);
   });
 
   it("an ingress controller by namespace and Pod labels, extra app egress, another port and database port", async () => {
@@ -229,6 +334,8 @@ describe("NetworkPolicy config", () => {
       DNS,
       { to: [{ ipBlock: { cidr: "10.0.48.0/20" } }], ports: [{ protocol: "TCP", port: 6432 }] },
       { to: [{ ipBlock: { cidr: "192.0.2.0/24" } }], ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 8443 }] },
+      // Staging's web calls its BFF, whose own `port` (8081) the top-level `port` does not change.
+      TO_BFF,
     ]);
     expect(policy(run, "web-allow-smoke").spec.egress[1].ports).toEqual([{ protocol: "TCP", port: 3000 }]);
     const can = (from: Endpoint, to: Endpoint, port: number) => allowed(policiesOf(run), { from, to, port });
@@ -239,17 +346,19 @@ describe("NetworkPolicy config", () => {
     expect([can(green, { ip: "192.0.2.10" }, 8443), can(green, { ip: "192.0.2.10" }, 80), can(green, { ip: "10.0.50.1" }, 6432)]).toEqual([true, false, true]);
   });
 
-  it("a stack without smoke, migrations and backups gets only the colors' policy and the default-deny", async () => {
-    const run = await runProgram("staging", {
-      edit: (c) => {
-        delete c.migrations;
-        delete c.backups;
-        c.smoke = { enabled: false };
-      },
-      secrets: { sessionSecret: "s", databaseUrl: "postgres://u:p@h:5432/d" },
-    });
+  it("a stack without smoke, migrations and backups gets only each service's colors' policy and default-deny (staging; and as one service)", async () => {
+    const bare = (c: PlainConfig) => {
+      delete c.migrations;
+      delete c.backups;
+      c.smoke = { enabled: false };
+    };
+    const secrets = { sessionSecret: "s", databaseUrl: "postgres://u:p@h:5432/d" };
+    const run = await runProgram("staging", { edit: bare, secrets });
     expect(run.error).toBeUndefined();
-    expect(policiesOf(run).map((p) => p.metadata.name).sort()).toEqual(["web-allow-colors", "web-default-deny"]);
+    expect(policiesOf(run).map((p) => p.metadata.name).sort()).toEqual(["web-allow-colors", "web-bff-allow-colors", "web-bff-default-deny", "web-default-deny"]);
+    const one = await runProgram("staging", { edit: (c) => bare(oneService(c)), secrets });
+    expect(one.error).toBeUndefined();
+    expect(policiesOf(one).map((p) => p.metadata.name).sort()).toEqual(["web-allow-colors", "web-default-deny"]);
   });
 
   it("off with a reason: no policy, and the reason in the stack output", async () => {

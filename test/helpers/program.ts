@@ -87,6 +87,23 @@ export function loadStackConfig(stack: StackName): PlainConfig {
   );
 }
 
+/**
+ * Turns a stack of services back into the one-service shorthand of its app-named service (staging's
+ * `web`): no `services`, `colors.<c>.image` from `colors.<c>.images.<app>`. For tests about the
+ * shorthand's own objects and outputs on a stack that declares services. Returns the config.
+ */
+export function oneService(config: PlainConfig): PlainConfig {
+  const app = config.app as string;
+  delete config.services;
+  for (const color of Object.keys(config.colors ?? {})) {
+    const declared = config.colors[color];
+    if (declared.images === undefined) continue;
+    if (declared.images[app] !== undefined) declared.image = declared.images[app];
+    delete declared.images;
+  }
+  return config;
+}
+
 /** The stack file's keys of other namespaces (`aws:region`, `kubernetes:context`), with their full keys. */
 export function loadOtherConfig(stack: StackName): Record<string, string> {
   const stackFile = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));

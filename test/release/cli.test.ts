@@ -4,6 +4,14 @@ import { describe, expect, it } from "vitest";
 import { copyStacks, original, release, replaceOnce } from "./harness";
 
 const PROD_ACTIVE = "  bluegreen:activeColor: blue\n";
+/**
+ * Staging is an app of two services (web and its BFF): a color's release is `images: {web, bff}`.
+ * Production is the one-service shorthand (`image`). Tests of the shorthand's own keys run on production.
+ */
+const stagingImages = (color: "blue" | "green", web: string, bff: string, replicas: number) =>
+  `    ${color}:\n      images:\n        web: ${web}\n        bff: ${bff}\n      replicas: ${replicas}\n`;
+const STAGING_BLUE = stagingImages("blue", "ghcr.io/acme/web:1.4.2", "ghcr.io/acme/bff:1.4.2", 1);
+const STAGING_GREEN = stagingImages("green", "ghcr.io/acme/web:1.5.0-rc.2", "ghcr.io/acme/bff:1.5.0-rc.2", 1);
 
 describe("promote and rollback", () => {
   it("promote flips activeColor and changes no other byte", async () => {
@@ -38,7 +46,7 @@ describe("promote and rollback", () => {
     expect(copy.read(stack)).toBe(original(stack));
   });
 
-  it("rollback names the preferred git revert and its own commit", async () => {
+  it("rollback names the preferred git revert and its own commit, with every service's image (staging)", async () => {
     const copy = copyStacks();
     const result = await release(copy.dir, ["rollback", "--stack", "staging"]);
     expect(result.code).toBe(0);
@@ -50,31 +58,44 @@ describe("promote and rollback", () => {
       "When you know the promotion commit, `git revert <promotion commit>` makes this same change and records why; find it with `git log --oneline -- Pulumi.staging.yaml`.",
       "",
       "Next: review the diff, then commit and apply:",
-      '  git commit -am "staging: roll back to blue (ghcr.io/acme/web:1.4.2)"',
+      '  git commit -am "staging: roll back to blue (web=ghcr.io/acme/web:1.4.2, bff=ghcr.io/acme/bff:1.4.2)"',
       "  pulumi up -s staging",
     ]);
   });
 
-  it("refuses to promote a color without an image", async () => {
+  it("refuses to promote a color without a release (staging: no `images`)", async () => {
     const copy = copyStacks();
-    const noGreenImage = replaceOnce(
-      replaceOnce(original("staging"), "      image: ghcr.io/acme/web:1.5.0-rc.2\n", ""),
-      "  bluegreen:activeColor: green\n",
-      "  bluegreen:activeColor: blue\n",
-    );
-    copy.write("staging", replaceOnce(noGreenImage, "    green:\n      replicas: 1\n", "    green:\n      replicas: 0\n"));
+    const noGreenRelease = replaceOnce(replaceOnce(original("staging"), STAGING_GREEN, "    green:\n      replicas: 0\n"), "  bluegreen:activeColor: green\n", "  bluegreen:activeColor: blue\n");
+    copy.write("staging", noGreenRelease);
     const before = copy.read("staging");
     const result = await release(copy.dir, ["promote", "--stack", "staging"]);
     expect(result.code).toBe(1);
     expect(result.err).toBe(
       [
         "release promote: refused: nothing was written",
-        "  - cannot promote `green`: `colors.green.image` is not set; stage an image first with `npm run release -- stage green <image> --stack staging`",
+        "  - cannot promote `green`: `colors.green.images` is not set; stage a release of every service first with `npm run release -- stage green web=<image> bff=<image> --stack staging`",
         "  - cannot promote `green`: `colors.green.replicas` is 0, so it would serve no traffic; scale it up first with `pulumi config set --path colors.green.replicas 1 -s staging`",
       ].join("\n"),
     );
     expect(result.out).toBe("");
     expect(copy.read("staging")).toBe(before);
+  });
+
+  it("refuses to promote a color without an image (the one-service shorthand: production)", async () => {
+    const copy = copyStacks();
+    copy.write("production", replaceOnce(original("production"), "    green:\n      image: ghcr.io/acme/web:1.5.0\n      replicas: 4\n", "    green:\n      replicas: 0\n"));
+    const before = copy.read("production");
+    const result = await release(copy.dir, ["promote", "--stack", "production"]);
+    expect(result.code).toBe(1);
+    expect(result.err).toBe(
+      [
+        "release promote: refused: nothing was written",
+        "  - cannot promote `green`: `colors.green.image` is not set; stage an image first with `npm run release -- stage green <image> --stack production`",
+        "  - cannot promote `green`: `colors.green.replicas` is 0, so it would serve no traffic; scale it up first with `pulumi config set --path colors.green.replicas 4 -s production`",
+      ].join("\n"),
+    );
+    expect(result.out).toBe("");
+    expect(copy.read("production")).toBe(before);
   });
 
   it("refuses to promote a retired color: its schema may be contracted, and it runs no Pods", async () => {
@@ -151,12 +172,21 @@ describe("stage", () => {
     expect(result.out).toContain("\ngreen was scaled to 0; it is scaled to 4 Pods, as many as blue serves with.\n");
   });
 
-  it("adds the image key to a color that has none, indented like its siblings", async () => {
+  it("adds the image key to a color that has none, indented like its siblings (the one-service shorthand: production)", async () => {
     const copy = copyStacks();
-    copy.write("staging", replaceOnce(original("staging"), "      image: ghcr.io/acme/web:1.4.2\n      replicas: 1\n", "      replicas: 0\n"));
-    const result = await release(copy.dir, ["stage", "blue", "ghcr.io/acme/web:1.6.0-rc.1", "--stack", "staging"]);
+    copy.write("production", replaceOnce(original("production"), "    green:\n      image: ghcr.io/acme/web:1.5.0\n      replicas: 4\n", "    green:\n      replicas: 0\n"));
+    const result = await release(copy.dir, ["stage", "green", "ghcr.io/acme/web:1.6.0", "--stack", "production"]);
     expect(result.code).toBe(0);
-    expect(copy.read("staging")).toBe(original("staging").replace("ghcr.io/acme/web:1.4.2", "ghcr.io/acme/web:1.6.0-rc.1"));
+    expect(copy.read("production")).toBe(replaceOnce(original("production"), "ghcr.io/acme/web:1.5.0", "ghcr.io/acme/web:1.6.0"));
+  });
+
+  it("adds the images of every service to a color that has none, indented like its siblings (staging)", async () => {
+    const copy = copyStacks();
+    copy.write("staging", replaceOnce(original("staging"), STAGING_BLUE, "    blue:\n      replicas: 0\n"));
+    const result = await release(copy.dir, ["stage", "blue", "web=ghcr.io/acme/web:1.6.0-rc.1", "bff=ghcr.io/acme/bff:1.6.0-rc.1", "--stack", "staging"]);
+    expect(result.code).toBe(0);
+    expect(copy.read("staging")).toBe(replaceOnce(original("staging"), STAGING_BLUE, stagingImages("blue", "ghcr.io/acme/web:1.6.0-rc.1", "ghcr.io/acme/bff:1.6.0-rc.1", 1)));
+    expect(result.out).toContain('  git commit -am "staging: stage web=ghcr.io/acme/web:1.6.0-rc.1, bff=ghcr.io/acme/bff:1.6.0-rc.1 on blue"\n');
   });
 
   it("refuses the live color", async () => {
@@ -182,12 +212,12 @@ describe("stage", () => {
         "  - `colors.green.image` is `ghcr.io/acme/web:latest`: production images must be pinned (`latest` moves); use a version tag or a digest, such as `ghcr.io/acme/web:1.4.2` or `ghcr.io/acme/web@sha256:<digest>`",
       ].join("\n"),
     );
-    const bad = await release(copy.dir, ["stage", "blue", "Not An Image", "--stack", "staging"]);
+    const bad = await release(copy.dir, ["stage", "blue", "web=Not An Image", "bff=ghcr.io/acme/bff:1.6.0-rc.1", "--stack", "staging"]);
     expect(bad.code).toBe(1);
     expect(bad.err).toBe(
       [
         "release stage: refused: the edited Pulumi.staging.yaml would fail `pulumi up`; nothing was written",
-        "  - `colors.blue.image` is `Not An Image`: not an image reference; use `registry/repository:tag` or `registry/repository@sha256:<digest>`",
+        "  - `colors.blue.images.web` is `Not An Image`: not an image reference; use `registry/repository:tag` or `registry/repository@sha256:<digest>`",
       ].join("\n"),
     );
     expect(copy.read("production")).toBe(original("production"));
@@ -203,17 +233,34 @@ describe("stage", () => {
 });
 
 describe("retire", () => {
-  it("scales the idle color to 0 and keeps its image", async () => {
+  it("scales the idle color to 0 and keeps its images (staging: every service's)", async () => {
     const copy = copyStacks();
     const result = await release(copy.dir, ["retire", "blue", "--stack", "staging"]);
     expect(result.code).toBe(0);
     expect(copy.read("staging")).toBe(
-      replaceOnce(original("staging"), "      image: ghcr.io/acme/web:1.4.2\n      replicas: 1\n", "      retired: true\n      image: ghcr.io/acme/web:1.4.2\n      replicas: 0\n"),
+      replaceOnce(
+        original("staging"),
+        STAGING_BLUE,
+        "    blue:\n      retired: true\n      images:\n        web: ghcr.io/acme/web:1.4.2\n        bff: ghcr.io/acme/bff:1.4.2\n      replicas: 0\n",
+      ),
     );
     expect(result.out).toContain(
-      "\nAfter `pulumi up` there is no instant rollback: blue runs no Pods until it is staged again.\n`colors.blue.retired` marks it: promotion and rollback to blue are refused until `stage` puts a compatible image on it.\nContract-phase migrations, which wait for the old color to be retired, run on that `pulumi up`.\n",
+      "\nAfter `pulumi up` there is no instant rollback: blue runs no Pods until it is staged again.\n`colors.blue.retired` marks it: promotion and rollback to blue are refused until `stage` puts a compatible release on it.\nContract-phase migrations, which wait for the old color to be retired, run on that `pulumi up`.\n",
     );
     expect(result.out).toContain('  git commit -am "staging: retire blue"\n  pulumi up -s staging');
+  });
+
+  it("scales the idle color to 0 and keeps its image (the one-service shorthand: production)", async () => {
+    const copy = copyStacks();
+    const result = await release(copy.dir, ["retire", "green", "--stack", "production"]);
+    expect(result.code).toBe(0);
+    expect(copy.read("production")).toBe(
+      replaceOnce(original("production"), "    green:\n      image: ghcr.io/acme/web:1.5.0\n      replicas: 4\n", "    green:\n      retired: true\n      image: ghcr.io/acme/web:1.5.0\n      replicas: 0\n"),
+    );
+    expect(result.out).toContain(
+      "\nAfter `pulumi up` there is no instant rollback: green runs no Pods until it is staged again.\n`colors.green.retired` marks it: promotion and rollback to green are refused until `stage` puts a compatible image on it.\nContract-phase migrations, which wait for the old color to be retired, run on that `pulumi up`.\n",
+    );
+    expect(result.out).toContain('  git commit -am "production: retire green"\n  pulumi up -s production');
   });
 
   it("also zeroes previewReplicas when the color has it", async () => {
@@ -279,14 +326,25 @@ describe("status", () => {
     ]);
   });
 
-  it("says when there is nothing to roll back to", async () => {
+  it("says when there is nothing to roll back to, and how to stage a release of every service (staging)", async () => {
     const copy = copyStacks();
     await release(copy.dir, ["retire", "blue", "--stack", "staging"]);
     const result = await release(copy.dir, ["status", "--stack", "staging"]);
     expect(result.code).toBe(0);
     expect(result.out.split("\n").slice(-2)).toEqual([
       "Live: green. Idle: blue.",
-      "Rollback: none. blue runs no Pods; stage it first with `npm run release -- stage blue <image> --stack staging`.",
+      "Rollback: none. blue runs no Pods; stage a release of every service first with `npm run release -- stage blue web=<image> bff=<image> --stack staging`.",
+    ]);
+  });
+
+  it("says when there is nothing to roll back to (the one-service shorthand: production)", async () => {
+    const copy = copyStacks();
+    await release(copy.dir, ["retire", "green", "--stack", "production"]);
+    const result = await release(copy.dir, ["status", "--stack", "production"]);
+    expect(result.code).toBe(0);
+    expect(result.out.split("\n").slice(-2)).toEqual([
+      "Live: blue. Idle: green.",
+      "Rollback: none. green runs no Pods; stage it first with `npm run release -- stage green <image> --stack production`.",
     ]);
   });
 
