@@ -83,8 +83,13 @@ export class SmokeGate extends pulumi.ComponentResource {
       const { command, jobName } = smokeJob({ app: args.app, namespace: args.namespace, color, image: target.image, servicePort, checks: args.checks, timeoutSeconds, retries, backoffSeconds });
       const labels = { app: args.app, color, role: "smoke" };
 
+      // The resource is named by the hash too, like the Job: a new release is a new resource and the
+      // previous one is deleted once the update succeeds. Replacing one resource instead would, after
+      // a failed release reverted to the previous image, create the old Job's name again while the
+      // engine still held the old object for deletion, and that deletion removed the new Job.
+      const hash = jobName.slice(jobName.lastIndexOf("-") + 1);
       jobs[color] = new k8s.batch.v1.Job(
-        `${name}-${color}`,
+        `${name}-${color}-${hash}`,
         {
           metadata: {
             name: jobName,
@@ -124,6 +129,8 @@ export class SmokeGate extends pulumi.ComponentResource {
         },
         {
           parent: this,
+          // Stacks before the hash was in the resource name: the same Job under its new name.
+          aliases: [{ name: `${name}-${color}` }],
           dependsOn: [...(args.dependsOn[color] ?? [])],
           // What is not in the hash (the jobs image, resources, the deadline) is ignored once the Job
           // exists: changing it neither re-runs nor replaces a passed gate (components/jobIdentity.ts).

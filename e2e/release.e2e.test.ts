@@ -100,8 +100,9 @@ describe("a stack's life under the real engine", () => {
     expect(kubectlJson("get", "deployment", "web-green", "-n", NS).spec.template.spec.containers[0].image).toBe("ghcr.io/acme/web:1.1.0");
     // Green's release only: its migration Job (new, named by green's release), its Deployment and its smoke Job.
     expect(up.changes).toContain("update kubernetes:apps/v1:Deployment::web-green");
-    expect(up.changes).toContain("replace kubernetes:batch/v1:Job::web-smoke-green");
-    expect(up.changes.filter((c) => !/web-green$|web-smoke-green$|::web-migrate-[0-9a-f]+(-job)?$/.test(c))).toEqual([]);
+    // A new smoke Job (a resource per release, named by its hash) and the previous one deleted.
+    expect(up.changes.filter((c) => /::web-smoke-green-[0-9a-f]{10}$/.test(c)).map((c) => c.split(" ")[0]).sort()).toEqual(["create", "delete"]);
+    expect(up.changes.filter((c) => !/web-green$|web-smoke-green-[0-9a-f]{10}$|::web-migrate-[0-9a-f]+(-job)?$/.test(c))).toEqual([]);
     expect(changedObjects(before, after).filter((k) => !/^Deployment\/web-green$|^Job\/web-(smoke-green|migrate)-/.test(k))).toEqual([]);
     expect(selector().color).toBe("blue");
   });

@@ -69,7 +69,7 @@ describe("an app of two services under the real engine", () => {
     expect(selectors()).toEqual(["blue", "blue"]);
     expect(kubectlJson("get", "service", "shop-web", "-n", NS).spec.selector).toEqual({ app: "shop-web", color: "blue" });
     const state = (await stack.stack.exportStack()).deployment.resources.map((r: any) => r.urn as string);
-    expect(state.filter((u: string) => u.includes("LiveService$kubernetes:core/v1:Service::"))).toEqual(outputs.liveServiceUrns);
+    expect(state.filter((u: string) => u.includes("LiveService$kubernetes:core/v1:Service::")).sort()).toEqual([...outputs.liveServiceUrns].sort());
   });
 
   it("release: `stage green bff=… web=…` and up roll both green Deployments; the live Services stay", async () => {
@@ -123,6 +123,10 @@ describe("an app of two services under the real engine", () => {
     const fixed = await stack.up();
     expect(fixed.error).toBe("");
     expect(selectors()).toEqual(["green", "green"]);
+    // Every smoke Job the state holds is in the cluster (the BFF's went 1.0.0 -> 1.2.0 -> 1.0.0).
+    const smokeJobs = Object.values((await stack.outputs()).smokeJobNames as Record<string, Record<string, string>>).flatMap((byColor) => Object.values(byColor));
+    const inCluster = kubectlJson("get", "jobs", "-n", NS).items.map((j: any) => j.metadata.name as string);
+    expect(smokeJobs.filter((name) => !inCluster.includes(name))).toEqual([]);
   });
 
   it("rollback --apply flips both live Services in one targeted update with a failed release pending", async () => {
