@@ -53,7 +53,10 @@ export interface NetworkPoliciesArgs {
    * Pods with its qualified name, and its app-wide Jobs with the app's). @default true
    */
   readonly colorPods?: boolean;
-  /** Other services (their `app` label) whose Pods may call this one's on `port`. @default [] */
+  /**
+   * Other services (their `app` label) whose Pods may call this one's on `port`. A service with
+   * callers is internal: the `ingress` sources do not reach it. @default []
+   */
   readonly callers?: readonly string[];
   /** Services this one calls: their `app` label and container port. @default [] */
   readonly callees?: readonly { readonly app: string; readonly port: number }[];
@@ -132,7 +135,8 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         podSelector: colorsSelector,
         policyTypes: ["Ingress", "Egress"],
         ingress: [
-          { ...(ingressPeers.length > 0 ? { from: ingressPeers } : {}), ports: tcp(args.port) },
+          // A service with callers is internal: only they reach it, not the ingress sources.
+          ...((args.callers ?? []).length === 0 ? [{ ...(ingressPeers.length > 0 ? { from: ingressPeers } : {}), ports: tcp(args.port) }] : []),
           // The preview Services send the smoke Jobs' requests to these same Pods.
           { from: [{ podSelector: { matchLabels: { app, role: "smoke" } } }], ports: tcp(args.port) },
           ...((args.callers ?? []).length > 0 ? [{ from: (args.callers ?? []).map(serviceColors), ports: tcp(args.port) }] : []),
