@@ -33,6 +33,8 @@ import {
   STACK_IMAGES,
   STACK_SERVICES,
   shippedFiles,
+  smokeJobKey,
+  smokeJobResource,
   stackRelease,
 } from "./helpers/releaseJobs";
 
@@ -69,9 +71,9 @@ describe("the order of a pulumi up (production)", () => {
 
   it("Deployment -> its smoke Job -> live Service, and nothing waits on the live Service", () => {
     const live = run.get(SERVICE, "web-live");
-    expect(deps(JOB, "web-smoke-blue")).toEqual([`${DEPLOYMENT}::web-blue`]);
-    expect(deps(JOB, "web-smoke-green")).toEqual([`${DEPLOYMENT}::web-green`]);
-    expect(deps(SERVICE, "web-live")).toEqual([`${DEPLOYMENT}::web-blue`, `${JOB}::web-smoke-blue`]);
+    expect(deps(JOB, smokeJobResource(run, "web", "blue"))).toEqual([`${DEPLOYMENT}::web-blue`]);
+    expect(deps(JOB, smokeJobResource(run, "web", "green"))).toEqual([`${DEPLOYMENT}::web-green`]);
+    expect(deps(SERVICE, "web-live")).toEqual([`${DEPLOYMENT}::web-blue`, smokeJobKey(run, "web", "blue")]);
     expect(dependentsOf(run, live.urn)).toEqual([]);
     expect(dependentsOf(run, run.get("bluegreen:k8s:LiveService", "web-live").urn)).toEqual([]);
     expect(run.resources.filter((r) => r.type.startsWith("command:"))).toEqual([]);
@@ -98,7 +100,9 @@ describe("the order of a pulumi up (production)", () => {
     expect(promoted.get(DEPLOYMENT, "web-blue").inputs.spec.replicas).toBe(1);
     expect(promotedDeps(DEPLOYMENT, "web-blue")).toEqual([`${JOB}::${productionExpand("blue")}`, ENV]);
     expect(promotedDeps(DEPLOYMENT, "web-green")).toEqual([`${JOB}::${productionExpand("green")}`, ENV]);
-    expect(promotedDeps(SERVICE, "web-live")).toEqual([`${DEPLOYMENT}::web-green`, `${JOB}::web-smoke-green`]);
+    // Green's smoke Job is the one that passed before the promotion: the same hash, the same resource.
+    expect(smokeJobKey(promoted, "web", "green")).toBe(smokeJobKey(run, "web", "green"));
+    expect(promotedDeps(SERVICE, "web-live")).toEqual([`${DEPLOYMENT}::web-green`, smokeJobKey(promoted, "web", "green")]);
     expect(dependentsOf(promoted, live.urn)).toEqual([]);
   });
 
@@ -172,7 +176,7 @@ describe("the switch path depends on nothing but itself", () => {
     expect(run.ofType(SERVICE).filter((s) => s.inputs.metadata.labels?.role === "live").map(keyOf).sort()).toEqual(LIVE_SERVICES[stack]);
     for (const key of LIVE_SERVICES[stack]) {
       const live = run.get(SERVICE, key.slice(`${SERVICE}::`.length));
-      expect(dependencyKeys(run, live.dependencies), key).toEqual(liveServiceGates(stack, active));
+      expect(dependencyKeys(run, live.dependencies), key).toEqual(liveServiceGates(run, stack, active));
       expect(dependentsOf(run, live.urn), key).toEqual([]);
     }
   });
@@ -256,7 +260,7 @@ describe("the dependency graph is the same whichever color is live", () => {
     for (const color of COLORS) {
       for (const key of LIVE_SERVICES[stack]) {
         const live = runs[color].get(SERVICE, key.slice(`${SERVICE}::`.length));
-        expect(dependencyKeys(runs[color], live.dependencies), `${key} ${color}`).toEqual(liveServiceGates(stack, color));
+        expect(dependencyKeys(runs[color], live.dependencies), `${key} ${color}`).toEqual(liveServiceGates(runs[color], stack, color));
         expect(dependentsOf(runs[color], live.urn), `${key} ${color}`).toEqual([]);
       }
     }

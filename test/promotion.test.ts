@@ -24,6 +24,9 @@ import {
   liveServiceGates,
   migrationJobNames,
   shippedFiles,
+  smokeJob,
+  smokeJobKey,
+  smokeJobResource,
   sqlExpandSpec,
   STACK_SERVICES,
   stackRelease,
@@ -106,14 +109,19 @@ describe("release to the idle color (production)", () => {
     const after = await runProgram("production", { edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:1.5.1") });
     expect(after.error).toBeUndefined();
     // Green's expand Job (and the backup Job before it) is replaced by one for the new image; blue's stay.
+    // Green's smoke Job too: a new resource named by its new hash, and the old one deleted.
+    const [oldSmoke, newSmoke] = [smokeJobKey(before, "web", "green"), smokeJobKey(after, "web", "green")];
+    expect(newSmoke).not.toBe(oldSmoke);
     expect(changedResources(before, after)).toEqual(
       [
         ...releaseJobResources(productionExpand("green")),
         ...releaseJobResources(productionExpand("green", "ghcr.io/acme/web:1.5.1")),
         "kubernetes:apps/v1:Deployment::web-green",
-        "kubernetes:batch/v1:Job::web-smoke-green",
+        oldSmoke,
+        newSmoke,
       ].sort(),
     );
+    expect(smokeJobKey(after, "web", "blue")).toBe(smokeJobKey(before, "web", "blue"));
     expect(after.get("kubernetes:core/v1:Service", "web-live").wireInputs).toEqual(before.get("kubernetes:core/v1:Service", "web-live").wireInputs);
     expect(after.get("kubernetes:core/v1:Service", "web-live").dependencies).toEqual(
       before.get("kubernetes:core/v1:Service", "web-live").dependencies,
@@ -133,7 +141,7 @@ describe("release to the idle color (production)", () => {
     const liveService = run.get("kubernetes:core/v1:Service", "web-live");
     expect(liveService.inputs.spec.selector).toEqual({ app: "web", color: "green" });
     expect(liveService.dependencies).toContain(run.get("kubernetes:apps/v1:Deployment", "web-green").urn);
-    expect(liveService.dependencies).toContain(run.get("kubernetes:batch/v1:Job", "web-smoke-green").urn);
+    expect(liveService.dependencies).toContain(smokeJob(run, "web", "green").urn);
   });
 
   it("previewReplicas scales the idle color, and the promotion then scales both colors", async () => {
@@ -230,7 +238,9 @@ describe("the promotion property, on both stacks and their variants", () => {
       const live = (run: ProgramRun) => run.get("kubernetes:core/v1:Service", `${service}-live`);
       expect(live(after).wireInputs, service).toEqual(live(before).wireInputs);
       expect(live(after).dependencies, service).toEqual(live(before).dependencies);
-      expect(live(after).dependencies, service).toEqual(liveServiceGates(stack, active).map((key) => after.get(key.split("::")[0], key.split("::")[1]).urn));
+      expect(live(after).dependencies, service).toEqual(liveServiceGates(after, stack, active).map((key) => after.get(key.split("::")[0], key.split("::")[1]).urn));
+      // The active color's smoke Job keeps its hash, so it is the same resource: the gate does not re-run.
+      expect(smokeJobResource(after, service, active), service).toBe(smokeJobResource(before, service, active));
     }
     // Every service's active Deployment (production: web's; staging: web's and the BFF's).
     for (const service of STACK_SERVICES[stack]) {
@@ -271,12 +281,18 @@ describe("which Jobs a change re-runs (production)", () => {
     expect(productionExpand("green", "ghcr.io/acme/web:1.5.1")).not.toBe(productionExpand("green"));
     const names = jobObjectNames(released);
     const before = jobObjectNames(base);
-    // Blue's expand, backup and smoke Jobs are untouched.
-    for (const job of [`${productionExpand("blue")}-job`, productionExpand("blue").replace(/^web-migrate-/, "web-backups-pre-"), "web-smoke-blue"]) {
+    // Blue's expand, backup and smoke Jobs are untouched (the smoke Job the same resource, of the same hash).
+    expect(smokeJobResource(released, "web", "blue")).toBe(smokeJobResource(base, "web", "blue"));
+    for (const job of [`${productionExpand("blue")}-job`, productionExpand("blue").replace(/^web-migrate-/, "web-backups-pre-"), smokeJobResource(base, "web", "blue")]) {
       expect(names[job], job).toBe(before[job]);
       expect(released.get(JOB, job).wireInputs, job).toEqual(base.get(JOB, job).wireInputs);
     }
-    expect(names["web-smoke-green"]).not.toBe(before["web-smoke-green"]);
+    // Green's is a new Job, and a new resource named like it.
+    const [oldGreen, newGreen] = [smokeJobResource(base, "web", "green"), smokeJobResource(released, "web", "green")];
+    expect(newGreen).not.toBe(oldGreen);
+    expect(names[newGreen]).toBe(newGreen);
+    expect(before[oldGreen]).toBe(oldGreen);
+    expect(names[oldGreen]).toBeUndefined();
   });
 
   it("a new migration file renames both colors' expand Jobs (what they run changed), and no smoke Job", async () => {
@@ -291,8 +307,11 @@ describe("which Jobs a change re-runs (production)", () => {
       expect(added.outputs.migrationJobs).toEqual({ expand, contract: "none" });
       expect(expand[0]).not.toBe(productionExpand("blue"));
       expect(expand[1]).not.toBe(productionExpand("green"));
-      expect(jobObjectNames(added)["web-smoke-blue"]).toBe(jobObjectNames(base)["web-smoke-blue"]);
-      expect(jobObjectNames(added)["web-smoke-green"]).toBe(jobObjectNames(base)["web-smoke-green"]);
+      for (const color of ["blue", "green"] as const) {
+        const smoke = smokeJobResource(base, "web", color);
+        expect(smokeJobResource(added, "web", color), color).toBe(smoke);
+        expect(jobObjectNames(added)[smoke], color).toBe(jobObjectNames(base)[smoke]);
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { COLORS, servicesOf, StackConfig, validateStackConfig } from "../../config";
 import { liveServiceUrn } from "../../domain/names";
 import { oneService, PlainConfig, ProgramRun, PROJECT, runProgram } from "../helpers/program";
-import { DEPLOYMENT, JOB, SERVICE } from "../helpers/releaseJobs";
+import { DEPLOYMENT, JOB, SERVICE, smokeJob, smokeJobKey } from "../helpers/releaseJobs";
 
 const IMAGES = {
   blue: { bff: "ghcr.io/acme/bff:1.4.2", web: "ghcr.io/acme/web:1.4.2" },
@@ -61,7 +61,7 @@ describe("BlueGreenApp with two services (staging as BFF + web)", () => {
   });
 
   it("every live Service waits on every service's active Deployment and smoke Job: one failed service holds the switch of all", () => {
-    const gates = [urnOf(DEPLOYMENT, "shop-bff-green"), urnOf(JOB, "shop-bff-smoke-green"), urnOf(DEPLOYMENT, "shop-web-green"), urnOf(JOB, "shop-web-smoke-green")];
+    const gates = [urnOf(DEPLOYMENT, "shop-bff-green"), smokeJob(run, "shop-bff", "green").urn, urnOf(DEPLOYMENT, "shop-web-green"), smokeJob(run, "shop-web", "green").urn];
     for (const live of ["shop-bff-live", "shop-web-live"]) expect([...depsOf(SERVICE, live)].sort()).toEqual([...gates].sort());
   });
 
@@ -76,12 +76,17 @@ describe("BlueGreenApp with two services (staging as BFF + web)", () => {
     expect(depsOf(DEPLOYMENT, "shop-bff-blue")).not.toEqual(depsOf(DEPLOYMENT, "shop-bff-green"));
   });
 
-  it("web may call the BFF: the BFF's Pods accept web's Pods on 8080, and web's may send to them", () => {
+  it("web may call the BFF: the BFF's Pods accept web's Pods and its smoke Jobs on 8080 (no ingress source), and web's may send to them", () => {
     const bff = run.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "shop-bff-network-colors").inputs.spec;
     const web = run.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "shop-web-network-colors").inputs.spec;
     const webPods = { matchLabels: { app: "shop-web" }, matchExpressions: [{ key: "color", operator: "In", values: ["blue", "green"] }, { key: "role", operator: "DoesNotExist" }] };
     const bffPods = { ...webPods, matchLabels: { app: "shop-bff" } };
-    expect(bff.ingress).toContainEqual({ from: [{ podSelector: webPods }], ports: [{ protocol: "TCP", port: 8080 }] });
+    expect(bff.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { app: "shop-bff", role: "smoke" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
+      { from: [{ podSelector: webPods }], ports: [{ protocol: "TCP", port: 8080 }] },
+    ]);
+    // web has no callers: it keeps the ingress sources (staging's VPC).
+    expect(web.ingress[0]).toEqual({ from: [{ ipBlock: { cidr: "10.0.0.0/16" } }], ports: [{ protocol: "TCP", port: 3000 }] });
     expect(web.egress).toContainEqual({ to: [{ podSelector: bffPods }], ports: [{ protocol: "TCP", port: 8080 }] });
     expect(web.ingress.some((rule: any) => JSON.stringify(rule).includes("shop-bff"))).toBe(false);
     // The migration and backup Jobs keep their app-wide policies; no policy for Pods of the app label alone.
@@ -180,6 +185,8 @@ describe("a one-service stack that adds a service named like the app (staging co
     expect(after.error).toBeUndefined();
     const kept = webObjects(before);
     expect(Object.keys(kept).length).toBeGreaterThan(8);
+    // web's smoke Jobs among them: the same hash, so the same resources.
+    for (const color of COLORS) expect(Object.keys(kept), color).toContain(smokeJobKey(before, "web", color));
     // The one change: web's Pods may now call the BFF.
     const policy = "kubernetes:networking.k8s.io/v1:NetworkPolicy::web-network-colors";
     const { [policy]: _policy, ...rest } = webObjects(after);

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { colorMigrationHash } from "../../components/migrationJob";
 import { validateStackConfig } from "../../config";
 import { ProgramRun, changedResources, loadStackConfig, runProgram } from "../helpers/program";
-import { JOBS_IMAGE, sqlExpandSpec } from "../helpers/releaseJobs";
+import { JOBS_IMAGE, smokeJob, smokeJobKey, smokeJobResource, sqlExpandSpec } from "../helpers/releaseJobs";
 
 const JOB = "kubernetes:batch/v1:Job";
 const SERVICE = "kubernetes:core/v1:Service";
@@ -40,7 +40,7 @@ describe("smoke gate", () => {
   });
 
   it("runs one Job per color against that color's preview Service, in the jobs image", () => {
-    const green = run.get(JOB, "web-smoke-green").inputs;
+    const green = smokeJob(run, "web", "green").inputs;
     const container = green.spec.template.spec.containers[0];
     expect(container.image).toBe("ghcr.io/acme/web-jobs:1.5.0");
     expect(container.command).toEqual([
@@ -58,17 +58,17 @@ describe("smoke gate", () => {
       "--backoff-seconds",
       "2",
     ]);
-    expect(run.get(JOB, "web-smoke-blue").inputs.spec.template.spec.containers[0].command[4]).toBe(
+    expect(smokeJob(run, "web", "blue").inputs.spec.template.spec.containers[0].command[4]).toBe(
       "http://web-blue-preview.web-production.svc:80",
     );
     expect(run.outputs.smokeJobNames).toEqual({
-      blue: run.get(JOB, "web-smoke-blue").inputs.metadata.name,
-      green: run.get(JOB, "web-smoke-green").inputs.metadata.name,
+      blue: smokeJob(run, "web", "blue").inputs.metadata.name,
+      green: smokeJob(run, "web", "green").inputs.metadata.name,
     });
   });
 
   it("is a restricted, self-contained Job that a failed run replaces and that is never garbage-collected", () => {
-    const job = run.get(JOB, "web-smoke-green").inputs;
+    const job = smokeJob(run, "web", "green").inputs;
     expect(job.metadata.name).toMatch(/^web-smoke-green-[0-9a-f]{10}$/);
     expect(job.metadata.annotations).toEqual({ "pulumi.com/replaceUnready": "true" });
     expect(job.metadata.labels).toEqual({ app: "web", color: "green", role: "smoke" });
@@ -99,13 +99,37 @@ describe("smoke gate", () => {
   });
 
   it("waits for its color's Deployment, and the live Service waits for the active color's smoke Job", () => {
-    expect(run.get(JOB, "web-smoke-green").dependencies).toEqual([run.get(DEPLOYMENT, "web-green").urn]);
-    expect(run.get(JOB, "web-smoke-blue").dependencies).toEqual([run.get(DEPLOYMENT, "web-blue").urn]);
-    expect(run.get(SERVICE, "web-live").dependencies).toEqual([run.get(DEPLOYMENT, "web-blue").urn, run.get(JOB, "web-smoke-blue").urn]);
+    expect(smokeJob(run, "web", "green").dependencies).toEqual([run.get(DEPLOYMENT, "web-green").urn]);
+    expect(smokeJob(run, "web", "blue").dependencies).toEqual([run.get(DEPLOYMENT, "web-blue").urn]);
+    expect(run.get(SERVICE, "web-live").dependencies).toEqual([run.get(DEPLOYMENT, "web-blue").urn, smokeJob(run, "web", "blue").urn]);
+  });
+
+  it("is a resource named like its Job (by the hash), aliased to its name before the hash so a deployed stack keeps its Job", async () => {
+    const staging = await runProgram("staging");
+    expect(staging.error).toBeUndefined();
+    for (const [r, qualified] of [
+      [run, "web"],
+      [staging, "web"],
+      [staging, "web-bff"],
+    ] as const) {
+      for (const color of ["blue", "green"] as const) {
+        const job = smokeJob(r, qualified, color);
+        expect(job.name, `${qualified} ${color}`).toBe(job.inputs.metadata.name);
+        expect(job.name, `${qualified} ${color}`).toMatch(new RegExp(`^${qualified}-smoke-${color}-[0-9a-f]{10}$`));
+        // The alias keeps the parent (the service's SmokeGate): only the name before the hash differs.
+        expect(job.parent).toMatch(new RegExp(`\\$bluegreen:k8s:SmokeGate::${qualified}-smoke$`));
+        expect(job.aliases, `${qualified} ${color}`).toEqual([{ spec: { name: `${qualified}-smoke-${color}`, type: "", stack: "", project: "", parenturn: job.parent } }]);
+      }
+    }
   });
 
   it("is named by what it checks: a new app image or new checks give a new Job, anything else keeps it", async () => {
-    const name = (r: ProgramRun, color: string) => r.get(JOB, `web-smoke-${color}`).inputs.metadata.name;
+    // The resource is named like the Job: a new Job is a new resource, the same Job the same resource.
+    const name = (r: ProgramRun, color: "blue" | "green") => {
+      const job = smokeJob(r, "web", color);
+      expect(job.name).toBe(job.inputs.metadata.name);
+      return job.inputs.metadata.name;
+    };
     const release = await runProgram("production", { edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:1.5.1") });
     expect(name(release, "green")).not.toBe(name(run, "green"));
     expect(name(release, "blue")).toBe(name(run, "blue"));
@@ -119,8 +143,8 @@ describe("smoke gate", () => {
   });
 
   it("hashes exactly {color, the color's app image, command}: not the jobs image", () => {
-    for (const color of ["blue", "green"]) {
-      const job = run.get(JOB, `web-smoke-${color}`).inputs;
+    for (const color of ["blue", "green"] as const) {
+      const job = smokeJob(run, "web", color).inputs;
       const container = job.spec.template.spec.containers[0];
       const image = color === "blue" ? "ghcr.io/acme/web:1.4.2" : "ghcr.io/acme/web:1.5.0";
       const hash = createHash("sha256").update(JSON.stringify({ color, image, command: container.command })).digest("hex").slice(0, 10);
@@ -131,9 +155,11 @@ describe("smoke gate", () => {
   it("a new jobs image alone re-runs no passed gate: the Job keeps its name and ignores the image change", async () => {
     const tool = await runProgram("production", { edit: (c) => (c.jobsImage = "ghcr.io/acme/web-jobs:1.6.0") });
     expect(tool.error).toBeUndefined();
-    for (const color of ["blue", "green"]) {
-      const before = run.get(JOB, `web-smoke-${color}`);
-      const after = tool.get(JOB, `web-smoke-${color}`);
+    for (const color of ["blue", "green"] as const) {
+      const before = smokeJob(run, "web", color);
+      const after = smokeJob(tool, "web", color);
+      // The same hash, so the same resource: nothing created or deleted.
+      expect(after.name).toBe(before.name);
       // Besides the settings outside its hash (test/components/jobIdentity.test.ts), the jobs image.
       const ignored = ["spec.activeDeadlineSeconds", "spec.backoffLimit", "spec.template.spec.containers[0].resources", "spec.template.spec.containers[0].image"];
       expect(after.ignoreChanges).toEqual(ignored);
@@ -157,10 +183,13 @@ describe("smoke gate", () => {
       },
     });
     expect(r.error).toBeUndefined();
-    expect(r.ofType(JOB).filter((j) => j.inputs.metadata.labels?.role === "smoke").map((j) => j.name)).toEqual(["web-smoke-green", "web-bff-smoke-green"]);
+    expect(r.ofType(JOB).filter((j) => j.inputs.metadata.labels?.role === "smoke").map((j) => j.name)).toEqual([
+      smokeJobResource(r, "web", "green"),
+      smokeJobResource(r, "web-bff", "green"),
+    ]);
     for (const [job, url] of [
-      ["web-smoke-green", "http://web-green-preview.web-staging.svc:80"],
-      ["web-bff-smoke-green", "http://web-bff-green-preview.web-staging.svc:80"],
+      [smokeJobResource(r, "web", "green"), "http://web-green-preview.web-staging.svc:80"],
+      [smokeJobResource(r, "web-bff", "green"), "http://web-bff-green-preview.web-staging.svc:80"],
     ]) {
       const command = r.get(JOB, job).inputs.spec.template.spec.containers[0].command;
       expect(command.slice(3, 7), job).toEqual(["--url", url, "--checks", '[{"path":"/healthz","status":200}]']);
@@ -267,12 +296,13 @@ describe("promotion, rollback and release diffs", () => {
   it("a promotion changes the live Service, and nothing else", async () => {
     const promoted = await runProgram("production", { edit: (c) => (c.activeColor = "green") });
     expect(changedResources(before, promoted)).toEqual([`${SERVICE}::web-live`]);
-    // Green's smoke Job stays as it is: the switch waits for no new run.
-    expect(promoted.get(JOB, "web-smoke-green").inputs).toEqual(before.get(JOB, "web-smoke-green").inputs);
+    // Green's smoke Job stays as it is, the same resource: the switch waits for no new run.
+    expect(smokeJobResource(promoted, "web", "green")).toBe(smokeJobResource(before, "web", "green"));
+    expect(smokeJob(promoted, "web", "green").inputs).toEqual(smokeJob(before, "web", "green").inputs);
     expect(promoted.outputs.promotionWatch).toEqual(before.outputs.promotionWatch);
     expect(promoted.get(SERVICE, "web-live").dependencies).toEqual([
       promoted.get(DEPLOYMENT, "web-green").urn,
-      promoted.get(JOB, "web-smoke-green").urn,
+      smokeJob(promoted, "web", "green").urn,
     ]);
   });
 
@@ -280,7 +310,8 @@ describe("promotion, rollback and release diffs", () => {
     const promoted = await runProgram("production", { edit: (c) => (c.activeColor = "green") });
     const rolledBack = await runProgram("production");
     expect(changedResources(promoted, rolledBack)).toEqual([`${SERVICE}::web-live`]);
-    expect(rolledBack.get(JOB, "web-smoke-blue").inputs).toEqual(promoted.get(JOB, "web-smoke-blue").inputs);
+    expect(smokeJobResource(rolledBack, "web", "blue")).toBe(smokeJobResource(promoted, "web", "blue"));
+    expect(smokeJob(rolledBack, "web", "blue").inputs).toEqual(smokeJob(promoted, "web", "blue").inputs);
     // Blue's Deployment waits on the same expand Job, which waits on the same backup Job.
     const blueExpand = `web-migrate-${colorMigrationHash("blue", "ghcr.io/acme/web:1.4.2", sqlExpandSpec(JOBS_IMAGE.production))}`;
     expect(rolledBack.get(DEPLOYMENT, "web-blue").dependencies).toEqual(promoted.get(DEPLOYMENT, "web-blue").dependencies);
@@ -298,9 +329,14 @@ describe("promotion, rollback and release diffs", () => {
     const releaseJobs = (hash: string) => [`bluegreen:k8s:MigrationJob::web-migrate-${hash}`, `${JOB}::web-backups-pre-${hash}`, `${JOB}::web-migrate-${hash}-job`];
     const oldGreen = colorMigrationHash("green", "ghcr.io/acme/web:1.5.0", spec);
     const newGreen = colorMigrationHash("green", "ghcr.io/acme/web:1.5.1", spec);
+    // Green's smoke Job is a new resource (its new hash) and the old one goes: added and removed, not replaced.
+    const [oldSmoke, newSmoke] = [smokeJobKey(before, "web", "green"), smokeJobKey(released, "web", "green")];
+    expect(newSmoke).not.toBe(oldSmoke);
+    expect(released.resources.map((r) => `${r.type}::${r.name}`)).not.toContain(oldSmoke);
     expect(changedResources(before, released)).toEqual(
-      [...releaseJobs(oldGreen), ...releaseJobs(newGreen), `${DEPLOYMENT}::web-green`, `${JOB}::web-smoke-green`].sort(),
+      [...releaseJobs(oldGreen), ...releaseJobs(newGreen), `${DEPLOYMENT}::web-green`, oldSmoke, newSmoke].sort(),
     );
+    expect(smokeJobResource(released, "web", "blue")).toBe(smokeJobResource(before, "web", "blue"));
     expect(released.get(SERVICE, "web-live").dependencies).toEqual(before.get(SERVICE, "web-live").dependencies);
     // Green's Deployment waits on its new expand Job; blue (live) on its own, unchanged.
     expect(released.get(DEPLOYMENT, "web-green").dependencies[0]).toBe(released.get(JOB, `web-migrate-${newGreen}-job`).urn);

@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { worstCaseSeconds } from "../../components/smokeGate";
 import { PlainConfig, ProgramRun, RegisteredResource, runProgram, TEST_SECRETS } from "../helpers/program";
+import { smokeJob } from "../helpers/releaseJobs";
 
 const JOB = "kubernetes:batch/v1:Job";
 const SETTINGS = ["spec.activeDeadlineSeconds", "spec.backoffLimit", "spec.template.spec.containers[0].resources"];
@@ -135,6 +136,8 @@ describe("Job identity (production)", () => {
     for (const [what, edit, renamed] of cases) {
       const changed = await runProgram("production", { edit });
       expect(changed.error, what).toBeUndefined();
+      // A smoke Job's resource is named like the Job: a new name is a new resource, not a replacement.
+      for (const smoke of changed.ofType(JOB).filter((j) => kindOf(j) === "smoke")) expect(smoke.name, what).toBe(smoke.inputs.metadata.name);
       for (const kind of ["migration", "backup", "smoke"]) {
         expect(names(changed, kind), `${what}: ${kind}`).toHaveLength(2);
         if (renamed.includes(kind)) {
@@ -151,11 +154,12 @@ describe("the smoke Job's deadline", () => {
     expect(worstCaseSeconds(3, 5, 3, 2)).toBe(3 * (4 * 5 + (2 + 4 + 8)));
     const byDefault = await runProgram("production");
     const slow = await runProgram("production", { edit: (c) => (c.smoke.startupAllowanceSeconds = 240) });
-    const smoke = (run: ProgramRun) => run.get(JOB, "web-smoke-green");
+    const smoke = (run: ProgramRun) => smokeJob(run, "web", "green");
     expect(smoke(byDefault).inputs.spec.activeDeadlineSeconds).toBe(102 + 60);
     expect(smoke(slow).inputs.spec.activeDeadlineSeconds).toBe(102 + 240);
     expect(smoke(slow).customTimeouts).toMatchObject({ create: `${102 + 240 + 120}s`, update: `${102 + 240 + 120}s` });
     expect(smoke(slow).inputs.metadata.name).toBe(smoke(byDefault).inputs.metadata.name);
+    expect(smoke(slow).name).toBe(smoke(byDefault).name);
   });
 
   it("refuses an allowance outside 10-1800 s, naming the key", async () => {

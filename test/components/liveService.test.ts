@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { oneService, runProgram } from "../helpers/program";
+import { smokeJob } from "../helpers/releaseJobs";
 
 const SERVICE = "kubernetes:core/v1:Service";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const JOB = "kubernetes:batch/v1:Job";
 
 /** A live Service's inputs: the Service named `name` (its `app` label too), selecting `color`. */
 const liveServiceInputs = (name: string, color: string, port = 80) => ({
@@ -28,9 +28,9 @@ describe("LiveService", () => {
     expect(run.error).toBeUndefined();
     const gates = [
       run.get(DEPLOYMENT, "web-green").urn,
-      run.get(JOB, "web-smoke-green").urn,
+      smokeJob(run, "web", "green").urn,
       run.get(DEPLOYMENT, "web-bff-green").urn,
-      run.get(JOB, "web-bff-smoke-green").urn,
+      smokeJob(run, "web-bff", "green").urn,
     ];
     // web is named like the app: its Service keeps the name `web`; the BFF's is `web-bff`.
     for (const name of ["web", "web-bff"]) {
@@ -52,7 +52,7 @@ describe("LiveService", () => {
     const live = run.get(SERVICE, "web-live");
     expect(live.inputs).toEqual(liveServiceInputs("web", "green"));
     expect(live.parent).toBe(run.get("bluegreen:k8s:LiveService", "web-live").urn);
-    expect(live.dependencies).toEqual([run.get(DEPLOYMENT, "web-green").urn, run.get(JOB, "web-smoke-green").urn]);
+    expect(live.dependencies).toEqual([run.get(DEPLOYMENT, "web-green").urn, smokeJob(run, "web", "green").urn]);
     expect(live.dependencies).not.toContain(run.get(DEPLOYMENT, "web-blue").urn);
     expect(run.resources.filter((r) => r.dependencies.includes(live.urn))).toEqual([]);
     expect(run.ofType(SERVICE).filter((s) => s.inputs.metadata.labels.role === "live").map((s) => s.name)).toEqual(["web-live"]);

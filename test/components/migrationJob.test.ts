@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MigrationJobSpec, colorMigrationHash, migrationJobHash, planMigrations, runnerCommand } from "../../components/migrationJob";
 import { Color, COLORS } from "../../config";
 import { PlainConfig, ProgramRun, RegisteredResource, TEST_SECRETS, changedResources, runProgram } from "../helpers/program";
-import { JOBS_IMAGE, STACK_IMAGES, STACK_SERVICES, commandExpandSpec, expandJobName, expandJobResource, shippedFiles, sqlExpandSpec, stackRelease } from "../helpers/releaseJobs";
+import { JOBS_IMAGE, STACK_IMAGES, STACK_SERVICES, commandExpandSpec, expandJobName, expandJobResource, shippedFiles, smokeJob, sqlExpandSpec, stackRelease } from "../helpers/releaseJobs";
 
 const JOB = "kubernetes:batch/v1:Job";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
@@ -448,7 +448,7 @@ describe("when the migration Jobs change", () => {
         ...SERVICES.flatMap((service) => [
           retired.get(DEPLOYMENT, `${service}-blue`).urn,
           retired.get(DEPLOYMENT, `${service}-green`).urn,
-          retired.get(JOB, `${service}-smoke-green`).urn,
+          smokeJob(retired, service, "green").urn,
           retired.get("kubernetes:core/v1:Service", `${service}-live`).urn,
         ]),
         retired.get("kubernetes:core/v1:Secret", "web-database").urn,

@@ -4,7 +4,8 @@
  * without the section, turning them off (only with a reason), and that nothing on the switch path
  * depends on them. Production is the one-service shorthand (one set, `web-network`); staging is an
  * app of two services: web (named like the app) keeps that set and gains egress to the BFF, and
- * the BFF (`web-bff`, port 8081, called by web) gets its own set, `web-bff-network`.
+ * the BFF (`web-bff`, port 8081, called by web) gets its own set, `web-bff-network`. A service with
+ * callers is internal: its Pods accept its callers' and its smoke Jobs, not the `ingress` sources.
  */
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -25,6 +26,14 @@ const VPC = [{ ipBlock: { cidr: "10.0.0.0/16" } }];
 /** Staging's BFF: its colors' Pods, and the rule that lets web's colors call them on its port. */
 const BFF_COLORS_SELECTOR = { ...COLORS_SELECTOR, matchLabels: { app: "web-bff" } };
 const TO_BFF = { to: [{ podSelector: BFF_COLORS_SELECTOR }], ports: [{ protocol: "TCP", port: 8081 }] };
+/**
+ * The whole ingress of the BFF's colors (it has callers, so no `ingress` source whatever the
+ * section says): its own smoke Jobs, then web's colors, on 8081.
+ */
+const BFF_COLORS_INGRESS = [
+  { from: [{ podSelector: { matchLabels: { app: "web-bff", role: "smoke" } } }], ports: [{ protocol: "TCP", port: 8081 }] },
+  { from: [{ podSelector: COLORS_SELECTOR }], ports: [{ protocol: "TCP", port: 8081 }] },
+];
 
 const policiesOf = (run: ProgramRun) => run.ofType(POLICY).map((p) => p.inputs);
 const policy = (run: ProgramRun, name: string) => {
@@ -233,7 +242,7 @@ describe("NetworkPolicies of the staging stack (web and its BFF)", () => {
     ]);
   });
 
-  it("web's colors: as in the one-service form, plus egress to the BFF's Pods on 8081", () => {
+  it("web's colors (no callers: it keeps the ingress sources): as in the one-service form, plus egress to the BFF's Pods on 8081", () => {
     expect(policy(run, "web-allow-colors").spec).toEqual({
       podSelector: COLORS_SELECTOR,
       policyTypes: ["Ingress", "Egress"],
@@ -245,12 +254,14 @@ describe("NetworkPolicies of the staging stack (web and its BFF)", () => {
     });
   });
 
-  it("the BFF's colors accept web's colors and its own smoke Jobs on 8081; its smoke Jobs reach its Pods only; its default-deny covers its label only", () => {
+  it("the BFF's colors accept its own smoke Jobs and web's colors on 8081, and no ingress source; its smoke Jobs reach its Pods only; its default-deny covers its label only", () => {
     const colors = policy(run, "web-bff-allow-colors").spec;
-    expect(colors.podSelector).toEqual(BFF_COLORS_SELECTOR);
-    expect(colors.ingress).toContainEqual({ from: [{ podSelector: COLORS_SELECTOR }], ports: [{ protocol: "TCP", port: 8081 }] });
-    expect(colors.ingress).toContainEqual({ from: [{ podSelector: { matchLabels: { app: "web-bff", role: "smoke" } } }], ports: [{ protocol: "TCP", port: 8081 }] });
-    expect(colors.egress).toEqual([DNS, { to: VPC, ports: [{ protocol: "TCP", port: 5432 }] }]);
+    expect(colors).toEqual({
+      podSelector: BFF_COLORS_SELECTOR,
+      policyTypes: ["Ingress", "Egress"],
+      ingress: BFF_COLORS_INGRESS,
+      egress: [DNS, { to: VPC, ports: [{ protocol: "TCP", port: 5432 }] }],
+    });
     expect(policy(run, "web-bff-allow-smoke").spec).toEqual({
       podSelector: { matchLabels: { app: "web-bff", role: "smoke" } },
       policyTypes: ["Ingress", "Egress"],
@@ -271,7 +282,10 @@ describe("NetworkPolicies of the staging stack (web and its BFF)", () => {
     const migration = pod({ app: "web", role: "migration" });
     const otherApp = pod({ app: "shop" }, "shop-staging");
     const database = { ip: "10.0.48.10" };
+    const alb = { ip: "10.0.12.34" };
     const can = (from: Endpoint, to: Endpoint, port: number) => allowed(policiesOf(run), { from, to, port });
+    // The ingress sources (the VPC) reach web, which has no callers, and not the BFF, which has.
+    expect([can(alb, web, 8080), can(alb, bff, 8081), can(alb, bff, 8080)]).toEqual([true, false, false]);
     // web's Pods call the BFF's on its port only; the BFF does not call web.
     expect([can(web, bff, 8081), can(web, bff, 8080), can(bff, web, 8080)]).toEqual([true, false, false]);
     // Each smoke Job reaches its own service's Pods only.
@@ -303,13 +317,17 @@ describe("NetworkPolicy config", () => {
     const run = await runProgram("staging", { edit: (c) => delete c.networkPolicy });
     expect(run.error).toBeUndefined();
     expect(policy(run, "web-allow-colors").spec.ingress[0]).toEqual({ ports: [{ protocol: "TCP", port: 8080 }] });
+    // The BFF has callers: no rule from any source, only its smoke Jobs and web's colors.
+    expect(policy(run, "web-bff-allow-colors").spec.ingress).toEqual(BFF_COLORS_INGRESS);
     // web's egress to the BFF stays pod-to-pod: the section's defaults do not widen it.
     expect(policy(run, "web-allow-colors").spec.egress).toEqual([DNS, { ports: [{ protocol: "TCP", port: 5432 }] }, TO_BFF]);
     expect(policy(run, "web-bff-allow-colors").spec.egress).toEqual([DNS, { ports: [{ protocol: "TCP", port: 5432 }] }]);
     expect(policy(run, "web-allow-backups").spec.egress).toEqual([DNS, { ports: [{ protocol: "TCP", port: 5432 }] }, { ports: [{ protocol: "TCP", port: 443 }] }]);
     const can = (from: Endpoint, to: Endpoint, port: number) => allowed(policiesOf(run), { from, to, port });
     const blue: Workload = { namespace: "web-staging", labels: { app: "web", color: "blue" } };
+    const bffBlue: Workload = { namespace: "web-staging", labels: { app: "web-bff", color: "blue" } };
     expect([can({ ip: "198.51.100.1" }, blue, 8080), can({ ip: "198.51.100.1" }, blue, 8081)]).toEqual([true, false]);
+    expect([can({ ip: "198.51.100.1" }, bffBlue, 8081), can(blue, bffBlue, 8081)]).toEqual([false, true]);
     expect([can(blue, { ip: "198.51.100.1" }, 5432), can(blue, { ip: "198.51.100.1" }, 8081)]).toEqual([true, false]);
   });
 
@@ -343,6 +361,10 @@ describe("NetworkPolicy config", () => {
     const controller: Workload = { namespace: "ingress-nginx", labels: { "app.kubernetes.io/name": "ingress-nginx" } };
     const otherInThatNamespace: Workload = { namespace: "ingress-nginx", labels: { app: "something-else" } };
     expect([can(controller, green, 3000), can(otherInThatNamespace, green, 3000), can({ ip: "10.0.1.1" }, green, 3000)]).toEqual([true, false, false]);
+    // The BFF (called by web) is not reached by the ingress controller.
+    expect(policy(run, "web-bff-allow-colors").spec.ingress).toEqual(BFF_COLORS_INGRESS);
+    const bffGreen: Workload = { namespace: "web-staging", labels: { app: "web-bff", color: "green" } };
+    expect([can(controller, bffGreen, 8081), can(green, bffGreen, 8081)]).toEqual([false, true]);
     expect([can(green, { ip: "192.0.2.10" }, 8443), can(green, { ip: "192.0.2.10" }, 80), can(green, { ip: "10.0.50.1" }, 6432)]).toEqual([true, false, true]);
   });
 

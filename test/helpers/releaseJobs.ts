@@ -104,8 +104,27 @@ export const migrationJobNames = (run: ProgramRun) =>
 /** Every Job's Kubernetes name, by its registered name. */
 export const jobObjectNames = (run: ProgramRun) => Object.fromEntries(run.ofType(JOB).map((j) => [j.name, j.inputs.metadata.name as string]));
 /**
+ * The registered name of a service's smoke Job of a color in a run: `<qualified>-smoke-<color>-<hash>`,
+ * named by the same 10-hex hash as its Kubernetes name (a new release is a new resource, not a
+ * replacement). Throws unless exactly one Job of the run has such a name.
+ */
+export function smokeJobResource(run: ProgramRun, qualified: string, color: Color): string {
+  if (!/^[a-z0-9-]+$/.test(qualified)) throw new Error(`not a qualified service name: ${qualified}`);
+  const pattern = new RegExp(`^${qualified}-smoke-${color}-[0-9a-f]{10}$`);
+  const found = run.ofType(JOB).filter((j) => pattern.test(j.name));
+  if (found.length !== 1) {
+    throw new Error(`expected one ${JOB} named ${qualified}-smoke-${color}-<hash>, found ${found.length}: ${found.map((j) => j.name).join(", ")}`);
+  }
+  return found[0].name;
+}
+/** A service's smoke Job of a color in a run (smokeJobResource). */
+export const smokeJob = (run: ProgramRun, qualified: string, color: Color): RegisteredResource =>
+  run.get(JOB, smokeJobResource(run, qualified, color));
+/** `type::name` of a service's smoke Job of a color in a run. */
+export const smokeJobKey = (run: ProgramRun, qualified: string, color: Color) => `${JOB}::${smokeJobResource(run, qualified, color)}`;
+/**
  * What every live Service of a stack waits on with `color` live: each service's Deployment and smoke
  * Job of that color, in service order (one service's failed release holds the switch of all).
  */
-export const liveServiceGates = (stack: StackName, color: Color) =>
-  STACK_SERVICES[stack].flatMap((qualified) => [`${DEPLOYMENT}::${qualified}-${color}`, `${JOB}::${qualified}-smoke-${color}`]);
+export const liveServiceGates = (run: ProgramRun, stack: StackName, color: Color) =>
+  STACK_SERVICES[stack].flatMap((qualified) => [`${DEPLOYMENT}::${qualified}-${color}`, smokeJobKey(run, qualified, color)]);
