@@ -12,6 +12,8 @@ import { liveServiceUrn, objectNames } from "../domain/names";
 export interface ServiceTarget {
   /** How people call the service: its `services` key, or the app name for the one-service shorthand. */
   readonly service: string;
+  /** The prefix of its objects' names and their `app` label (domain/names.ts). */
+  readonly qualifiedName: string;
   readonly liveServiceName: string;
   readonly liveServiceUrn: string;
   readonly deploymentName: string;
@@ -42,6 +44,7 @@ export function switchTarget(config: Parsed, stack: string, project: string, col
     const qualified = service.qualifiedName;
     return {
       service: service.displayName,
+      qualifiedName: qualified,
       liveServiceName: objectNames.liveService(qualified),
       liveServiceUrn: liveServiceUrn(stack, project, qualified),
       deploymentName: objectNames.deployment(qualified, color),

@@ -42,6 +42,16 @@ if (args.includes("--watch")) {
   };
   tick();
   setInterval(tick, 20);
+} else if (kind === "deployments,jobs") {
+  // One read of every Deployment and Job of the services named in the selector (by their name prefix here).
+  const apps = /app in \\(([^)]*)\\)/.exec(args[args.indexOf("-l") + 1])[1].split(",");
+  const state = read();
+  const ofApps = (name) => apps.some((app) => name.startsWith(app + "-"));
+  const items = [
+    ...Object.entries(state.deployments).filter(([n]) => ofApps(n)).map(([n, o]) => ({ kind: "Deployment", ...o, metadata: { ...(o.metadata || {}), name: n } })),
+    ...Object.entries(state.jobs).filter(([n]) => ofApps(n)).map(([n, o]) => ({ kind: "Job", ...o, metadata: { ...(o.metadata || {}), name: n } })),
+  ];
+  process.stdout.write(JSON.stringify({ kind: "List", items }));
 } else {
   const table = { deployment: "deployments", job: "jobs", service: "services" }[kind];
   const found = read()[table][name];

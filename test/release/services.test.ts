@@ -297,6 +297,7 @@ describe("the switch target of an app with services", () => {
     const [bff, web] = target.services;
     expect(bff).toEqual({
       service: "bff",
+      qualifiedName: "shop-bff",
       liveServiceName: "shop-bff",
       liveServiceUrn: liveServiceUrn("staging", "bluegreen", "shop-bff"),
       deploymentName: "shop-bff-green",
