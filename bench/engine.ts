@@ -7,7 +7,7 @@
  * each BENCH_RUNS times (3), medians printed as a table, with the ratio to the 1-service app
  * measured in the same run. Needs `pulumi` and `kubectl` on PATH and a cluster (see README, End-to-end tests).
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as path from "node:path";
 import { E2eStack, median, releaseCli } from "../e2e/harness";
 
@@ -84,6 +84,8 @@ async function measure(n: number): Promise<Row> {
     return row;
   } finally {
     await stack.destroy();
+    // The next size starts on a settled cluster: the namespace's objects are gone, not still being deleted.
+    execFileSync("kubectl", ["wait", "--for=delete", `namespace/${name}`, "--timeout=180s"], { stdio: "ignore", timeout: 200_000 });
   }
 }
 
