@@ -8,7 +8,8 @@ import { parseMigration } from "../../jobs/migrate/files";
 import { lintFile } from "../../jobs/migrate/lint";
 import { PostgresServer, startPostgres } from "../helpers/postgres";
 import { ROOT } from "../helpers/program";
-import { CLI, migrationDir, runCli, startCli } from "./cli";
+import { migrationDir, runCli, startCli } from "./cli";
+import { imageCli } from "./imageTree";
 
 let pg: PostgresServer;
 let databases = 0;
@@ -421,7 +422,7 @@ describe("migrate", () => {
 
   it("prints its usage with --help and exits 0, without a database", () => {
     for (const args of [["migrate", "--help"], ["migrate", "-h"], ["migrate", "lint", "--help"]]) {
-      const help = spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" });
+      const help = spawnSync(process.execPath, [imageCli(), ...args], { env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" });
       expect(help.status, args.join(" ")).toBe(0);
       expect(help.stderr).toBe("");
       expect(help.stdout).toMatch(/^usage: cli migrate \[--dir DIR\] \[--phase expand\|contract\]/);
