@@ -123,15 +123,29 @@ describe("migrate lint", () => {
     expect(lint("ALTER TABLE orders ADD COLUMN total numeric(12,2) DEFAULT 0, ALTER COLUMN total SET NOT NULL;")).toEqual([]);
   });
 
-  it("add-constraint-not-valid: an inline REFERENCES on ADD COLUMN is flagged when the new column gets values in existing rows", () => {
+  it("add-constraint-not-valid: an inline REFERENCES on ADD COLUMN is flagged, checked against every row or not", () => {
     expect(lint("ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT 0 REFERENCES users (id);")).toEqual(["1 add-constraint-not-valid"]);
     expect(lint("ALTER TABLE orders ADD COLUMN ref bigint GENERATED ALWAYS AS (legacy_ref) STORED REFERENCES refs (id);")).toEqual(["1 add-constraint-not-valid"]);
     expect(lint("ALTER TABLE orders\n  ADD COLUMN seq bigserial REFERENCES seqs (id);")).toEqual(["2 add-column-volatile-default", "2 add-constraint-not-valid"]);
     const [finding] = lintFile(parseMigration("005_change.sql", "ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT 0 REFERENCES users (id);"));
-    expect(finding.message).toMatch(/then `ADD CONSTRAINT \.\.\. FOREIGN KEY \(user_id\) REFERENCES \.\.\. NOT VALID`/);
-    // NULL in every existing row: PostgreSQL skips the check (see the migrate test measuring it).
-    expect(lint("ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id);")).toEqual([]);
-    expect(lint("ALTER TABLE orders ADD COLUMN n int DEFAULT 0, ADD COLUMN user_id bigint REFERENCES users (id) ON DELETE SET NULL;")).toEqual([]);
+    expect(finding.message).toMatch(/then `ADD CONSTRAINT \.\.\. FOREIGN KEY \(user_id\) REFERENCES users \(\.\.\.\) NOT VALID` in a later file/);
+    // NULL in every existing row: PostgreSQL checks nothing, but the statement holds the table while
+    // it waits for the referenced one (the migrate test measures both).
+    const [inline] = lintFile(parseMigration("005_change.sql", "ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);"));
+    expect(inline).toEqual({
+      file: "005_change.sql",
+      line: 1,
+      rule: "add-constraint-not-valid",
+      message:
+        "the inline REFERENCES makes this statement hold `orders` ACCESS EXCLUSIVE (no reads, no writes) while it waits for a lock on `coupons` that any open transaction writing `coupons` holds up; add the column without REFERENCES, then `ADD CONSTRAINT ... FOREIGN KEY (coupon_id) REFERENCES coupons (...) NOT VALID` in a later file and VALIDATE CONSTRAINT it in one after that",
+    });
+    expect(lint("ALTER TABLE orders ADD COLUMN n int DEFAULT 0,\n  ADD COLUMN user_id bigint REFERENCES public.users (id) ON DELETE SET NULL;")).toEqual(["2 add-constraint-not-valid"]);
+    // The safe form, one file each.
+    expect(lint("ALTER TABLE orders ADD COLUMN coupon_id bigint;")).toEqual([]);
+    expect(lint("ALTER TABLE orders ADD CONSTRAINT orders_coupon_fk FOREIGN KEY (coupon_id) REFERENCES coupons (id) NOT VALID;")).toEqual([]);
+    expect(lint("ALTER TABLE orders VALIDATE CONSTRAINT orders_coupon_fk;")).toEqual([]);
+    // A table created in the same file: no other transaction can hold a lock on it.
+    expect(lint("CREATE TABLE coupons (id bigint PRIMARY KEY);\nALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);")).toEqual([]);
   });
 
   it("add-constraint-not-valid: an inline CHECK on ADD COLUMN is flagged, a NOT VALID one added after the column is not", () => {
