@@ -100,9 +100,9 @@ describe("every workflow", () => {
 describe("pr-preview.yml", () => {
   const workflow = load("pr-preview.yml");
 
-  it("runs on pull requests: install, lint, type-check, test, then previews", () => {
+  it("runs on pull requests: install, lint, type-check, test, lint the migrations, then previews", () => {
     expect(Object.keys(workflow.on)).toEqual(["pull_request"]);
-    expect(workflow.jobs.test.steps.map((s) => s.run).filter((r) => r?.startsWith("npm"))).toEqual(["npm ci", "npm run lint", "npm run typecheck", "npm test"]);
+    expect(workflow.jobs.test.steps.map((s) => s.run).filter((r) => r?.startsWith("npm"))).toEqual(["npm ci", "npm run lint", "npm run typecheck", "npm test", "npm run lint:migrations"]);
     expect(workflow.jobs.preview.needs).toBe("test");
   });
 
