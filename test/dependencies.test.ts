@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { ROOT } from "./helpers/program";
 
 interface Lock {
-  packages: Record<string, { version?: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string> }>;
+  packages: Record<string, { version?: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string>; optionalDependencies?: Record<string, string> }>;
 }
 
 const readJson = (file: string) => JSON.parse(fs.readFileSync(path.join(ROOT, file), "utf8"));
@@ -35,6 +35,19 @@ describe.each(["package-lock.json", "jobs/package-lock.json"])("the AWS SDK in %
     expect(versions.size).toBeGreaterThan(5);
     const duplicated = [...versions].filter(([, v]) => v.size > 1).map(([n, v]) => `${n}@${[...v].join(", ")}`);
     expect(duplicated, "move the @aws-sdk/* dependencies to one SDK release together").toEqual([]);
+  });
+});
+
+describe.each(["package-lock.json", "jobs/package-lock.json"])("%s", (lockFile) => {
+  it("holds every optional dependency it names (npm ci refuses a lockfile that lacks one)", () => {
+    // A registry that does not serve every platform's binary package (squawk-cli's) leaves them out.
+    const lock = readJson(lockFile) as Lock;
+    const missing = Object.entries(lock.packages).flatMap(([where, entry]) =>
+      Object.keys(entry.optionalDependencies ?? {})
+        .filter((name) => !lock.packages[`${where ? `${where}/` : ""}node_modules/${name}`] && !lock.packages[`node_modules/${name}`])
+        .map((name) => `${where || "(root)"} -> ${name}`),
+    );
+    expect(missing, "pin a release whose every optional package the registry serves, then npm install").toEqual([]);
   });
 });
 
