@@ -19,13 +19,13 @@ function unwrapSecrets(value: unknown): unknown {
 }
 
 /** `kubernetes:apps/v1:Deployment` -> the kubernetes-models class for it. */
-function modelFor(type: string): { new (data: unknown): { validate(): void } } {
+async function modelFor(type: string): Promise<{ new (data: unknown): { validate(): void } }> {
   const match = /^kubernetes:([^/]+)\/([^:]+):(.+)$/.exec(type);
   if (!match) throw new Error(`not a Kubernetes type token: ${type}`);
   const [, group, version, kind] = match;
   const modulePath = group === "core" ? `kubernetes-models/${version}/${kind}` : `kubernetes-models/${group}/${version}/${kind}`;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(modulePath)[kind];
+  // kubernetes-models is an ES module only: imported, not required.
+  return (await import(modulePath))[kind];
 }
 
 describe.each(["staging", "production"] as StackName[])("Kubernetes objects of %s", (stack) => {
@@ -35,14 +35,14 @@ describe.each(["staging", "production"] as StackName[])("Kubernetes objects of %
     const objects = run.resources.filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm"));
     expect(objects.length).toBeGreaterThanOrEqual(8);
     for (const object of objects) {
-      const Model = modelFor(object.type);
+      const Model = await modelFor(object.type);
       const model = new Model(unwrapSecrets(object.inputs));
       expect(() => model.validate(), `${object.type} ${object.name}`).not.toThrow();
     }
   });
 
-  it("the validator does reject an invalid object", () => {
-    const Deployment = modelFor("kubernetes:apps/v1:Deployment");
+  it("the validator does reject an invalid object", async () => {
+    const Deployment = await modelFor("kubernetes:apps/v1:Deployment");
     const broken = new Deployment({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { replicas: "four" } });
     expect(() => broken.validate()).toThrow();
   });

@@ -100,9 +100,9 @@ describe("every workflow", () => {
 describe("pr-preview.yml", () => {
   const workflow = load("pr-preview.yml");
 
-  it("runs on pull requests: install, lint, type-check, test, then previews", () => {
+  it("runs on pull requests: install, lint, type-check, test, lint the migrations, then previews", () => {
     expect(Object.keys(workflow.on)).toEqual(["pull_request"]);
-    expect(workflow.jobs.test.steps.map((s) => s.run).filter((r) => r?.startsWith("npm"))).toEqual(["npm ci", "npm run lint", "npm run typecheck", "npm test"]);
+    expect(workflow.jobs.test.steps.map((s) => s.run).filter((r) => r?.startsWith("npm"))).toEqual(["npm ci", "npm run lint", "npm run typecheck", "npm test", "npm run lint:migrations"]);
     expect(workflow.jobs.preview.needs).toBe("test");
   });
 
@@ -191,5 +191,34 @@ describe("the policy pack the workflows apply", () => {
     for (const [name, version] of Object.entries(pack.dependencies)) {
       expect(packageJson.dependencies[name] ?? packageJson.devDependencies[name]).toBe(version);
     }
+  });
+});
+
+describe("one Node.js line", () => {
+  // package.json `engines` names it; everything that runs the code must run that line.
+  const engines = /^(\d+)\.x$/.exec(packageJson.engines.node);
+  const major = engines?.[1];
+
+  it("is named by package.json `engines` as `<major>.x`", () => {
+    expect(engines, `engines.node is \`${packageJson.engines.node}\`: write the Node line as \`<major>.x\``).not.toBeNull();
+  });
+
+  it.each(files)("%s sets up that line in every job that installs Node", (file) => {
+    const setups = Object.values(load(file).jobs).flatMap((job) => job.steps.filter((s) => s.uses?.startsWith("actions/setup-node@")));
+    for (const step of setups) expect(String(step.with?.["node-version"]), `${file}: setup-node's node-version`).toBe(major);
+  });
+
+  it("is the jobs image's base, .ci/run's Node and the major of @types/node", () => {
+    const dockerfile = fs.readFileSync(path.join(ROOT, "jobs/Dockerfile"), "utf8");
+    expect(/^ARG NODE_IMAGE=node:(\d+)-/m.exec(dockerfile)?.[1], "jobs/Dockerfile NODE_IMAGE").toBe(major);
+    const ciRun = fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8");
+    expect(/^NODE_VERSION=(\d+)\.\d+\.\d+$/m.exec(ciRun)?.[1], ".ci/run NODE_VERSION").toBe(major);
+    expect(packageJson.devDependencies["@types/node"].split(".")[0], "@types/node").toBe(major);
+    const pack = JSON.parse(fs.readFileSync(path.join(ROOT, "policy/package.json"), "utf8"));
+    expect(pack.devDependencies["@types/node"].split(".")[0], "policy/package.json @types/node").toBe(major);
+  });
+
+  it("is the line the tests run on", () => {
+    expect(process.versions.node.split(".")[0], "node running the tests: run them through .ci/run, or put Node on PATH").toBe(major);
   });
 });

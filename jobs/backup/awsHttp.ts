@@ -21,9 +21,6 @@ export const AWS_MAX_ATTEMPTS = 3;
  * per call only, and lib-storage's Upload passes none.
  */
 export function awsClientOptions(http: AwsHttpSettings, signalFor?: () => AbortSignal) {
-  // The SDK's notice that later versions need a newer Node is written to stderr by every client;
-  // the jobs image pins its Node version, so for the jobs it is noise among their own lines.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   // Loaded on first use, like the SDK itself (see s3Client).
   const { NodeHttpHandler: Handler } = require("@smithy/node-http-handler") as typeof import("@smithy/node-http-handler");
   const options = {

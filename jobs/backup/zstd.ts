@@ -27,7 +27,11 @@ export async function zstdVersion(path: string): Promise<string> {
 export interface ZstdFailure {
   /** One line saying why zstd failed. */
   readonly message: string;
-  /** zstd's reader went away first (SIGPIPE): a consequence of the reader's failure, not a cause. */
+  /**
+   * zstd's reader went away first: a consequence of the reader's failure, not a cause. Node's child
+   * pipes are socket pairs, so zstd sees either SIGPIPE or, when the reader closed with bytes still
+   * unread, `Connection reset by peer` on its next write (often so under Node 24).
+   */
   readonly readerGone: boolean;
 }
 
@@ -55,7 +59,7 @@ export function startZstd(path: string, mode: { level: number } | "decompress", 
       const last = stderr.trim().split("\n").filter(Boolean).pop() ?? "no output";
       resolve({
         message: `${mode === "decompress" ? "zstd -d" : "zstd"} failed (${signal ? `signal ${signal}` : `exit ${code}`}): ${last}`,
-        readerGone: signal === "SIGPIPE" || /broken pipe/i.test(last),
+        readerGone: signal === "SIGPIPE" || /broken pipe|write error\b.*connection reset by peer/i.test(last),
       });
     });
   });

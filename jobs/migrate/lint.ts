@@ -36,7 +36,7 @@ export const RULES: readonly Rule[] = [
   { id: "add-column-volatile-default", appliesTo: "expand", summary: "ADD COLUMN with a volatile DEFAULT (gen_random_uuid(), random(), clock_timestamp(), serial): rewrites the table under an exclusive lock" },
   { id: "create-index-not-concurrently", appliesTo: "expand", summary: "CREATE INDEX without CONCURRENTLY on an existing table: blocks writes while it builds" },
   { id: "drop-index-not-concurrently", appliesTo: "expand", summary: "DROP INDEX without CONCURRENTLY: waits for and blocks every query on the table" },
-  { id: "add-constraint-not-valid", appliesTo: "expand", summary: "ADD CONSTRAINT CHECK/FOREIGN KEY without NOT VALID, or a checked inline CHECK/REFERENCES on ADD COLUMN: scans the table under lock" },
+  { id: "add-constraint-not-valid", appliesTo: "expand", summary: "ADD CONSTRAINT CHECK/FOREIGN KEY without NOT VALID, or an inline CHECK/REFERENCES on ADD COLUMN: scans the table, or waits for the referenced table, under lock" },
   { id: "validate-constraint-same-file", appliesTo: "expand", summary: "VALIDATE CONSTRAINT of a constraint added NOT VALID in the same file: the lock is held through the scan" },
   { id: "add-unique-constraint", appliesTo: "expand", summary: "ADD CONSTRAINT UNIQUE/PRIMARY KEY without USING INDEX: builds an index under an exclusive lock" },
   { id: "truncate", appliesTo: "expand", summary: "TRUNCATE: deletes the data the old color serves" },
@@ -229,7 +229,7 @@ function expandRules(context: Context, statement: Statement, report: Report): vo
       }
     }
     const addColumn = ADD_COLUMN.exec(text);
-    if (addColumn && !isNew) addColumnRules(table, bareName(addColumn[1]), addColumn[2], text, (rule, message) => report(rule, action.offset, message));
+    if (addColumn && !isNew) addColumnRules(context, table, bareName(addColumn[1]), addColumn[2], text, (rule, message) => report(rule, action.offset, message));
     const addConstraint = ADD_CONSTRAINT.exec(text);
     if (addConstraint && addConstraint[1] && /\bNOT\s+VALID\b/i.test(text)) notValid.add(`${table}.${bareName(addConstraint[1])}`);
     const validate = VALIDATE_CONSTRAINT.exec(text);
@@ -260,7 +260,7 @@ function expandRules(context: Context, statement: Statement, report: Report): vo
 }
 
 /** The rules for one `ADD COLUMN` action on an existing table. */
-function addColumnRules(table: string, column: string, type: string, text: string, report: (rule: string, message: string) => void): void {
+function addColumnRules(context: Context, table: string, column: string, type: string, text: string, report: (rule: string, message: string) => void): void {
   const serial = SERIAL_TYPE.test(type);
   if (/\bNOT\s+NULL\b/i.test(text) && !/\bDEFAULT\b/i.test(text) && !/\bGENERATED\b/i.test(text) && !serial) {
     report(
@@ -282,12 +282,23 @@ function addColumnRules(table: string, column: string, type: string, text: strin
       `the inline CHECK on new column \`${table}.${column}\` is checked against every row while the table is locked; add the column without it, then \`ADD CONSTRAINT ... CHECK (...) NOT VALID\` and VALIDATE CONSTRAINT it in a later file`,
     );
   }
-  // PostgreSQL skips checking an inline REFERENCES when the new column is NULL in every existing row,
-  // and checks every row when the column gets values (a DEFAULT, GENERATED, serial).
-  if (/\bREFERENCES\b/i.test(text) && (/\bDEFAULT\b|\bGENERATED\b/i.test(text) || serial)) {
+  // An inline REFERENCES checks every existing row when the new column gets values (a DEFAULT,
+  // GENERATED, serial). Without one PostgreSQL checks nothing, but the one statement still holds the
+  // table ACCESS EXCLUSIVE while it waits for SHARE ROW EXCLUSIVE on the referenced table, which any
+  // open transaction writing that table delays (both measured in test/jobs/migrate.test.ts).
+  const references = new RegExp(String.raw`\bREFERENCES\s+(${IDENT})`, "i").exec(text);
+  if (!references) return;
+  const referenced = bareName(references[1]);
+  const safeForm = `add the column without REFERENCES, then \`ADD CONSTRAINT ... FOREIGN KEY (${column}) REFERENCES ${referenced} (...) NOT VALID\` in a later file and VALIDATE CONSTRAINT it in one after that`;
+  if (/\bDEFAULT\b|\bGENERATED\b/i.test(text) || serial) {
     report(
       "add-constraint-not-valid",
-      `new column \`${table}.${column}\` gets a value in every existing row, so its inline REFERENCES is checked against every row while the table is locked; add the column without REFERENCES, then \`ADD CONSTRAINT ... FOREIGN KEY (${column}) REFERENCES ... NOT VALID\` and VALIDATE CONSTRAINT it in a later file`,
+      `new column \`${table}.${column}\` gets a value in every existing row, so its inline REFERENCES is checked against every row while the table is locked; ${safeForm}`,
+    );
+  } else if (!context.newTables.has(referenced)) {
+    report(
+      "add-constraint-not-valid",
+      `the inline REFERENCES makes this statement hold \`${table}\` ACCESS EXCLUSIVE (no reads, no writes) while it waits for a lock on \`${referenced}\` that any open transaction writing \`${referenced}\` holds up; ${safeForm}`,
     );
   }
 }

@@ -1,14 +1,13 @@
 /**
  * Shared set-up for the backup job tests: a real PostgreSQL, an in-process s3rver, a seeded source
- * database, and a runner for `node dist/jobs/cli.js` that collects the JSON log lines.
+ * database, and a runner for the jobs CLI as the image ships it (imageTree.ts) that collects the
+ * JSON log lines.
  */
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as path from "node:path";
 import { PostgresServer } from "../helpers/postgres";
-import { ROOT } from "../helpers/program";
 import { S3Server } from "../helpers/s3";
-
-export const CLI = path.join(ROOT, "dist/jobs/cli.js");
+import { imageCli } from "./imageTree";
 
 export interface CliResult {
   readonly code: number | null;
@@ -38,7 +37,7 @@ export function requireZstd(): void {
 
 /** Starts the CLI; `nodeArgs` go to node itself (such as `--require <preload>`). */
 export function startCli(args: readonly string[], env: Record<string, string>, nodeArgs: readonly string[] = []): CliRun {
-  const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, imageCli(), ...args], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,11 +1,12 @@
-/** Runs the built jobs CLI (`node dist/jobs/cli.js`) as a child process and parses its JSON lines. */
+/**
+ * Runs the jobs CLI as the image ships it (`node dist/jobs/cli.js` in the staged image tree, with the
+ * image's node_modules: see imageTree.ts) as a child process and parses its JSON lines.
+ */
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ROOT } from "../helpers/program";
-
-export const CLI = path.join(ROOT, "dist/jobs/cli.js");
+import { imageCli } from "./imageTree";
 
 export interface LogLine {
   readonly level: string;
@@ -24,7 +25,7 @@ export interface CliResult {
 
 /** Starts the CLI; `done` resolves when it exits. Every stdout line must be JSON. */
 export function startCli(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [imageCli(), ...args], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (chunk) => (stdout += chunk));

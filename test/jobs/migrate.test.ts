@@ -8,7 +8,8 @@ import { parseMigration } from "../../jobs/migrate/files";
 import { lintFile } from "../../jobs/migrate/lint";
 import { PostgresServer, startPostgres } from "../helpers/postgres";
 import { ROOT } from "../helpers/program";
-import { CLI, migrationDir, runCli, startCli } from "./cli";
+import { migrationDir, runCli, startCli } from "./cli";
+import { imageCli } from "./imageTree";
 
 let pg: PostgresServer;
 let databases = 0;
@@ -421,7 +422,7 @@ describe("migrate", () => {
 
   it("prints its usage with --help and exits 0, without a database", () => {
     for (const args of [["migrate", "--help"], ["migrate", "-h"], ["migrate", "lint", "--help"]]) {
-      const help = spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" });
+      const help = spawnSync(process.execPath, [imageCli(), ...args], { env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" });
       expect(help.status, args.join(" ")).toBe(0);
       expect(help.stderr).toBe("");
       expect(help.stdout).toMatch(/^usage: cli migrate \[--dir DIR\] \[--phase expand\|contract\]/);
@@ -432,7 +433,7 @@ describe("migrate", () => {
 });
 
 describe("what the lint assumes of PostgreSQL", () => {
-  it("flags an ADD COLUMN exactly when PostgreSQL reads or rewrites every row for it", async () => {
+  it("flags an ADD COLUMN when PostgreSQL reads or rewrites every row for it, and an inline REFERENCES that does not", async () => {
     const { url } = await freshDatabase();
     const client = new Client({ connectionString: url });
     await client.connect();
@@ -453,23 +454,76 @@ describe("what the lint assumes of PostgreSQL", () => {
           await client.query("ROLLBACK");
         }
       };
-      const cases: [string, boolean][] = [
-        ["ALTER TABLE orders ADD COLUMN note text", false],
-        ["ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id)", false],
-        ["ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT 0 REFERENCES users (id)", true],
-        ["ALTER TABLE orders ADD COLUMN qty int CHECK (qty > 0)", true],
-        ["ALTER TABLE orders ADD COLUMN created_at timestamptz DEFAULT now()", false],
-        ["ALTER TABLE orders ADD COLUMN created_at timestamptz DEFAULT current_timestamp", false],
-        ["ALTER TABLE orders ADD COLUMN created_at timestamptz DEFAULT clock_timestamp()", true],
-        ["ALTER TABLE orders ADD COLUMN public_id uuid DEFAULT gen_random_uuid()", true],
-        ["ALTER TABLE orders ADD COLUMN n bigserial", true],
+      // [statement, reads or rewrites every row, flagged]
+      const cases: [string, boolean, boolean][] = [
+        ["ALTER TABLE orders ADD COLUMN note text", false, false],
+        // Checks no row, but waits for the referenced table while holding this one: see the next test.
+        ["ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id)", false, true],
+        ["ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT 0 REFERENCES users (id)", true, true],
+        ["ALTER TABLE orders ADD COLUMN qty int CHECK (qty > 0)", true, true],
+        ["ALTER TABLE orders ADD COLUMN created_at timestamptz DEFAULT now()", false, false],
+        ["ALTER TABLE orders ADD COLUMN created_at timestamptz DEFAULT current_timestamp", false, false],
+        ["ALTER TABLE orders ADD COLUMN created_at timestamptz DEFAULT clock_timestamp()", true, true],
+        ["ALTER TABLE orders ADD COLUMN public_id uuid DEFAULT gen_random_uuid()", true, true],
+        ["ALTER TABLE orders ADD COLUMN n bigserial", true, true],
       ];
-      for (const [sql, everyRow] of cases) {
+      for (const [sql, everyRow, flagged] of cases) {
         expect(await touchesEveryRow(sql), sql).toBe(everyRow);
-        expect(lintFile(parseMigration("005_change.sql", `${sql};`)).length > 0, sql).toBe(everyRow);
+        expect(lintFile(parseMigration("005_change.sql", `${sql};`)).length > 0, sql).toBe(flagged);
       }
     } finally {
       await client.end();
+    }
+  });
+
+  it("an inline REFERENCES holds its table ACCESS EXCLUSIVE while it waits for the referenced one; ADD CONSTRAINT ... NOT VALID lets reads through", async () => {
+    const { url } = await freshDatabase();
+    const connect = async () => {
+      const c = new Client({ connectionString: url });
+      await c.connect();
+      return c;
+    };
+    const [setup, writer, migration, app] = await Promise.all([connect(), connect(), connect(), connect()]);
+    try {
+      await setup.query("CREATE TABLE coupons (id bigint PRIMARY KEY); CREATE TABLE orders (id int, coupon_id bigint); INSERT INTO orders VALUES (1, NULL);");
+      await app.query("SET statement_timeout = '300ms'");
+      /** While `sql` waits for the lock the open write on coupons holds: its locks, and what the app can still do with orders. */
+      const whileWaiting = async (sql: string) => {
+        await writer.query("BEGIN; INSERT INTO coupons VALUES (1)");
+        const running = migration.query(`SET lock_timeout = '5s'; ${sql}`).then(
+          () => "done",
+          (error: Error) => error.message,
+        );
+        let locks: string[] = [];
+        for (let i = 0; i < 100 && !locks.some((l) => l.endsWith("waiting")); i++) {
+          await new Promise((r) => setTimeout(r, 20));
+          const { rows } = await setup.query<{ lock: string }>(
+            `SELECT relation::regclass || ' ' || mode || CASE WHEN granted THEN ' granted' ELSE ' waiting' END AS lock FROM pg_locks
+              WHERE pid = $1 AND relation::regclass::text IN ('orders', 'coupons') ORDER BY 1`,
+            [(migration as unknown as { processID: number }).processID],
+          );
+          locks = rows.map((r) => r.lock);
+        }
+        const attempt = (q: string) => app.query(q).then(() => "ok", (error: Error) => error.message);
+        const read = await attempt("SELECT * FROM orders");
+        const write = await attempt("INSERT INTO orders VALUES (2, NULL)");
+        await writer.query("ROLLBACK");
+        return { locks, read, write, migration: await running };
+      };
+      expect(await whileWaiting("ALTER TABLE orders ADD COLUMN other_id bigint REFERENCES coupons (id)")).toEqual({
+        locks: ["coupons ShareRowExclusiveLock waiting", "orders AccessExclusiveLock granted"],
+        read: "canceling statement due to statement timeout",
+        write: "canceling statement due to statement timeout",
+        migration: "done",
+      });
+      expect(await whileWaiting("ALTER TABLE orders ADD CONSTRAINT orders_coupon_fk FOREIGN KEY (coupon_id) REFERENCES coupons (id) NOT VALID")).toEqual({
+        locks: ["coupons ShareRowExclusiveLock waiting", "orders ShareRowExclusiveLock granted"],
+        read: "ok",
+        write: "canceling statement due to statement timeout",
+        migration: "done",
+      });
+    } finally {
+      await Promise.all([setup, writer, migration, app].map((c) => c.end()));
     }
   });
 });

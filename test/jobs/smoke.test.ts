@@ -6,11 +6,10 @@
 import { spawn } from "node:child_process";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
-import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { run } from "../../jobs/commands/smoke";
 import { runSmokeChecks } from "../../jobs/smoke/runChecks";
-import { ROOT } from "../helpers/program";
+import { imageCli } from "./imageTree";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -155,7 +154,7 @@ describe("smoke command", () => {
     handler = reply(500, "boom");
     // The server runs in this process, so the CLI runs asynchronously (spawnSync would block it).
     const child = spawn(process.execPath, [
-      path.join(ROOT, "dist/jobs/cli.js"),
+      imageCli(),
       "smoke",
       "--url",
       base,

@@ -7,7 +7,8 @@ import { normalizeType } from "../../jobs/verify/checks";
 import { parseSpec } from "../../jobs/verify/spec";
 import { PostgresServer, startPostgres } from "../helpers/postgres";
 import { ROOT } from "../helpers/program";
-import { CLI, runCli } from "./cli";
+import { runCli } from "./cli";
+import { imageCli } from "./imageTree";
 
 let pg: PostgresServer;
 let url: string;
@@ -124,7 +125,7 @@ describe("verify", () => {
 describe("verify --help", () => {
   it("prints its usage and exits 0, without a database or a spec", () => {
     for (const flag of ["--help", "-h"]) {
-      const help = spawnSync(process.execPath, [CLI, "verify", flag], { env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" });
+      const help = spawnSync(process.execPath, [imageCli(), "verify", flag], { env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" });
       expect(help.status, flag).toBe(0);
       expect(help.stderr).toBe("");
       expect(help.stdout).toMatch(/^usage: cli verify --spec FILE\n/);
