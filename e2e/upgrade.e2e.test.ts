@@ -33,8 +33,9 @@ const objects = () =>
 
 beforeAll(async () => {
   execFileSync("git", ["worktree", "add", "--detach", worktree, PREVIOUS_PROGRAM], { cwd: ROOT, stdio: "ignore", timeout: 60_000 });
-  // The same installed packages: only the program differs.
-  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(worktree, "node_modules"));
+  // The previous program with the packages it was released with (its own lockfile): an upgrade
+  // brings the new program and its new dependencies together.
+  execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--ignore-scripts"], { cwd: worktree, stdio: "ignore", timeout: 600_000 });
   stack = await E2eStack.create(STACK, {
     namespace: NS,
     workDir: worktree,
@@ -47,7 +48,7 @@ beforeAll(async () => {
     },
     secrets: { databaseUrl: "postgres://web:e2e-only@db.invalid:5432/web", sessionSecret: "e2e-session-secret" },
   });
-});
+}, 900_000);
 
 afterAll(async () => {
   await stack?.destroy();
