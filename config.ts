@@ -364,6 +364,11 @@ function ruleProblems(config: ParsedConfig, secretValues: Readonly<Record<string
 
   for (const [name, service] of Object.entries(config.services ?? {})) {
     if (service.resources) problems.push(...resourcesProblems(`services.${name}.resources`, service.resources));
+    if (service.alarms && !config.alarms) {
+      problems.push(
+        `\`services.${name}.alarms.targetGroup\` is set but the stack has no \`alarms\` section: add one (see README, Alarms) or remove the key with \`pulumi config rm --path services.${name}.alarms\``,
+      );
+    }
     for (const env of Object.keys(service.secretEnv ?? {})) {
       if (env in (service.env ?? {})) {
         problems.push(`\`services.${name}.env.${env}\` is also set in \`services.${name}.secretEnv.${env}\`: a variable comes from one place; remove it from \`env\``);

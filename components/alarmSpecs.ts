@@ -58,7 +58,15 @@ const RDS = "AWS/RDS";
 /** `1.5` stays `1.5`, float noise such as `0.15000000000000002` goes. */
 const round = (value: number) => Math.round(value * 1e6) / 1e6;
 
-export function planAlarms(config: AlarmsConfig, app: string, stack: string): AlarmPlan {
+/** A service of the app with its own ALB target group: it gets its own release alarms. */
+export interface ServiceAlarmTarget {
+  /** Service name, in the alarms' keys and names (`<app>-<stack>-<service>-p99-latency`). */
+  readonly service: string;
+  /** ALB dimension `TargetGroup` of the service's live Service. */
+  readonly targetGroup: string;
+}
+
+export function planAlarms(config: AlarmsConfig, app: string, stack: string, services: readonly ServiceAlarmTarget[] = []): AlarmPlan {
   const alarms: AlarmSpec[] = [];
   const skipped: Record<string, string> = {};
   const name = (key: string) => `${app}-${stack}-${key}`;
@@ -123,6 +131,51 @@ export function planAlarms(config: AlarmsConfig, app: string, stack: string): Al
     });
   } else {
     skipped["p99-latency"] = notSet(loadBalancer ? "alarms.dimensions.targetGroup" : "alarms.dimensions.loadBalancer");
+  }
+
+  // --- per service (its own target group) -------------------------------------------------------
+  for (const { service, targetGroup: group } of services) {
+    const keys = [`${service}-http-5xx-rate`, `${service}-p99-latency`];
+    if (!loadBalancer) {
+      for (const key of keys) skipped[key] = `${notSet("alarms.dimensions.loadBalancer")} (\`services.${service}.alarms.targetGroup\` is keyed by both)`;
+      continue;
+    }
+    const tg = { LoadBalancer: loadBalancer, TargetGroup: group };
+    alarms.push({
+      key: keys[0],
+      name: name(keys[0]),
+      release: true,
+      description:
+        `More than ${t.http5xxPercent}% of ${service}'s requests failed with a 5xx from its Pods in 3 of the last 5 minutes. ` +
+        `Right after a promotion: roll back (every service moves together). Otherwise: check ${service}'s logs and its dependencies.`,
+      metrics: [
+        { namespace: ALB, metricName: "HTTPCode_Target_5XX_Count", dimensions: tg, stat: "Sum" },
+        { namespace: ALB, metricName: "RequestCount", dimensions: tg, stat: "Sum" },
+      ],
+      expression: "100 * FILL(e1, 0) / e2",
+      expressionLabel: `${service} 5xx rate (%)`,
+      period: 60,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: t.http5xxPercent,
+      treatMissingData: "notBreaching",
+    });
+    alarms.push({
+      key: keys[1],
+      name: name(keys[1]),
+      release: true,
+      description:
+        `${service}'s p99 response time was over ${t.p99LatencySeconds} s in 3 of the last 5 minutes. ` +
+        "Right after a promotion: roll back (every service moves together). Otherwise: check database load and slow endpoints.",
+      metrics: [{ namespace: ALB, metricName: "TargetResponseTime", dimensions: tg, stat: "p99" }],
+      period: 60,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: t.p99LatencySeconds,
+      treatMissingData: "notBreaching",
+    });
   }
 
   // --- database (RDS) --------------------------------------------------------------------------

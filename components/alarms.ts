@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlarmsConfig } from "../config/alarms";
 import { AlarmTopic, AlarmSubscription } from "./alarmTopic";
 import { dashboardBody } from "./alarmDashboard";
-import { AlarmSpec, planAlarms } from "./alarmSpecs";
+import { AlarmSpec, planAlarms, ServiceAlarmTarget } from "./alarmSpecs";
 
 export interface AlarmsArgs {
   /** App name; alarm names are `<app>-<stack>-<role>`. */
@@ -23,6 +23,8 @@ export interface AlarmsArgs {
   readonly subscriptions: readonly AlarmSubscription[];
   /** Region the dashboard's graphs read. @default the provider's region */
   readonly region?: string;
+  /** Services with their own target group: each gets its own 5xx-rate and p99 release alarms. @default [] */
+  readonly services?: readonly ServiceAlarmTarget[];
 }
 
 export class Alarms extends pulumi.ComponentResource {
@@ -40,7 +42,7 @@ export class Alarms extends pulumi.ComponentResource {
   public readonly alarmNames: Readonly<Record<string, string>>;
 
   constructor(name: string, args: AlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const plan = planAlarms(args.config, args.app, args.stack);
+    const plan = planAlarms(args.config, args.app, args.stack, args.services ?? []);
     super("bluegreen:aws:Alarms", name, {}, opts);
     const sdk = awsSdk();
 

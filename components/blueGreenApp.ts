@@ -199,7 +199,18 @@ export class BlueGreenApp extends pulumi.ComponentResource {
     this.migrationJobs = { expand: [...expandJobs.values()], contract };
 
     this.alarms = args.alarms
-      ? new Alarms(`${app}-alarms`, { app, stack: args.stack, config: args.alarms, subscriptions: args.alarmSubscriptions, region: args.awsRegion }, child())
+      ? new Alarms(
+          `${app}-alarms`,
+          {
+            app,
+            stack: args.stack,
+            config: args.alarms,
+            subscriptions: args.alarmSubscriptions,
+            region: args.awsRegion,
+            services: args.services.filter((s) => s.alarmTargetGroup).map((s) => ({ service: s.displayName, targetGroup: s.alarmTargetGroup! })),
+          },
+          child(),
+        )
       : undefined;
 
     const policies = networkPolicies(args, withLive, { smoke: args.smoke.enabled, migrations: migrations !== undefined, backups: this.backups !== undefined }, child);

@@ -46,6 +46,13 @@ export function serviceSchemaParts<P extends z.ZodType, H extends z.ZodType, R e
         expect("must be an object with `checks`"),
       )
       .optional(),
+    /** Its own ALB target group: the service gets its own 5xx-rate and p99 release alarms. */
+    alarms: z
+      .strictObject(
+        { targetGroup: z.string(expect("must be the ALB `TargetGroup` dimension, such as `targetgroup/shop-bff/73e2d6bc24d8a067`")).min(1, expect("must be the ALB `TargetGroup` dimension, such as `targetgroup/shop-bff/73e2d6bc24d8a067`")) },
+        expect("must be an object with `targetGroup`"),
+      )
+      .optional(),
     /** Other services of the app that call this one (their Pods may reach its Pods). */
     callers: z.array(z.string(expect("must name a service of the app")), expect("must be a list of service names, such as `[web]`")).optional(),
   };
@@ -79,6 +86,7 @@ interface DeclaredService {
   readonly env?: Readonly<Record<string, string>>;
   readonly secretEnv?: Readonly<Record<string, string>>;
   readonly smoke?: { readonly checks: readonly SmokeCheck[] };
+  readonly alarms?: { readonly targetGroup: string };
   readonly callers?: readonly string[];
 }
 
@@ -117,6 +125,8 @@ export interface ServiceConfig {
   readonly smokeChecks: readonly SmokeCheck[];
   /** Qualified names of the services whose Pods may call it. */
   readonly callers: readonly string[];
+  /** Its own ALB target group, for its own release alarms. */
+  readonly alarmTargetGroup?: string;
   readonly colors: Readonly<Record<Color, ServiceColor>>;
 }
 
@@ -199,6 +209,7 @@ export function appServices(input: ServicesInput): ServiceConfig[] {
     secretEnv: { ...input.secretEnv, ...declared.secretEnv },
     smokeChecks: declared.smoke?.checks ?? input.smoke.checks,
     callers: (declared.callers ?? []).map((caller) => qualifiedName(input.app, caller)),
+    alarmTargetGroup: declared.alarms?.targetGroup,
     colors: Object.fromEntries(COLORS.map((color) => [color, serviceColor(input.colors[color], declared, input.colors[color].images?.[name])])) as Record<Color, ServiceColor>,
   }));
 }

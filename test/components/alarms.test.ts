@@ -417,3 +417,65 @@ describe("alarm config rules", () => {
     expect(run.resources).toEqual([]);
   });
 });
+
+describe("per-service alarms (staging: web and its BFF)", () => {
+  const stagingLb = { LoadBalancer: "app/web-staging/1c4e8f0a9b2d3e57" };
+  const bffGroup = "targetgroup/web-bff-staging/5e6f7a8b9c0d1e2f";
+
+  it("a service with its own target group gets a 5xx-rate and a p99 alarm of its own, both in the release health", async () => {
+    const run = await runProgram("staging", { edit: (c) => (c.services.bff.alarms = { targetGroup: bffGroup }) });
+    expect(run.error).toBeUndefined();
+    const tg = { ...stagingLb, TargetGroup: bffGroup };
+    const metric = (metricName: string) => ({ namespace: "AWS/ApplicationELB", metricName, dimensions: tg, stat: "Sum", period: 60 });
+    const { alarmDescription: rateText, ...rate } = run.get(ALARM, "web-alarms-bff-http-5xx-rate").inputs;
+    expect(rateText).toMatch(/^More than 5% of bff's requests failed with a 5xx from its Pods/);
+    expect(rate).toEqual({
+      name: "web-staging-bff-http-5xx-rate",
+      metricQueries: [
+        { id: "e1", returnData: false, metric: metric("HTTPCode_Target_5XX_Count") },
+        { id: "e2", returnData: false, metric: metric("RequestCount") },
+        { id: "rate", expression: "100 * FILL(e1, 0) / e2", label: "bff 5xx rate (%)", returnData: true },
+      ],
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 5,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: "notBreaching",
+      alarmActions: ["web-alarms-topic-id"],
+      okActions: ["web-alarms-topic-id"],
+    });
+    const { alarmDescription: _latencyText, ...latency } = run.get(ALARM, "web-alarms-bff-p99-latency").inputs;
+    expect(latency).toMatchObject({ name: "web-staging-bff-p99-latency", metricName: "TargetResponseTime", dimensions: tg, extendedStatistic: "p99", threshold: 3 });
+    expect(run.get("aws:cloudwatch/compositeAlarm:CompositeAlarm", "web-alarms-release-health").inputs.alarmRule).toBe(
+      'ALARM("web-staging-http-5xx-rate") OR ALARM("web-staging-p99-latency") OR ALARM("web-staging-bff-http-5xx-rate") OR ALARM("web-staging-bff-p99-latency")',
+    );
+    // One topic for the stack, whatever the number of services.
+    expect(run.ofType("aws:sns/topic:Topic").map((t) => t.name)).toEqual(["web-alarms-topic"]);
+  });
+
+  it("without the load balancer dimension the service's alarms are skipped, saying why", async () => {
+    const run = await runProgram("staging", {
+      edit: (c) => {
+        c.services.bff.alarms = { targetGroup: bffGroup };
+        delete c.alarms.dimensions.loadBalancer;
+        delete c.alarms.dimensions.targetGroup;
+      },
+    });
+    expect(run.error).toBeUndefined();
+    const skipped = run.outputs.skippedAlarms as Record<string, string>;
+    expect(skipped["bff-p99-latency"]).toBe("`alarms.dimensions.loadBalancer` is not set (`services.bff.alarms.targetGroup` is keyed by both)");
+    expect(skipped["bff-http-5xx-rate"]).toBe(skipped["bff-p99-latency"]);
+  });
+
+  it("a service's target group without an `alarms` section is refused by name", async () => {
+    const run = await runProgram("staging", {
+      edit: (c) => {
+        c.services.bff.alarms = { targetGroup: bffGroup };
+        delete c.alarms;
+      },
+    });
+    expect(run.error?.message).toContain(
+      "`services.bff.alarms.targetGroup` is set but the stack has no `alarms` section: add one (see README, Alarms) or remove the key with `pulumi config rm --path services.bff.alarms`",
+    );
+  });
+});
