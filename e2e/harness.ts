@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { watchSelectedColor } from "../release/cluster";
 
 /** The project directory, whether this runs from its source (e2e/) or compiled (dist/e2e/, for a benchmark). */
@@ -129,6 +129,17 @@ export class E2eStack {
     fs.writeFileSync(this.file, text);
   }
 
+  /** The stack file's bluegreen config, edited, written back (what a commit to the stack file does). */
+  editConfig(edit: (config: Record<string, any>) => void): void {
+    const doc = parse(this.read());
+    const own: Record<string, any> = {};
+    for (const [k, v] of Object.entries(doc.config)) if (k.startsWith(`${PROJECT}:`)) own[k.slice(PROJECT.length + 1)] = v;
+    edit(own);
+    for (const k of Object.keys(doc.config)) if (k.startsWith(`${PROJECT}:`)) delete doc.config[k];
+    for (const [k, v] of Object.entries(own)) doc.config[`${PROJECT}:${k}`] = v;
+    this.write(stringify(doc));
+  }
+
   async destroy(): Promise<void> {
     try {
       await this.stack.destroy();
@@ -142,6 +153,24 @@ export class E2eStack {
       }
     }
   }
+}
+
+/**
+ * Every object of the namespace and what it is: its uid and, for workloads, its spec's generation
+ * (their status moves on its own), else its resourceVersion. Compare two reads with changedObjects.
+ */
+export function objectVersions(namespace: string): Record<string, string> {
+  return Object.fromEntries(
+    kubectlJson("get", "deployments,services,jobs,configmaps,secrets,poddisruptionbudgets,networkpolicies", "-n", namespace).items.map((o: any) => [
+      `${o.kind}/${o.metadata.name}`,
+      `${o.metadata.uid}/${o.kind === "Deployment" || o.kind === "Job" ? o.metadata.generation : o.metadata.resourceVersion}`,
+    ]),
+  );
+}
+
+/** Objects that changed, appeared or vanished between two reads of objectVersions, sorted. */
+export function changedObjects(before: Record<string, string>, after: Record<string, string>): string[] {
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => before[k] !== after[k]).sort();
 }
 
 export interface UpResult {

@@ -3,8 +3,8 @@
  * One stack goes through the whole story in order; each step prints its wall times.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
-import { E2eStack, kubectlJson, median, releaseCli, timeFlip, timing } from "./harness";
+import { parse } from "yaml";
+import { changedObjects, E2eStack, kubectlJson, median, objectVersions, releaseCli, timeFlip, timing } from "./harness";
 
 const NS = `e2e-release-${process.pid}`;
 const STACK = `e2e-release-${process.pid}`;
@@ -12,29 +12,8 @@ const LIVE_SERVICE = "web";
 
 let stack: E2eStack;
 
-/** The stack file's bluegreen config, edited, written back (what a commit to the stack file does). */
-function editConfig(edit: (config: Record<string, any>) => void): void {
-  const doc = parse(stack.read());
-  const own: Record<string, any> = {};
-  for (const [k, v] of Object.entries(doc.config)) if (k.startsWith("bluegreen:")) own[k.slice("bluegreen:".length)] = v;
-  edit(own);
-  for (const k of Object.keys(doc.config)) if (k.startsWith("bluegreen:")) delete doc.config[k];
-  for (const [k, v] of Object.entries(own)) doc.config[`bluegreen:${k}`] = v;
-  stack.write(stringify(doc));
-}
-
 const selector = () => kubectlJson("get", "service", LIVE_SERVICE, "-n", NS).spec.selector;
-/** What each object is: its spec's generation for workloads (their status moves on its own), else its resourceVersion. */
-const resourceVersions = () =>
-  Object.fromEntries(
-    kubectlJson("get", "deployments,services,jobs,configmaps,secrets,poddisruptionbudgets,networkpolicies", "-n", NS).items.map((o: any) => [
-      `${o.kind}/${o.metadata.name}`,
-      o.kind === "Deployment" || o.kind === "Job" ? `${o.metadata.uid}/${o.metadata.generation}` : o.metadata.resourceVersion,
-    ]),
-  ) as Record<string, string>;
-/** Objects whose resourceVersion changed (or that appeared or vanished) between two reads. */
-const changedObjects = (before: Record<string, string>, after: Record<string, string>) =>
-  [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => before[k] !== after[k]).sort();
+const resourceVersions = () => objectVersions(NS);
 const jobsCompleted = () =>
   kubectlJson("get", "jobs", "-n", NS)
     .items.filter((j: any) => j.status?.conditions?.some((c: any) => c.type === "Complete" && c.status === "True"))
@@ -110,7 +89,7 @@ describe("a stack's life under the real engine", () => {
   it("refusals: promoting a color with 0 replicas or no image fails before any change, with the config message", async () => {
     const good = stack.read();
     const before = resourceVersions();
-    editConfig((c) => {
+    stack.editConfig((c) => {
       c.activeColor = "green";
       c.colors.green.replicas = 0;
     });
@@ -119,7 +98,7 @@ describe("a stack's life under the real engine", () => {
     expect(up.error).toContain("`activeColor` is `green` but `colors.green.replicas` is 0");
     expect(up.changes).toEqual([]);
     stack.write(good);
-    editConfig((c) => {
+    stack.editConfig((c) => {
       c.activeColor = "green";
       delete c.colors.green.image;
     });
@@ -153,7 +132,7 @@ describe("a stack's life under the real engine", () => {
 
   it("a release whose migration fails fails pulumi up and leaves the selector where it was", async () => {
     const good = stack.read();
-    editConfig((c) => (c.jobsImage = "ghcr.io/acme/web-jobs:1.1.0-fail"));
+    stack.editConfig((c) => (c.jobsImage = "ghcr.io/acme/web-jobs:1.1.0-fail"));
     const up = await stack.up();
     timing("failing migration release", up.seconds);
     expect(up.ok).toBe(false);
@@ -168,7 +147,7 @@ describe("a stack's life under the real engine", () => {
   /** A failed release of the live color: a hotfix whose image never gets ready (by hand: `stage` refuses the live color). */
   async function failLiveColor(live: string, i: number): Promise<string> {
     const previous = parse(stack.read()).config["bluegreen:colors"][live].image as string;
-    editConfig((c) => (c.colors[live].image = `ghcr.io/acme/web:9.${i}.0-fail`));
+    stack.editConfig((c) => (c.colors[live].image = `ghcr.io/acme/web:9.${i}.0-fail`));
     const up = await stack.up();
     expect(up.ok).toBe(false);
     expect(selector().color).toBe(live);
@@ -176,7 +155,7 @@ describe("a stack's life under the real engine", () => {
   }
 
   async function repair(color: string, image: string): Promise<void> {
-    editConfig((c) => (c.colors[color].image = image));
+    stack.editConfig((c) => (c.colors[color].image = image));
     const up = await stack.up();
     expect(up.error).toBe("");
   }
@@ -214,7 +193,7 @@ describe("a stack's life under the real engine", () => {
     const target = live === "green" ? "blue" : "green";
     const previous = await failLiveColor(live, 9);
     const jobsBefore = kubectlJson("get", "jobs", "-n", NS).items.map((j: any) => j.metadata.uid).sort();
-    editConfig((c) => (c.activeColor = target));
+    stack.editConfig((c) => (c.activeColor = target));
     const { result: up, after: flippedAfter } = await timeFlip(NS, target, () => stack.up());
     timing("revert + pulumi up with a failed release pending: start -> flip", flippedAfter);
     timing("revert + pulumi up with a failed release pending: start -> end (it retries the failed rollout)", up.seconds);

@@ -4,8 +4,7 @@
  * reads the cluster.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
-import { E2eStack, kubectlJson, median, releaseCli, timeFlips, timing } from "./harness";
+import { changedObjects, E2eStack, kubectlJson, median, objectVersions, releaseCli, timeFlips, timing } from "./harness";
 
 const NS = `e2e-services-${process.pid}`;
 const STACK = `e2e-services-${process.pid}`;
@@ -13,26 +12,8 @@ const LIVE = ["shop-bff", "shop-web"];
 
 let stack: E2eStack;
 
-function editConfig(edit: (config: Record<string, any>) => void): void {
-  const doc = parse(stack.read());
-  const own: Record<string, any> = {};
-  for (const [k, v] of Object.entries(doc.config)) if (k.startsWith("bluegreen:")) own[k.slice("bluegreen:".length)] = v;
-  edit(own);
-  for (const k of Object.keys(doc.config)) if (k.startsWith("bluegreen:")) delete doc.config[k];
-  for (const [k, v] of Object.entries(own)) doc.config[`bluegreen:${k}`] = v;
-  stack.write(stringify(doc));
-}
-
 const selectors = () => LIVE.map((name) => kubectlJson("get", "service", name, "-n", NS).spec.selector.color as string);
-const objects = () =>
-  Object.fromEntries(
-    kubectlJson("get", "deployments,services,jobs,configmaps,secrets,poddisruptionbudgets,networkpolicies", "-n", NS).items.map((o: any) => [
-      `${o.kind}/${o.metadata.name}`,
-      o.kind === "Deployment" || o.kind === "Job" ? `${o.metadata.uid}/${o.metadata.generation}` : o.metadata.resourceVersion,
-    ]),
-  ) as Record<string, string>;
-const changedObjects = (before: Record<string, string>, after: Record<string, string>) =>
-  [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => before[k] !== after[k]).sort();
+const objects = () => objectVersions(NS);
 const image = (deployment: string) => kubectlJson("get", "deployment", deployment, "-n", NS).spec.template.spec.containers[0].image as string;
 const images = (version: string) => ({ bff: `ghcr.io/acme/bff:${version}`, web: `ghcr.io/acme/web:${version}` });
 
@@ -106,7 +87,7 @@ describe("an app of two services under the real engine", () => {
 
   it("a failing image on one service blocks the promotion of both: pulumi up fails, neither selector moves", async () => {
     const good = stack.read();
-    editConfig((c) => {
+    stack.editConfig((c) => {
       c.colors.blue.images = { bff: "ghcr.io/acme/bff:1.2.0", web: "ghcr.io/acme/web:1.2.0-fail" };
       c.activeColor = "blue";
     });
@@ -138,7 +119,7 @@ describe("an app of two services under the real engine", () => {
       const target = live === "green" ? "blue" : "green";
       const good = stack.read();
       // A failed hotfix of the live color's web front end.
-      editConfig((c) => (c.colors[live].images = { ...c.colors[live].images, web: `ghcr.io/acme/web:9.${i}.0-fail` }));
+      stack.editConfig((c) => (c.colors[live].images = { ...c.colors[live].images, web: `ghcr.io/acme/web:9.${i}.0-fail` }));
       expect((await stack.up()).ok).toBe(false);
       const before = objects();
       const run = await releaseCli(["rollback", "--apply", "--stack", STACK], { namespace: NS, color: target, services: LIVE });
@@ -152,7 +133,7 @@ describe("an app of two services under the real engine", () => {
       ends.push(run.seconds);
       // Repair: the file as it was, with the new live color (what the on-call's commit holds).
       stack.write(good);
-      editConfig((c) => (c.activeColor = target));
+      stack.editConfig((c) => (c.activeColor = target));
       expect((await stack.up()).error).toBe("");
     }
     timing("services rollback --apply: start -> last flip (median of 5)", median(lasts));
