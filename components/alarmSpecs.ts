@@ -66,6 +66,24 @@ export interface ServiceAlarmTarget {
   readonly targetGroup: string;
 }
 
+/** A release alarm on the p99 of a target group's response time. */
+function p99Latency(key: string, alarmName: string, description: string, dimensions: Record<string, string>, threshold: number): AlarmSpec {
+  return {
+    key,
+    name: alarmName,
+    release: true,
+    description,
+    metrics: [{ namespace: ALB, metricName: "TargetResponseTime", dimensions, stat: "p99" }],
+    period: 60,
+    evaluationPeriods: 5,
+    datapointsToAlarm: 3,
+    comparisonOperator: "GreaterThanThreshold",
+    threshold,
+    // No requests, no latency: that is not slowness.
+    treatMissingData: "notBreaching",
+  };
+}
+
 export function planAlarms(config: AlarmsConfig, app: string, stack: string, services: readonly ServiceAlarmTarget[] = []): AlarmPlan {
   const alarms: AlarmSpec[] = [];
   const skipped: Record<string, string> = {};
@@ -106,29 +124,16 @@ export function planAlarms(config: AlarmsConfig, app: string, stack: string, ser
   }
 
   if (loadBalancer && targetGroup) {
-    alarms.push({
-      key: "p99-latency",
-      name: name("p99-latency"),
-      release: true,
-      description:
+    alarms.push(
+      p99Latency(
+        "p99-latency",
+        name("p99-latency"),
         `The app's p99 response time was over ${t.p99LatencySeconds} s in 3 of the last 5 minutes. ` +
-        "Right after a promotion: roll back. Otherwise: check database load and slow endpoints.",
-      metrics: [
-        {
-          namespace: ALB,
-          metricName: "TargetResponseTime",
-          dimensions: { LoadBalancer: loadBalancer, TargetGroup: targetGroup },
-          stat: "p99",
-        },
-      ],
-      period: 60,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: t.p99LatencySeconds,
-      // No requests, no latency: that is not slowness.
-      treatMissingData: "notBreaching",
-    });
+          "Right after a promotion: roll back. Otherwise: check database load and slow endpoints.",
+        { LoadBalancer: loadBalancer, TargetGroup: targetGroup },
+        t.p99LatencySeconds,
+      ),
+    );
   } else {
     skipped["p99-latency"] = notSet(loadBalancer ? "alarms.dimensions.targetGroup" : "alarms.dimensions.loadBalancer");
   }
@@ -161,21 +166,16 @@ export function planAlarms(config: AlarmsConfig, app: string, stack: string, ser
       threshold: t.http5xxPercent,
       treatMissingData: "notBreaching",
     });
-    alarms.push({
-      key: keys[1],
-      name: name(keys[1]),
-      release: true,
-      description:
+    alarms.push(
+      p99Latency(
+        keys[1],
+        name(keys[1]),
         `${service}'s p99 response time was over ${t.p99LatencySeconds} s in 3 of the last 5 minutes. ` +
-        "Right after a promotion: roll back (every service moves together). Otherwise: check database load and slow endpoints.",
-      metrics: [{ namespace: ALB, metricName: "TargetResponseTime", dimensions: tg, stat: "p99" }],
-      period: 60,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: t.p99LatencySeconds,
-      treatMissingData: "notBreaching",
-    });
+          "Right after a promotion: roll back (every service moves together). Otherwise: check database load and slow endpoints.",
+        tg,
+        t.p99LatencySeconds,
+      ),
+    );
   }
 
   // --- database (RDS) --------------------------------------------------------------------------
