@@ -19,7 +19,7 @@ import { Color, COLORS, ServiceConfig, StackConfig } from "../config";
 import { MigrationsConfig, migrationService } from "../config/migrations";
 import { APP_TYPE, resourceNames } from "../domain/names";
 import { PlannedMigrationJob } from "../domain/migrationPlan";
-import { PlannedColorInput, ReleasePlan, planRelease } from "../domain/releasePlan";
+import { PlanInput, PlannedColorInput, ReleasePlan, planRelease } from "../domain/releasePlan";
 import { releaseIdentityOf, releaseImages } from "../config/services";
 import { Alarms } from "./alarms";
 import { Backups } from "./backups";
@@ -57,172 +57,196 @@ export class BlueGreenApp extends pulumi.ComponentResource {
   constructor(name: string, args: BlueGreenAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super(APP_TYPE, name, {}, opts);
     // Each child was a top-level resource before this component: the alias keeps its URN's history.
-    const child = (more: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions => ({ parent: this, aliases: [{ parent: pulumi.rootStackResource }], ...more });
-    const { app, namespace } = args;
+    const child: ChildOptions = (more = {}) => ({ parent: this, aliases: [{ parent: pulumi.rootStackResource }], ...more });
+    const plan = (this.plan = planRelease(planInput(args)));
 
-    this.plan = planRelease({
-      activeColor: args.activeColor,
-      colors: Object.fromEntries(
-        COLORS.map((color) => [
-          color,
-          {
-            release: releaseIdentityOf(args.services, color),
-            migrationImage: migrationImage(args, color),
-            replicas: args.colors[color].replicas,
-            previewReplicas: args.colors[color].previewReplicas,
-          },
-        ]),
-      ) as unknown as Record<Color, PlannedColorInput>,
-      services: args.services.map((s) => ({ qualifiedName: s.qualifiedName, colors: s.colors })),
-      migrations: args.migrations && migrationInput(args.migrations),
-      backups: args.backups !== undefined,
-      smoke: args.smoke.enabled,
-    });
-    const plan = this.plan;
-
-    // Release Jobs: shared by every service of a color.
-    const migrations = args.migrations;
-    const databaseSecret =
-      migrations || args.backups ? new DatabaseSecret(`${app}-database`, { app, namespace, databaseUrl: args.secrets.databaseUrl! }, child()) : undefined;
-    const migrationFiles =
-      migrations?.mode === "sql"
-        ? new MigrationFiles(`${app}-migration-files`, { app, namespace, files: migrations.files.map((f) => ({ name: f.name, content: f.sql })) }, child())
-        : undefined;
-    this.backups = args.backups
-      ? new Backups(
-          `${app}-backups`,
-          {
-            app,
-            stack: args.stack,
-            namespace,
-            jobsImage: args.jobsImage!,
-            config: args.backups,
-            protect: args.production,
-            databaseUrlEnv: databaseSecret!.databaseUrlEnv(),
-            restoreCheckDatabaseUrl: args.secrets.restoreCheckDatabaseUrl!,
-            preMigrationFor: plan.preMigrationFor,
-          },
-          child(),
-        )
-      : undefined;
-    const backupBefore = (hash: string): pulumi.Resource[] => (this.backups ? [this.backups.preMigrationJobs[hash]] : []);
-    const migrationJob = (planned: PlannedMigrationJob, dependsOn: pulumi.Input<pulumi.Resource>[]) =>
-      new MigrationJob(
-        `${app}-migrate-${planned.hash}`,
-        {
-          app,
-          namespace,
-          spec: planned.spec,
-          hash: planned.hash,
-          databaseUrlEnv: databaseSecret!.databaseUrlEnv(),
-          files: planned.spec.files.length > 0 ? migrationFiles : undefined,
-          backoffLimit: migrations!.backoffLimit,
-          activeDeadlineSeconds: migrations!.activeDeadlineSeconds,
-          resources: args.resources,
-        },
-        child({ dependsOn }),
-      );
-    const expandJobs = new Map(plan.migrations.expand.map((planned) => [planned.hash, migrationJob(planned, backupBefore(planned.hash))]));
-    const colorWaitsOn = (color: Color): pulumi.Resource[] => {
-      const gate = plan.colorGates[color];
-      if (!gate || gate.kind === "none") return [];
-      return gate.kind === "expand" ? gate.hashes.map((hash) => expandJobs.get(hash)!) : gate.hashes.flatMap(backupBefore);
-    };
-
-    // Per service: both colors, then their smoke Jobs.
-    const services: Record<string, Omit<AppService, "live" | "network">> = {};
-    for (const service of args.services) {
-      const colors = new BlueGreenDeployment(
-        resourceNames.colors(service.qualifiedName),
-        {
-          app: service.qualifiedName,
-          namespace,
-          activeColor: args.activeColor,
-          colors: service.colors,
-          port: service.port,
-          servicePort: service.servicePort,
-          healthPath: service.healthPath,
-          readinessPath: service.readinessPath,
-          rolloutTimeoutSeconds: args.rolloutTimeoutSeconds,
-          resources: service.resources,
-          env: service.env,
-          secretEnv: Object.fromEntries(Object.entries(service.secretEnv).map(([env, key]) => [env, args.secretConfig[key]])),
-          dependsOn: Object.fromEntries(plan.releasedColors.map((color) => [color, colorWaitsOn(color)])),
-        },
-        child(),
-      );
-      const smoke = args.smoke.enabled
-        ? new SmokeGate(
-            resourceNames.smoke(service.qualifiedName),
-            {
-              app: service.qualifiedName,
-              namespace,
-              colors: plan.smoked[service.qualifiedName],
-              jobsImage: args.jobsImage!,
-              servicePort: service.servicePort,
-              checks: service.smokeChecks,
-              timeoutSeconds: args.smoke.timeoutSeconds,
-              retries: args.smoke.retries,
-              backoffSeconds: args.smoke.backoffSeconds,
-              startupAllowanceSeconds: args.smoke.startupAllowanceSeconds,
-              dependsOn: Object.fromEntries(Object.entries(colors.deployments).map(([color, d]) => [color, [d]])),
-            },
-            child(),
-          )
-        : undefined;
-      services[service.qualifiedName] = { config: service, colors, smoke };
-    }
-
+    const jobs = releaseJobs(args, plan, child);
+    const workloads = args.services.map((service) => serviceWorkloads(args, plan, service, jobs.colorWaitsOn, child));
     // The switch: every live Service waits on every service's active color and its smoke Job, so one
     // service's failed release holds all of them, and a plain `pulumi up` never splits the app.
-    const activeGates = Object.values(services).flatMap((s) => [s.colors.deployments[args.activeColor]!, ...(s.smoke?.jobs[args.activeColor] ? [s.smoke.jobs[args.activeColor]!] : [])]);
-    const withLive: Record<string, AppService> = {};
-    for (const [qualified, s] of Object.entries(services)) {
-      const live = new LiveService(
-        resourceNames.live(qualified),
-        { app: qualified, namespace, activeColor: args.activeColor, servicePort: s.config.servicePort, gates: activeGates },
-        child(),
-      );
-      withLive[qualified] = { ...s, live, network: undefined };
-    }
+    const activeGates = workloads.flatMap((w) => [w.colors.deployments[args.activeColor]!, ...(w.smoke?.jobs[args.activeColor] ? [w.smoke.jobs[args.activeColor]!] : [])]);
+    const lives = workloads.map(
+      (w) =>
+        new LiveService(
+          resourceNames.live(w.config.qualifiedName),
+          { app: w.config.qualifiedName, namespace: args.namespace, activeColor: args.activeColor, servicePort: w.config.servicePort, gates: activeGates },
+          child(),
+        ),
+    );
 
     // Contract only after every Deployment rolled out, every live color passed its smoke test and
     // traffic is on it: the old code is gone.
     const contract = plan.migrations.contract
-      ? migrationJob(plan.migrations.contract, [
-          ...expandJobs.values(),
-          ...Object.values(withLive).flatMap((s) => Object.values(s.colors.deployments)),
+      ? jobs.migrationJob(plan.migrations.contract, [
+          ...jobs.expand,
+          ...workloads.flatMap((w) => Object.values(w.colors.deployments)),
           ...activeGates.filter((gate) => gate instanceof k8s.batch.v1.Job),
-          ...Object.values(withLive).map((s) => s.live.service),
+          ...lives.map((live) => live.service),
         ])
       : undefined;
-    this.migrationJobs = { expand: [...expandJobs.values()], contract };
+    this.migrationJobs = { expand: jobs.expand, contract };
+    this.backups = jobs.backups;
+    this.alarms = args.alarms ? alarms(args, args.alarms, child) : undefined;
 
-    this.alarms = args.alarms
-      ? new Alarms(
-          `${app}-alarms`,
-          {
-            app,
-            stack: args.stack,
-            config: args.alarms,
-            subscriptions: args.alarmSubscriptions,
-            region: args.awsRegion,
-            services: args.services.filter((s) => s.alarmTargetGroup).map((s) => ({ service: s.displayName, targetGroup: s.alarmTargetGroup! })),
-          },
-          child(),
-        )
-      : undefined;
-
-    const policies = networkPolicies(args, withLive, { smoke: args.smoke.enabled, migrations: migrations !== undefined, backups: this.backups !== undefined }, child);
+    const policies = networkPolicies(args, workloads, { smoke: args.smoke.enabled, migrations: args.migrations !== undefined, backups: jobs.backups !== undefined }, child);
     this.appPolicies = policies.app;
-    for (const [qualified, network] of Object.entries(policies.perService)) withLive[qualified] = { ...withLive[qualified], network };
-    this.services = withLive;
-
+    this.services = Object.fromEntries(
+      workloads.map((w, i) => [w.config.qualifiedName, { ...w, live: lives[i], network: policies.perService[w.config.qualifiedName] }]),
+    );
     this.registerOutputs({
-      liveServiceNames: Object.values(withLive).map((s) => s.live.service.metadata.name),
+      liveServiceNames: lives.map((live) => live.service.metadata.name),
       activeColor: args.activeColor,
     });
   }
+}
+
+type ChildOptions = (more?: pulumi.ComponentResourceOptions) => pulumi.ComponentResourceOptions;
+
+/** One service's colors and smoke gate. */
+type Workload = Omit<AppService, "live" | "network">;
+
+/** What the planner needs of the config. */
+function planInput(args: BlueGreenAppArgs): PlanInput {
+  const colors = Object.fromEntries(
+    COLORS.map((color): [Color, PlannedColorInput] => [
+      color,
+      {
+        release: releaseIdentityOf(args.services, color),
+        migrationImage: migrationImage(args, color),
+        replicas: args.colors[color].replicas,
+        previewReplicas: args.colors[color].previewReplicas,
+      },
+    ]),
+  ) as Record<Color, PlannedColorInput>;
+  return {
+    activeColor: args.activeColor,
+    colors,
+    services: args.services.map((s) => ({ qualifiedName: s.qualifiedName, colors: s.colors })),
+    migrations: args.migrations && migrationInput(args.migrations),
+    backups: args.backups !== undefined,
+    smoke: args.smoke.enabled,
+  };
+}
+
+/**
+ * The release Jobs, shared by every service of a color: the database Secret, the migration files,
+ * the backups (with their pre-migration Jobs) and the expand migration Jobs, each after its backup.
+ */
+function releaseJobs(args: BlueGreenAppArgs, plan: ReleasePlan, child: ChildOptions) {
+  const { app, namespace, migrations } = args;
+  const databaseSecret =
+    migrations || args.backups ? new DatabaseSecret(`${app}-database`, { app, namespace, databaseUrl: args.secrets.databaseUrl! }, child()) : undefined;
+  const migrationFiles =
+    migrations?.mode === "sql"
+      ? new MigrationFiles(`${app}-migration-files`, { app, namespace, files: migrations.files.map((f) => ({ name: f.name, content: f.sql })) }, child())
+      : undefined;
+  const backups = args.backups
+    ? new Backups(
+        `${app}-backups`,
+        {
+          app,
+          stack: args.stack,
+          namespace,
+          jobsImage: args.jobsImage!,
+          config: args.backups,
+          protect: args.production,
+          databaseUrlEnv: databaseSecret!.databaseUrlEnv(),
+          restoreCheckDatabaseUrl: args.secrets.restoreCheckDatabaseUrl!,
+          preMigrationFor: plan.preMigrationFor,
+        },
+        child(),
+      )
+    : undefined;
+  const backupBefore = (hash: string): pulumi.Resource[] => (backups ? [backups.preMigrationJobs[hash]] : []);
+  const migrationJob = (planned: PlannedMigrationJob, dependsOn: pulumi.Input<pulumi.Resource>[]) =>
+    new MigrationJob(
+      `${app}-migrate-${planned.hash}`,
+      {
+        app,
+        namespace,
+        spec: planned.spec,
+        hash: planned.hash,
+        databaseUrlEnv: databaseSecret!.databaseUrlEnv(),
+        files: planned.spec.files.length > 0 ? migrationFiles : undefined,
+        backoffLimit: migrations!.backoffLimit,
+        activeDeadlineSeconds: migrations!.activeDeadlineSeconds,
+        resources: args.resources,
+      },
+      child({ dependsOn }),
+    );
+  const expandJobs = new Map(plan.migrations.expand.map((planned) => [planned.hash, migrationJob(planned, backupBefore(planned.hash))]));
+  /** What a released color's Deployments wait on: its expand Jobs, or its pre-migration backup. */
+  const colorWaitsOn = (color: Color): pulumi.Resource[] => {
+    const gate = plan.colorGates[color];
+    if (!gate || gate.kind === "none") return [];
+    return gate.kind === "expand" ? gate.hashes.map((hash) => expandJobs.get(hash)!) : gate.hashes.flatMap(backupBefore);
+  };
+  return { backups, expand: [...expandJobs.values()], migrationJob, colorWaitsOn };
+}
+
+/** One service's two colors, each after its color's release Jobs, and their smoke Jobs after them. */
+function serviceWorkloads(
+  args: BlueGreenAppArgs,
+  plan: ReleasePlan,
+  service: ServiceConfig,
+  colorWaitsOn: (color: Color) => pulumi.Resource[],
+  child: ChildOptions,
+): Workload {
+  const colors = new BlueGreenDeployment(
+    resourceNames.colors(service.qualifiedName),
+    {
+      app: service.qualifiedName,
+      namespace: args.namespace,
+      activeColor: args.activeColor,
+      colors: service.colors,
+      port: service.port,
+      servicePort: service.servicePort,
+      healthPath: service.healthPath,
+      readinessPath: service.readinessPath,
+      rolloutTimeoutSeconds: args.rolloutTimeoutSeconds,
+      resources: service.resources,
+      env: service.env,
+      secretEnv: Object.fromEntries(Object.entries(service.secretEnv).map(([env, key]) => [env, args.secretConfig[key]])),
+      dependsOn: Object.fromEntries(plan.releasedColors.map((color) => [color, colorWaitsOn(color)])),
+    },
+    child(),
+  );
+  const smoke = args.smoke.enabled
+    ? new SmokeGate(
+        resourceNames.smoke(service.qualifiedName),
+        {
+          app: service.qualifiedName,
+          namespace: args.namespace,
+          colors: plan.smoked[service.qualifiedName],
+          jobsImage: args.jobsImage!,
+          servicePort: service.servicePort,
+          checks: service.smokeChecks,
+          timeoutSeconds: args.smoke.timeoutSeconds,
+          retries: args.smoke.retries,
+          backoffSeconds: args.smoke.backoffSeconds,
+          startupAllowanceSeconds: args.smoke.startupAllowanceSeconds,
+          dependsOn: Object.fromEntries(Object.entries(colors.deployments).map(([color, d]) => [color, [d]])),
+        },
+        child(),
+      )
+    : undefined;
+  return { config: service, colors, smoke };
+}
+
+/** The stack's alarms: one topic, the app's alarms, and each service's with its own target group. */
+function alarms(args: BlueGreenAppArgs, config: NonNullable<BlueGreenAppArgs["alarms"]>, child: ChildOptions): Alarms {
+  return new Alarms(
+    `${args.app}-alarms`,
+    {
+      app: args.app,
+      stack: args.stack,
+      config,
+      subscriptions: args.alarmSubscriptions,
+      region: args.awsRegion,
+      services: args.services.filter((s) => s.alarmTargetGroup).map((s) => ({ service: s.displayName, targetGroup: s.alarmTargetGroup! })),
+    },
+    child(),
+  );
 }
 
 /** command-mode migrations run the migrating service's image of the color; sql mode needs none. */
@@ -250,14 +274,13 @@ function migrationInput(m: MigrationsConfig) {
  */
 function networkPolicies(
   args: BlueGreenAppArgs,
-  services: Readonly<Record<string, AppService>>,
+  list: readonly Workload[],
   jobs: { smoke: boolean; migrations: boolean; backups: boolean },
-  child: () => pulumi.ComponentResourceOptions,
+  child: ChildOptions,
 ): { app?: NetworkPolicies; perService: Record<string, NetworkPolicies> } {
   const np = args.networkPolicy;
   if (!np.enabled) return { perService: {} };
   const common = { namespace: args.namespace, ingress: np.ingress, database: np.database, aws: np.aws, appEgress: np.appEgress };
-  const list = Object.values(services);
   if (list.length === 1 && list[0].config.service === undefined) {
     const only = list[0].config;
     return { app: new NetworkPolicies(resourceNames.network(args.app), { ...common, app: args.app, port: only.port, jobs }, child()), perService: {} };
