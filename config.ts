@@ -64,7 +64,7 @@ const colorSchema = z.strictObject(
     previewReplicas: replicas(1).optional(),
     // Set by `release retire` (the contract migrations may drop what this color's code reads);
     // `release stage` clears it. A retired color cannot take traffic.
-    retired: z.boolean(expect("must be `true` or `false`; `npm run release -- stage <color> <image>` clears it")).optional(),
+    retired: z.boolean(expect("must be `true` or `false`; `npx bluegreen stage <color> <image>` clears it")).optional(),
   },
   expect("must be an object with `image` (or `images`), `replicas` and optionally `previewReplicas`, `retired`"),
 );
@@ -313,7 +313,7 @@ function ruleProblems(config: ParsedConfig, secretValues: Readonly<Record<string
   const imageKey = (color: Color, service: string) => (multi ? `colors.${color}.images.${service}` : `colors.${color}.image`);
   const stage = (color: Color) =>
     multi
-      ? `npm run release -- stage ${color} ${Object.keys(config.services ?? {}).map((name) => `${name}=<image>`).join(" ")} --stack <stack>`
+      ? `npx bluegreen stage ${color} ${Object.keys(config.services ?? {}).map((name) => `${name}=<image>`).join(" ")} -s <stack>`
       : `pulumi config set --path colors.${color}.image <image>`;
 
   problems.push(...servicesProblems(config));
@@ -326,7 +326,7 @@ function ruleProblems(config: ParsedConfig, secretValues: Readonly<Record<string
   }
   if (live.retired) {
     problems.push(
-      `\`activeColor\` is \`${active}\` but \`colors.${active}.retired\` is true: ${active} was retired and its schema may be contracted (its code may read what the contract dropped); stage a compatible image on it first with \`npm run release -- stage ${active} <image>\`, which clears the marker`,
+      `\`activeColor\` is \`${active}\` but \`colors.${active}.retired\` is true: ${active} was retired and its schema may be contracted (its code may read what the contract dropped); stage a compatible image on it first with \`npx bluegreen stage ${active} <image>\`, which clears the marker`,
     );
   }
   if (live.replicas === 0) {

@@ -51,15 +51,15 @@ export function appOutputs(app: BlueGreenApp, config: StackConfig) {
       contract: app.migrationJobs.contract?.jobName ?? "none",
     },
     rollbackHint: plan.idleReady
-      ? `Roll back: npm run release -- rollback --stack ${stack} --apply (or: git revert <promotion commit> && pulumi up -s ${stack})`
-      : `No instant rollback: idle color ${config.idleColor} is not running; stage it with ${shorthand ? `pulumi config set --path colors.${config.idleColor}.image <image> -s ${stack}` : `npm run release -- stage ${config.idleColor} ${services.map((s) => `${s.config.service}=<image>`).join(" ")} --stack ${stack}`}`,
+      ? `Roll back: npx bluegreen rollback -s ${stack} --apply (or: git revert <promotion commit> && pulumi up -s ${stack})`
+      : `No instant rollback: idle color ${config.idleColor} is not running; stage it with ${shorthand ? `pulumi config set --path colors.${config.idleColor}.image <image> -s ${stack}` : `npx bluegreen stage ${config.idleColor} ${services.map((s) => `${s.config.service}=<image>`).join(" ")} --stack ${stack}`}`,
     alarmTopicArn: alarms ? alarms.topic.topic.id : "none", // an SNS topic's id is its ARN
     alarmNames: alarms?.alarmNames ?? {},
     /** Alarms not created because a dimension or capacity is not configured, with the reason. */
     skippedAlarms: alarms?.skipped ?? {},
     dashboardName: alarms ? alarms.dashboard.dashboardName : "none",
     smokeJobNames: perService((s) => s.smoke?.jobNames ?? {}),
-    /** What `npm run release -- watch` reads after a switch; `minutes: 0` when there is nothing to watch. */
+    /** What `npx bluegreen watch` reads after a switch; `minutes: 0` when there is nothing to watch. */
     promotionWatch: {
       minutes: alarms && alarms.releaseAlarmNames.length > 0 ? config.watch.minutes : 0,
       alarmNames: alarms?.releaseAlarmNames ?? [],

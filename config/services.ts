@@ -215,7 +215,7 @@ export function appServices(input: ServicesInput): ServiceConfig[] {
 }
 
 const stageCommand = (input: Pick<ServicesInput, "services">, color: Color) =>
-  `npm run release -- stage ${color} ${Object.keys(input.services ?? {}).map((name) => `${name}=<image>`).join(" ")} --stack <stack>`;
+  `npx bluegreen stage ${color} ${Object.keys(input.services ?? {}).map((name) => `${name}=<image>`).join(" ")} -s <stack>`;
 
 /** Problems with `services` and the colors' images; empty when the shape is consistent. */
 export function servicesProblems(input: ServicesInput): string[] {

@@ -53,6 +53,18 @@ export function liveServicesSelector(qualified: readonly string[]): string {
   return `role=${LIVE_ROLE},app in (${qualified.join(",")})`;
 }
 
+/**
+ * The label of the switch records the release CLI writes in the cluster (one ConfigMap per switch
+ * or watch verdict, labelled with the app): `status` and `history` read them back.
+ */
+export const RECORD_LABEL = "bluegreen.dev/record";
+
+/** A switch record's ConfigMap name: sorts by time, unique per write. */
+export function switchRecordName(app: string, at: Date, nonce: string): string {
+  const stamp = at.toISOString().replace(/[-:]/g, "").replace(/\.(\d+)Z$/, "$1z").toLowerCase();
+  return `${app}-record-${stamp}-${nonce}`;
+}
+
 /** Pulumi resource names of one service's components (children are named from these). */
 export const resourceNames = {
   colors: (qualified: string) => qualified,

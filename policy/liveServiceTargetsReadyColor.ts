@@ -26,7 +26,7 @@ export const liveServiceTargetsReadyColor: StackValidationPolicy = {
       const serviceName = displayName(service.props, service.name);
       const stack = stackOf(service.urn);
       const color = selector.color;
-      const rollback = `npm run release -- rollback --stack ${stack}`;
+      const rollback = `npx bluegreen rollback -s ${stack}`;
       const matching = deployments.filter((d) => {
         const labels: Record<string, string> = d.props.spec?.template?.metadata?.labels ?? {};
         return d.props.metadata?.namespace === namespace && Object.entries(selector).every(([k, v]) => labels[k] === v);
@@ -39,7 +39,7 @@ export const liveServiceTargetsReadyColor: StackValidationPolicy = {
         reportViolation(
           `live Service \`${serviceName}\` selects ${showSelector(selector)}, but no Deployment in namespace \`${namespace}\` runs Pods with those labels: ` +
             (color
-              ? `stage an image on ${color} with \`npm run release -- stage ${color} <image> --stack ${stack}\`, or point \`activeColor\` back with \`${rollback}\``
+              ? `stage an image on ${color} with \`npx bluegreen stage ${color} <image> -s ${stack}\`, or point \`activeColor\` back with \`${rollback}\``
               : "point the selector at a Deployment's Pod labels"),
           service.urn,
         );
@@ -53,7 +53,7 @@ export const liveServiceTargetsReadyColor: StackValidationPolicy = {
         if (deployment.props.metadata?.annotations?.[RETIRED_ANNOTATION] === "true") {
           problems.push(
             `Deployment \`${name}\` is retired (its schema may be contracted)` +
-              (color ? `: stage a compatible image with \`npm run release -- stage ${color} <image> --stack ${stack}\`, or point \`activeColor\` back with \`${rollback}\`` : ""),
+              (color ? `: stage a compatible image with \`npx bluegreen stage ${color} <image> -s ${stack}\`, or point \`activeColor\` back with \`${rollback}\`` : ""),
           );
         }
         if (replicas < 1) {
@@ -65,7 +65,7 @@ export const liveServiceTargetsReadyColor: StackValidationPolicy = {
         if (containers.length === 0 || containers.some((c) => typeof c.image !== "string" || c.image === "")) {
           problems.push(
             `Deployment \`${name}\` has a container without an image` +
-              (color ? `: stage one with \`npm run release -- stage ${color} <image> --stack ${stack}\`` : ""),
+              (color ? `: stage one with \`npx bluegreen stage ${color} <image> -s ${stack}\`` : ""),
           );
         }
         return problems;

@@ -3,32 +3,55 @@
  * credentials and context). Every call has a timeout.
  */
 import { execFile, spawn } from "node:child_process";
-import { liveServicesSelector } from "../domain/names";
+import { LIVE_ROLE, liveServicesSelector, RECORD_LABEL } from "../domain/names";
 
 export class ClusterError extends Error {}
 
 const KUBECTL_TIMEOUT_MS = 10_000;
 
-function kubectlJson(args: readonly string[]): Promise<any> {
+/**
+ * The kubeconfig context every call uses: the stack's `kubernetes:context` when it sets one (the
+ * context `pulumi up` talks to), else kubectl's current context. Set once, at the command's start.
+ */
+let context: string | undefined;
+export function useKubeContext(name: string | undefined): void {
+  context = name;
+}
+const contextArgs = () => (context ? ["--context", context] : []);
+
+/** kubectl's own reason: its last line (client-go logs noise such as `memcache.go` lines before it). */
+function kubectlReason(stderr: string): string {
+  const lines = stderr.split("\n").map((line) => line.trim()).filter(Boolean);
+  return lines.filter((line) => !/^[EWI]\d{4} /.test(line)).pop() ?? lines.pop() ?? "";
+}
+
+/** Runs kubectl (bounded by its request timeout and a process timeout); resolves with its stdout. */
+export function kubectl(args: readonly string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       "kubectl",
-      [...args, "-o", "json", `--request-timeout=${KUBECTL_TIMEOUT_MS / 1000}s`],
+      [...contextArgs(), ...args, `--request-timeout=${KUBECTL_TIMEOUT_MS / 1000}s`],
       { timeout: KUBECTL_TIMEOUT_MS + 2_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error) {
-          const why = (error as NodeJS.ErrnoException).code === "ENOENT" ? "kubectl is not on PATH" : stderr.trim().split("\n")[0] || error.message;
+          const why = (error as NodeJS.ErrnoException).code === "ENOENT" ? "kubectl is not on PATH" : error.killed ? `no answer within ${KUBECTL_TIMEOUT_MS / 1000} s` : kubectlReason(stderr) || error.message;
           reject(new ClusterError(`kubectl ${args.join(" ")}: ${why}`));
           return;
         }
-        try {
-          resolve(JSON.parse(stdout));
-        } catch {
-          reject(new ClusterError(`kubectl ${args.join(" ")}: did not print JSON`));
-        }
+        resolve(stdout);
       },
     );
+    if (input !== undefined) child.stdin?.end(input);
   });
+}
+
+async function kubectlJson(args: readonly string[]): Promise<any> {
+  const stdout = await kubectl([...args, "-o", "json"]);
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    throw new ClusterError(`kubectl ${args.join(" ")}: did not print JSON`);
+  }
 }
 
 /** The `color` the Service selects, or undefined when its selector has none. */
@@ -53,6 +76,35 @@ export async function readWorkloads(namespace: string, apps: readonly string[]):
   const jobs = new Map<string, any>();
   for (const item of list?.items ?? []) (item.kind === "Deployment" ? deployments : jobs).set(item.metadata?.name, item);
   return { deployments, jobs };
+}
+
+/** Everything of an app that `status` shows, from one read. */
+export interface AppObjects extends Workloads {
+  /** The live Services, by name. */
+  readonly liveServices: ReadonlyMap<string, any>;
+  /** The switch records the CLI wrote (ConfigMaps), oldest first. */
+  readonly records: readonly any[];
+}
+
+/**
+ * Reads the live Services, Deployments, Jobs and switch records labelled with one of these `app`
+ * labels in one `kubectl get` (status answers within a second or two, whatever the app's size).
+ */
+export async function readApp(namespace: string, apps: readonly string[]): Promise<AppObjects> {
+  const list = await kubectlJson(["get", "services,deployments,jobs,configmaps", "-n", namespace, "-l", `app in (${apps.join(",")})`]);
+  const deployments = new Map<string, any>();
+  const jobs = new Map<string, any>();
+  const liveServices = new Map<string, any>();
+  const records: any[] = [];
+  for (const item of list?.items ?? []) {
+    const name = item.metadata?.name;
+    if (item.kind === "Deployment") deployments.set(name, item);
+    else if (item.kind === "Job") jobs.set(name, item);
+    else if (item.kind === "Service" && item.metadata?.labels?.role === LIVE_ROLE) liveServices.set(name, item);
+    else if (item.kind === "ConfigMap" && item.metadata?.labels?.[RECORD_LABEL] !== undefined) records.push(item);
+  }
+  records.sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)));
+  return { deployments, jobs, liveServices, records };
 }
 
 /** Whether the Job exists and completed successfully. */
@@ -90,7 +142,7 @@ export function deploymentProblem(workloads: Workloads, name: string, image: str
  * the `pulumi up` it times). `stop()` ends the stream; the promise then resolves with undefined.
  */
 export function watchSelectedColor(namespace: string, service: string, color: string): { seen: Promise<number | undefined>; stop: () => void } {
-  const child = spawn("kubectl", ["get", "service", service, "-n", namespace, "--watch", "-o", "jsonpath={.spec.selector.color}{\"\\n\"}"], {
+  const child = spawn("kubectl", [...contextArgs(), "get", "service", service, "-n", namespace, "--watch", "-o", "jsonpath={.spec.selector.color}{\"\\n\"}"], {
     stdio: ["ignore", "pipe", "ignore"],
   });
   let buffered = "";
@@ -124,7 +176,7 @@ export function watchSelectedColors(
   const selector = liveServicesSelector(services);
   const child = spawn(
     "kubectl",
-    ["get", "services", "-n", namespace, "-l", selector, "--watch", "-o", "jsonpath={.metadata.name}{\" \"}{.spec.selector.color}{\"\\n\"}"],
+    [...contextArgs(), "get", "services", "-n", namespace, "-l", selector, "--watch", "-o", "jsonpath={.metadata.name}{\" \"}{.spec.selector.color}{\"\\n\"}"],
     { stdio: ["ignore", "pipe", "ignore"] },
   );
   const flipped = new Map<string, number>();

@@ -8,13 +8,13 @@ import * as path from "node:path";
 import { Color, ColorConfig, effectiveReplicas, otherColor } from "../config";
 import { ReleaseState } from "./transitions";
 
-/** The stack file as last committed, or undefined outside git or before its first commit. */
-export function committedText(file: string): string | undefined {
+/** The stack file as last committed (or at `ref`), or undefined outside git or where it does not exist. */
+export function committedText(file: string, ref = "HEAD"): string | undefined {
   try {
     const dir = path.dirname(file);
     const top = execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 }).trim();
     const relative = path.relative(top, file).split(path.sep).join("/");
-    return execFileSync("git", ["show", `HEAD:${relative}`], { cwd: top, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 });
+    return execFileSync("git", ["show", `${ref}:${relative}`], { cwd: top, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 });
   } catch {
     return undefined;
   }

@@ -1,10 +1,12 @@
 /**
- * `release status`: both colors, which one is live, each service's image and replicas in each, and
- * how warm the idle one is. The one-service shorthand shows one row per color, without a service
- * column.
+ * `status` as text. With the cluster read: the live color per source and each color's Deployment
+ * and smoke Job as they run. Without it (statusLines): both colors as the stack file declares them,
+ * each service's image and replicas, and how warm the idle one is meant to be. The one-service
+ * shorthand shows one row per color, without a service column.
  */
 import { COLORS, effectiveReplicas } from "../config";
 import { Paint } from "./paint";
+import { StatusReport } from "./statusReport";
 import { describeRelease, idleWarmth, isShorthand, ReleaseState, stageSynopsis } from "./transitions";
 
 const pods = (n: number) => `${n} Pod${n === 1 ? "" : "s"}`;
@@ -33,7 +35,7 @@ export function statusLines(state: ReleaseState, fileName: string, paint: Paint)
 
   const { warmth, idle, pods: idlePods } = idleWarmth(state);
   const active = state.activeColor;
-  const rollback = `npm run release -- rollback --stack ${state.stack}`;
+  const rollback = `npx bluegreen rollback -s ${state.stack}`;
   lines.push(`Live: ${active}. Idle: ${idle}.`);
   if (isShorthand(state)) {
     const { running, needed } = idlePods[0];
@@ -48,7 +50,7 @@ export function statusLines(state: ReleaseState, fileName: string, paint: Paint)
       );
     } else {
       const why = state.colors[idle].image ? "runs no Pods" : "has no image";
-      lines.push(`${paint.red("Rollback: none.")} ${idle} ${why}; stage it first with \`npm run release -- ${stageSynopsis(state, idle)} --stack ${state.stack}\`.`);
+      lines.push(`${paint.red("Rollback: none.")} ${idle} ${why}; stage it first with \`npx bluegreen ${stageSynopsis(state, idle)} -s ${state.stack}\`.`);
     }
     return lines;
   }
@@ -66,7 +68,90 @@ export function statusLines(state: ReleaseState, fileName: string, paint: Paint)
   } else {
     const missing = state.services.filter((s) => !s.colors[idle].image).map((s) => `\`${s.displayName}\``);
     const why = missing.length > 0 ? `has no image for ${missing.join(", ")}` : "runs no Pods";
-    lines.push(`${paint.red("Rollback: none.")} ${idle} ${why}; stage a release of every service first with \`npm run release -- ${stageSynopsis(state, idle)} --stack ${state.stack}\`.`);
+    lines.push(`${paint.red("Rollback: none.")} ${idle} ${why}; stage a release of every service first with \`npx bluegreen ${stageSynopsis(state, idle)} -s ${state.stack}\`.`);
   }
   return lines;
+}
+
+const short = (commit: string | null) => (commit ? commit.slice(0, 7) : "");
+const at = (iso: string) => iso.replace(/\.\d+Z$/, "Z");
+
+/** The live color per source, in one line. */
+function sourcesLine(report: StatusReport): string {
+  const sources = [
+    `cluster ${report.live.cluster ?? "(not read)"}`,
+    `${report.stackFile} ${report.live.stackFile}`,
+    `HEAD${report.head ? ` ${short(report.head)}` : ""} ${report.live.head ?? "(not read)"}`,
+    `Pulumi state ${report.live.state ?? "(not read)"}`,
+  ];
+  return `Live per source: ${sources.join(", ")}`;
+}
+
+/** Disagreements with their fixes, then the sources that could not be read. */
+function problemLines(report: StatusReport, paint: Paint): string[] {
+  const lines: string[] = [];
+  if (report.problems.length > 0) {
+    lines.push("", paint.bold("Disagreements and problems:"));
+    for (const problem of report.problems) {
+      const label = problem.kind === "release" || problem.kind === "image" ? paint.yellow(problem.kind) : paint.red(problem.kind);
+      lines.push(`  ${label}: ${problem.message}`, `    fix: ${problem.fix}`);
+    }
+  } else if (report.unread.length === 0) {
+    lines.push("", paint.green("The cluster, the stack file, HEAD and the Pulumi state agree."));
+  }
+  for (const source of report.unread) lines.push(paint.yellow(`Not read: ${source.source}: ${source.reason}`));
+  return lines;
+}
+
+/**
+ * `status` as text: the live color per source, a row per service and color as the cluster runs it,
+ * then what to do. Without the cluster, the stack file's view (statusLines) and what was not read.
+ */
+export function statusReportLines(report: StatusReport, state: ReleaseState, paint: Paint): string[] {
+  if (report.rollback === null) return [...statusLines(state, report.stackFile, paint), "", sourcesLine(report), ...problemLines(report, paint)];
+  const lines = [paint.bold(`Stack ${report.stack} · app ${report.app} · namespace ${report.namespace} · ${report.stackFile}`)];
+  lines.push(`Live: ${paint.bold(report.live.cluster ?? report.live.stackFile)}`, sourcesLine(report), "");
+
+  const shorthand = isShorthand(state);
+  const header = ["service", "color", "role", "image", "Pods ready/wanted", "rollout", "smoke"];
+  const rows = report.services.flatMap((service) =>
+    COLORS.map((color) => {
+      const c = service.colors[color];
+      const d = c.deployment;
+      const role = (service.selects ?? report.live.stackFile) === color ? "live" : "idle";
+      return [service.name, color, role, c.image ?? "(none)", d.rollout === "missing" ? "-" : `${d.ready}/${d.replicas}`, d.rollout, c.smokeJob?.state ?? "off"];
+    }),
+  );
+  const columns = header.map((_, i) => i).filter((i) => !(shorthand && i === 0));
+  const width = (i: number) => Math.max(...[header, ...rows].map((r) => r[i].length));
+  const format = (row: string[]) => `  ${columns.map((i) => row[i].padEnd(width(i))).join("  ")}`.trimEnd();
+  lines.push(paint.bold(format(header)));
+  for (const row of rows) lines.push(row[2] === "live" ? paint.green(format(row)) : format(row));
+  lines.push("");
+
+  if (report.releaseJobs.length > 0) {
+    const jobs = report.releaseJobs.map((j) => `${j.name} (${j.role}) ${j.state === "failed" ? paint.red(j.state) : j.state}`);
+    lines.push(`Release Jobs: ${jobs.join(", ")}`);
+  }
+  const rollbackCommand = `npx bluegreen rollback -s ${report.stack} --apply`;
+  if (report.rollback.instant) {
+    lines.push(`${paint.green("Rollback: instant.")} ${report.rollback.to} is ready (Deployments rolled out and available, smoke passed): \`${rollbackCommand}\``);
+  } else {
+    lines.push(`${paint.red("Rollback: not now.")} \`${rollbackCommand}\` would refuse:`);
+    for (const problem of report.rollback.problems) lines.push(`  - ${problem}`);
+  }
+  const last = report.lastSwitch;
+  lines.push(
+    last
+      ? `Last switch: ${at(last.at)} ${last.from} → ${last.to} by ${last.who} (${last.how})${last.commit ? ` from ${short(last.commit)}` : ""}`
+      : "Last switch: none recorded in the cluster (`npx bluegreen history` also reads Pulumi's and git's history)",
+  );
+  const watch = report.watch;
+  if (watch) {
+    const when = watch.state === "running" ? `running since ${at(watch.at)}${watch.until ? `, until ${at(watch.until)}` : ""}` : `${watch.state} at ${at(watch.at)}`;
+    lines.push(`Watch of ${watch.color}: ${when}${watch.verdict ? `: ${watch.verdict}` : ""}`);
+  } else {
+    lines.push("Watch: none recorded");
+  }
+  return [...lines, ...problemLines(report, paint)];
 }

@@ -40,6 +40,11 @@ export async function gateProblems(target: SwitchTarget): Promise<string[]> {
   } catch (error) {
     return [readFailed(`the Deployments and smoke Jobs of namespace \`${target.namespace}\``, error)];
   }
+  return gateProblemsIn(target, workloads);
+}
+
+/** `gateProblems` on Deployments and Jobs already read (status reads them once for everything). */
+export function gateProblemsIn(target: SwitchTarget, workloads: Workloads): string[] {
   const perService = target.services.map((service) => serviceGateProblems(target, service, workloads));
   if (target.services.length === 1) return perService[0];
   return perService.flatMap((problems, i) => problems.map((problem) => `service \`${target.services[i].service}\`: ${problem}`));

@@ -39,7 +39,7 @@ export type Plan =
   | { readonly kind: "unchanged"; readonly reason: string }
   | { readonly kind: "refused"; readonly problems: readonly string[] };
 
-const release = (command: string, stack: string) => `npm run release -- ${command} --stack ${stack}`;
+const release = (command: string, stack: string) => `npx bluegreen ${command} -s ${stack}`;
 const quoted = (names: readonly string[]) => names.map((name) => `\`${name}\``).join(", ");
 
 /** Whether the stack is the one-service shorthand (no `services`; `colors.<color>.image`). */

@@ -15,6 +15,7 @@ import { watchAlarms } from "../jobs/watch/watcher";
 import { selectedColor } from "./cluster";
 import { readDeployedStack } from "./deployedStack";
 import { Paint } from "./paint";
+import { whoAmI, WatchRecord } from "./switchRecords";
 
 
 export interface WatchIo {
@@ -25,6 +26,8 @@ export interface WatchIo {
 export interface WatchActions {
   /** Rolls back with the targeted switch; its exit code. */
   readonly rollback: () => Promise<number>;
+  /** Records the watch in the cluster (`status` and `history` show it); resolves with why it could not. */
+  readonly record: (record: WatchRecord) => Promise<string | undefined>;
 }
 
 class TrafficMoved extends Error {}
@@ -56,6 +59,22 @@ export async function runWatch(
     ...awsClientOptions({ connectTimeoutMs: 5_000, requestTimeoutMs: 15_000 }),
   });
   io.out(`Watching ${alarmNames.join(", ")} for ${minutes} min: ${watched} is live, ${previous} is the rollback.`);
+  const who = whoAmI(path.dirname(stackFile));
+  const record = async (state: WatchRecord["state"], verdict?: string) => {
+    const started = new Date();
+    const why = await actions.record({
+      kind: "watch",
+      at: started.toISOString(),
+      stack: stackName,
+      color: watched,
+      state,
+      until: state === "running" ? new Date(started.getTime() + minutes * 60_000).toISOString() : undefined,
+      verdict,
+      who,
+    });
+    if (why) io.err(paint.yellow(`The watch's record was not written in the cluster: ${why}`));
+  };
+  await record("running");
 
   let verdict;
   try {
@@ -91,6 +110,7 @@ export async function runWatch(
   } catch (error) {
     if (!(error instanceof TrafficMoved)) throw error;
     io.out(paint.yellow(`Watch stopped: ${error.message}; nothing more to do here.`));
+    await record("failed", `stopped: ${error.message}`);
     return 0;
   } finally {
     client.destroy();
@@ -99,10 +119,16 @@ export async function runWatch(
   const report = describeVerdict(verdict, { stack: stackName, previousColor: previous });
   if (verdict.status === "pass") {
     io.out(paint.green(`Watch passed: ${watched} stayed healthy for ${minutes} min.`));
+    await record("passed", `healthy for ${minutes} min`);
     return 0;
   }
   io.err(report);
-  if (verdict.status !== "fail" || verdict.cause !== "alarm" || options["no-rollback"] === true) return 1;
+  const summary = report.split("\n")[0];
+  if (verdict.status !== "fail" || verdict.cause !== "alarm" || options["no-rollback"] === true) {
+    await record("failed", summary);
+    return 1;
+  }
+  await record("rolled back", summary);
 
   io.err(paint.red(`A release alarm fired: rolling back to ${previous}.`));
   const code = await actions.rollback();

@@ -117,13 +117,13 @@ const BAD_CONFIGS: BadConfig[] = [
       c.colors.green.retired = true;
     },
     problems: [
-      "`activeColor` is `green` but `colors.green.retired` is true: green was retired and its schema may be contracted (its code may read what the contract dropped); stage a compatible image on it first with `npm run release -- stage green <image>`, which clears the marker",
+      "`activeColor` is `green` but `colors.green.retired` is true: green was retired and its schema may be contracted (its code may read what the contract dropped); stage a compatible image on it first with `npx bluegreen stage green <image>`, which clears the marker",
     ],
   },
   {
     name: "retired marker that is not a boolean",
     edit: (c) => (c.colors.green.retired = "yes"),
-    problems: ["`colors.green.retired` is `yes`: must be `true` or `false`; `npm run release -- stage <color> <image>` clears it"],
+    problems: ["`colors.green.retired` is `yes`: must be `true` or `false`; `npx bluegreen stage <color> <image>` clears it"],
   },
   {
     name: "active color with no image",
@@ -175,7 +175,7 @@ const BAD_CONFIGS: BadConfig[] = [
     stack: "staging",
     edit: (c) => (c.colors.green.image = "ghcr.io/acme/web:1.5.0"),
     problems: [
-      "`colors.green.image` is set but the stack declares `services`: give each service's image in `colors.green.images.<service>` (with `npm run release -- stage green web=<image> bff=<image> --stack <stack>`) and remove `colors.green.image`",
+      "`colors.green.image` is set but the stack declares `services`: give each service's image in `colors.green.images.<service>` (with `npx bluegreen stage green web=<image> bff=<image> -s <stack>`) and remove `colors.green.image`",
     ],
   },
   {

@@ -95,7 +95,7 @@ describe("promotion and rollback (production)", () => {
       liveImage: "ghcr.io/acme/web:1.5.0",
       idleImage: "ghcr.io/acme/web:1.4.2",
       rollbackHint:
-        "Roll back: npm run release -- rollback --stack production --apply (or: git revert <promotion commit> && pulumi up -s production)",
+        "Roll back: npx bluegreen rollback -s production --apply (or: git revert <promotion commit> && pulumi up -s production)",
       liveServiceUrn: "urn:pulumi:production::bluegreen::bluegreen:k8s:LiveService$kubernetes:core/v1:Service::web-live",
     });
     // The watch settings do not depend on the color: the same output before and after the flip.

@@ -160,7 +160,22 @@ describe("deploy.yml", () => {
       const watch = steps[names.indexOf("Post-promotion watch")];
       expect(steps.indexOf(watch)).toBeGreaterThan(steps.indexOf(after));
       expect(watch.if).toBe("steps.before.outputs.active != 'none' && steps.before.outputs.active != steps.after.outputs.active");
-      expect(watch.run).toContain(`npm run release -- watch --stack ${stack} --commit`);
+      expect(watch.run).toContain(`npx bluegreen watch -s ${stack} --commit`);
+    }
+  });
+
+  it("refuses drift before pulumi up: the cluster's live color against the previous deploy's commit", () => {
+    for (const stack of ["staging", "production"]) {
+      const steps: any[] = workflow.jobs[stack].steps;
+      const up = steps.findIndex((s: any) => s.with?.command === "up");
+      const drift = steps.findIndex((s: any) => s.name === "Refuse drift");
+      const kubeconfig = steps.findIndex((s: any) => s.name === "Write kubeconfig");
+      expect(drift).toBeGreaterThan(kubeconfig);
+      expect(drift).toBeLessThan(up);
+      expect(steps[drift].run).toBe(`npx bluegreen check-drift -s ${stack} --since "\${BEFORE:-HEAD~1}"`);
+      expect(steps[drift].env).toEqual({ BEFORE: "${{ github.event.before }}" });
+      // HEAD~1 and the previous deploy's commit must be in the clone.
+      expect(steps.find((s: any) => s.uses?.startsWith("actions/checkout@")).with).toEqual({ "fetch-depth": 0 });
     }
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The release gates under mocks: the smoke Job per color before the switch (named by what it
- * checks, gating the live Service), the `promotionWatch` output that `npm run release -- watch`
+ * checks, gating the live Service), the `promotionWatch` output that `npx bluegreen watch`
  * reads after it (no resource: nothing in `pulumi up` waits for the watch), and the promotion
  * property: a promotion changes the live Service, nothing else.
  */

@@ -88,7 +88,7 @@ describe("stack outputs", () => {
       // One expand Job per color, shared by both services, blue's then green's.
       migrationJobs: { expand: [expandJob, expandJob], contract: "none" },
       rollbackHint:
-        "Roll back: npm run release -- rollback --stack staging --apply (or: git revert <promotion commit> && pulumi up -s staging)",
+        "Roll back: npx bluegreen rollback -s staging --apply (or: git revert <promotion commit> && pulumi up -s staging)",
       liveServiceUrn: { web: URN("web"), bff: URN("web-bff") },
       liveServiceUrns: [URN("web"), URN("web-bff")],
     });
@@ -115,7 +115,7 @@ describe("stack outputs", () => {
       // One expand Job per color, blue's then green's.
       migrationJobs: { expand: [expandJob, expandJob], contract: "none" },
       rollbackHint:
-        "Roll back: npm run release -- rollback --stack staging --apply (or: git revert <promotion commit> && pulumi up -s staging)",
+        "Roll back: npx bluegreen rollback -s staging --apply (or: git revert <promotion commit> && pulumi up -s staging)",
       liveServiceUrn: URN("web"),
       liveServiceUrns: [URN("web")],
     });

@@ -64,7 +64,7 @@ describe("services", () => {
 
   it("a color missing one service's image is refused, naming the key and the stage command", () => {
     expect(problems((c) => delete c.colors.green.images.web)).toEqual([
-      "`colors.green.images.web` is not set but green releases `bff`: a color is a release of every service; stage them together with `npm run release -- stage green bff=<image> web=<image> --stack <stack>`",
+      "`colors.green.images.web` is not set but green releases `bff`: a color is a release of every service; stage them together with `npx bluegreen stage green bff=<image> web=<image> -s <stack>`",
     ]);
   });
 
@@ -103,7 +103,7 @@ describe("services", () => {
       }),
     ).toEqual(expect.arrayContaining(["`colors.blue.images` is set but the stack declares no `services`: a one-service app gives its image in `colors.blue.image`; declare `services` to release several"]));
     expect(problems((c) => (c.colors.blue = { replicas: 2 }))).toContainEqual(
-      "`activeColor` is `blue` but `colors.blue.images` is not set: stage a release of every service first with `npm run release -- stage blue bff=<image> web=<image> --stack <stack>`",
+      "`activeColor` is `blue` but `colors.blue.images` is not set: stage a release of every service first with `npx bluegreen stage blue bff=<image> web=<image> -s <stack>`",
     );
   });
 

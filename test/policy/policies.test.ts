@@ -30,7 +30,7 @@ describe("live-service-targets-ready-color", () => {
         policy: only,
         resource: "web-live",
         message:
-          "live Service `web` selects {app: web, color: green}, but Deployment `web-green` has 0 replicas: scale it up with `pulumi config set --path colors.green.replicas 2 -s staging`, or point `activeColor` back with `npm run release -- rollback --stack staging`",
+          "live Service `web` selects {app: web, color: green}, but Deployment `web-green` has 0 replicas: scale it up with `pulumi config set --path colors.green.replicas 2 -s staging`, or point `activeColor` back with `npx bluegreen rollback -s staging`",
       },
     ]);
   });
@@ -38,7 +38,7 @@ describe("live-service-targets-ready-color", () => {
   it("fails when the selected color has no image", async () => {
     const imageless = deployment("green", { containers: [container({ image: undefined })] });
     expect((await check([deployment("blue"), imageless, liveService("green")], { only })).map((v) => v.message)).toEqual([
-      "live Service `web` selects {app: web, color: green}, but Deployment `web-green` has a container without an image: stage one with `npm run release -- stage green <image> --stack staging`",
+      "live Service `web` selects {app: web, color: green}, but Deployment `web-green` has a container without an image: stage one with `npx bluegreen stage green <image> -s staging`",
     ]);
   });
 
@@ -46,13 +46,13 @@ describe("live-service-targets-ready-color", () => {
     const green = deployment("green");
     const retired = { ...green, props: { ...green.props, metadata: { ...green.props.metadata, annotations: { "bluegreen.dev/retired": "true" } } } };
     expect((await check([deployment("blue"), retired, liveService("green")], { only })).map((v) => v.message)).toEqual([
-      "live Service `web` selects {app: web, color: green}, but Deployment `web-green` is retired (its schema may be contracted): stage a compatible image with `npm run release -- stage green <image> --stack staging`, or point `activeColor` back with `npm run release -- rollback --stack staging`",
+      "live Service `web` selects {app: web, color: green}, but Deployment `web-green` is retired (its schema may be contracted): stage a compatible image with `npx bluegreen stage green <image> -s staging`, or point `activeColor` back with `npx bluegreen rollback -s staging`",
     ]);
   });
 
   it("fails when no Deployment runs the selected color", async () => {
     expect((await check([deployment("blue"), liveService("green")], { only, stack: "production" })).map((v) => v.message)).toEqual([
-      "live Service `web` selects {app: web, color: green}, but no Deployment in namespace `web-staging` runs Pods with those labels: stage an image on green with `npm run release -- stage green <image> --stack production`, or point `activeColor` back with `npm run release -- rollback --stack production`",
+      "live Service `web` selects {app: web, color: green}, but no Deployment in namespace `web-staging` runs Pods with those labels: stage an image on green with `npx bluegreen stage green <image> -s production`, or point `activeColor` back with `npx bluegreen rollback -s production`",
     ]);
   });
 

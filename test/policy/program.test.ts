@@ -30,7 +30,7 @@ describe("the pack on a broken program", () => {
         policy: "live-service-targets-ready-color",
         resource: "web-live",
         message:
-          "live Service `web` selects {app: web, color: green}, but Deployment `web-green` has 0 replicas: scale it up with `pulumi config set --path colors.green.replicas 2 -s staging`, or point `activeColor` back with `npm run release -- rollback --stack staging`",
+          "live Service `web` selects {app: web, color: green}, but Deployment `web-green` has 0 replicas: scale it up with `pulumi config set --path colors.green.replicas 2 -s staging`, or point `activeColor` back with `npx bluegreen rollback -s staging`",
       },
     ]);
   });

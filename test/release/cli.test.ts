@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { copyStacks, original, release, replaceOnce } from "./harness";
+import { copyStacks, fileView, original, release, replaceOnce, withoutClusterNote } from "./harness";
 
 const PROD_ACTIVE = "  bluegreen:activeColor: blue\n";
 /**
@@ -34,7 +34,7 @@ describe("promote and rollback", () => {
         "  pulumi up -s production",
       ].join("\n"),
     );
-    expect(result.err).toBe("");
+    expect(withoutClusterNote(result.err)).toBe("");
   });
 
   it.each(["staging", "production"])("promote then rollback restores %s byte for byte", async (stack) => {
@@ -53,7 +53,7 @@ describe("promote and rollback", () => {
     expect(copy.read("staging")).toBe(
       replaceOnce(original("staging"), "  bluegreen:activeColor: green\n", "  bluegreen:activeColor: blue\n"),
     );
-    expect(result.out.split("\n").slice(-6)).toEqual([
+    expect(fileView(result.out).split("\n").slice(-6)).toEqual([
       "",
       "When you know the promotion commit, `git revert <promotion commit>` makes this same change and records why; find it with `git log --oneline -- Pulumi.staging.yaml`.",
       "",
@@ -72,8 +72,8 @@ describe("promote and rollback", () => {
     expect(result.code).toBe(1);
     expect(result.err).toBe(
       [
-        "release promote: refused: nothing was written",
-        "  - cannot promote `green`: `colors.green.images` is not set; stage a release of every service first with `npm run release -- stage green web=<image> bff=<image> --stack staging`",
+        "bluegreen promote: refused: nothing was written",
+        "  - cannot promote `green`: `colors.green.images` is not set; stage a release of every service first with `npx bluegreen stage green web=<image> bff=<image> -s staging`",
         "  - cannot promote `green`: `colors.green.replicas` is 0, so it would serve no traffic; scale it up first with `pulumi config set --path colors.green.replicas 1 -s staging`",
       ].join("\n"),
     );
@@ -89,8 +89,8 @@ describe("promote and rollback", () => {
     expect(result.code).toBe(1);
     expect(result.err).toBe(
       [
-        "release promote: refused: nothing was written",
-        "  - cannot promote `green`: `colors.green.image` is not set; stage an image first with `npm run release -- stage green <image> --stack production`",
+        "bluegreen promote: refused: nothing was written",
+        "  - cannot promote `green`: `colors.green.image` is not set; stage an image first with `npx bluegreen stage green <image> -s production`",
         "  - cannot promote `green`: `colors.green.replicas` is 0, so it would serve no traffic; scale it up first with `pulumi config set --path colors.green.replicas 4 -s production`",
       ].join("\n"),
     );
@@ -106,8 +106,8 @@ describe("promote and rollback", () => {
     expect(result.code).toBe(1);
     expect(result.err).toBe(
       [
-        "release promote: refused: nothing was written",
-        "  - cannot promote `green`: `colors.green.retired` is true, so its schema may be contracted and its code may read what the contract dropped; stage a compatible image first with `npm run release -- stage green <image> --stack production`",
+        "bluegreen promote: refused: nothing was written",
+        "  - cannot promote `green`: `colors.green.retired` is true, so its schema may be contracted and its code may read what the contract dropped; stage a compatible image first with `npx bluegreen stage green <image> -s production`",
         "  - cannot promote `green`: `colors.green.replicas` is 0, so it would serve no traffic; scale it up first with `pulumi config set --path colors.green.replicas 4 -s production`",
       ].join("\n"),
     );
@@ -143,7 +143,7 @@ describe("stage", () => {
         "+      image: ghcr.io/acme/web:1.6.0",
         "       replicas: 4",
         "",
-        "`pulumi up` rolls green out behind its preview Service; traffic moves only with `npm run release -- promote --stack production`.",
+        "`pulumi up` rolls green out behind its preview Service; traffic moves only with `npx bluegreen promote -s production`.",
         "",
         "Next: review the diff, then commit and apply:",
         '  git commit -am "production: stage ghcr.io/acme/web:1.6.0 on green"',
@@ -195,8 +195,8 @@ describe("stage", () => {
     expect(result.code).toBe(1);
     expect(result.err).toBe(
       [
-        "release stage: refused: nothing was written",
-        "  - cannot stage on `blue`: it is the live color (`activeColor` is `blue`); stage on the idle color `green` with `npm run release -- stage green ghcr.io/acme/web:1.6.0 --stack production`, then promote it",
+        "bluegreen stage: refused: nothing was written",
+        "  - cannot stage on `blue`: it is the live color (`activeColor` is `blue`); stage on the idle color `green` with `npx bluegreen stage green ghcr.io/acme/web:1.6.0 -s production`, then promote it",
       ].join("\n"),
     );
     expect(copy.read("production")).toBe(original("production"));
@@ -208,7 +208,7 @@ describe("stage", () => {
     expect(latest.code).toBe(1);
     expect(latest.err).toBe(
       [
-        "release stage: refused: the edited Pulumi.production.yaml would fail `pulumi up`; nothing was written",
+        "bluegreen stage: refused: the edited Pulumi.production.yaml would fail `pulumi up`; nothing was written",
         "  - `colors.green.image` is `ghcr.io/acme/web:latest`: production images must be pinned (`latest` moves); use a version tag or a digest, such as `ghcr.io/acme/web:1.4.2` or `ghcr.io/acme/web@sha256:<digest>`",
       ].join("\n"),
     );
@@ -216,7 +216,7 @@ describe("stage", () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toBe(
       [
-        "release stage: refused: the edited Pulumi.staging.yaml would fail `pulumi up`; nothing was written",
+        "bluegreen stage: refused: the edited Pulumi.staging.yaml would fail `pulumi up`; nothing was written",
         "  - `colors.blue.images.web` is `Not An Image`: not an image reference; use `registry/repository:tag` or `registry/repository@sha256:<digest>`",
       ].join("\n"),
     );
@@ -283,8 +283,8 @@ describe("retire", () => {
     expect(result.code).toBe(1);
     expect(result.err).toBe(
       [
-        "release retire: refused: nothing was written",
-        "  - cannot retire `blue`: it is the live color (`activeColor` is `blue`); promote `green` first with `npm run release -- promote --stack production`",
+        "bluegreen retire: refused: nothing was written",
+        "  - cannot retire `blue`: it is the live color (`activeColor` is `blue`); promote `green` first with `npx bluegreen promote -s production`",
       ].join("\n"),
     );
     expect(copy.read("production")).toBe(original("production"));
@@ -295,7 +295,7 @@ describe("status", () => {
   it("shows both colors, the live one, images, replicas and an instant rollback", async () => {
     const copy = copyStacks();
     const result = await release(copy.dir, ["status", "--stack", "production"]);
-    expect(result).toEqual({
+    expect({ ...result, out: fileView(result.out) }).toEqual({
       code: 0,
       err: "",
       out: [
@@ -306,7 +306,7 @@ describe("status", () => {
         "  green  idle  ghcr.io/acme/web:1.5.0  4",
         "",
         "Live: blue. Idle: green.",
-        "Rollback: instant. green already runs 4 Pods of ghcr.io/acme/web:1.5.0, as many as blue serves with (4); `npm run release -- rollback --stack production` only flips the Service selector.",
+        "Rollback: instant. green already runs 4 Pods of ghcr.io/acme/web:1.5.0, as many as blue serves with (4); `npx bluegreen rollback -s production` only flips the Service selector.",
       ].join("\n"),
     });
   });
@@ -316,13 +316,13 @@ describe("status", () => {
     copy.write("production", replaceOnce(original("production"), "      replicas: 4\n  bluegreen:resources:", "      replicas: 4\n      previewReplicas: 1\n  bluegreen:resources:"));
     const result = await release(copy.dir, ["status", "--stack", "production"]);
     expect(result.code).toBe(0);
-    expect(result.out.split("\n").slice(2)).toEqual([
+    expect(fileView(result.out).split("\n").slice(2)).toEqual([
       "  color  role  image                   replicas",
       "  blue   live  ghcr.io/acme/web:1.4.2  4",
       "  green  idle  ghcr.io/acme/web:1.5.0  4 (1 while idle)",
       "",
       "Live: blue. Idle: green.",
-      "Rollback: not instant. green runs 1 of the 4 Pods blue serves with; `npm run release -- rollback --stack production` scales it up first and flips traffic once they are ready. Keep it at full size with `pulumi config set --path colors.green.previewReplicas 4 -s production`.",
+      "Rollback: not instant. green runs 1 of the 4 Pods blue serves with; `npx bluegreen rollback -s production` scales it up first and flips traffic once they are ready. Keep it at full size with `pulumi config set --path colors.green.previewReplicas 4 -s production`.",
     ]);
   });
 
@@ -331,9 +331,9 @@ describe("status", () => {
     await release(copy.dir, ["retire", "blue", "--stack", "staging"]);
     const result = await release(copy.dir, ["status", "--stack", "staging"]);
     expect(result.code).toBe(0);
-    expect(result.out.split("\n").slice(-2)).toEqual([
+    expect(fileView(result.out).split("\n").slice(-2)).toEqual([
       "Live: green. Idle: blue.",
-      "Rollback: none. blue runs no Pods; stage a release of every service first with `npm run release -- stage blue web=<image> bff=<image> --stack staging`.",
+      "Rollback: none. blue runs no Pods; stage a release of every service first with `npx bluegreen stage blue web=<image> bff=<image> -s staging`.",
     ]);
   });
 
@@ -342,9 +342,9 @@ describe("status", () => {
     await release(copy.dir, ["retire", "green", "--stack", "production"]);
     const result = await release(copy.dir, ["status", "--stack", "production"]);
     expect(result.code).toBe(0);
-    expect(result.out.split("\n").slice(-2)).toEqual([
+    expect(fileView(result.out).split("\n").slice(-2)).toEqual([
       "Live: blue. Idle: green.",
-      "Rollback: none. green runs no Pods; stage it first with `npm run release -- stage green <image> --stack production`.",
+      "Rollback: none. green runs no Pods; stage it first with `npx bluegreen stage green <image> -s production`.",
     ]);
   });
 
@@ -356,7 +356,7 @@ describe("status", () => {
       code: 1,
       out: "",
       err: [
-        "release status: refused: Pulumi.staging.yaml has config problems; fix them first",
+        "bluegreen status: refused: Pulumi.staging.yaml has config problems; fix them first",
         "  - `activeColor` is `purple`: must be `blue` or `green`; set it with `pulumi config set activeColor blue`",
       ].join("\n"),
     });
@@ -369,6 +369,7 @@ describe("status", () => {
     expect(copy.read("production")).toContain('  bluegreen:production: "true"\n');
     const result = await release(copy.dir, ["status", "--stack", "production"]);
     expect(result).toEqual({ code: 0, err: "", out: expected.out });
+    expect(fileView(result.out)).not.toBe(result.out);
     expect(result.out.split("\n")[0]).toBe("Stack production (Pulumi.production.yaml)");
     // Read as the boolean it is: production rules still apply (an unpinned image is refused).
     copy.write(
@@ -382,7 +383,7 @@ describe("status", () => {
     const unpinned = await release(copy.dir, ["status", "--stack", "production"]);
     expect(unpinned.code).toBe(1);
     expect(unpinned.err.split("\n")).toEqual([
-      "release status: refused: Pulumi.production.yaml would fail `pulumi up`",
+      "bluegreen status: refused: Pulumi.production.yaml would fail `pulumi up`",
       "  - `colors.green.image` is `ghcr.io/acme/web:latest`: production images must be pinned (`latest` moves); use a version tag or a digest, such as `ghcr.io/acme/web:1.4.2` or `ghcr.io/acme/web@sha256:<digest>`",
     ]);
   });
@@ -392,7 +393,7 @@ describe("status", () => {
     copy.write("production", `${original("production")}  bluegreen:databaseUrl:\n    secure: v1:AAAABBBB\n  bluegreen:sessionSecret:\n    secure: v1:CCCCDDDD\n`);
     const result = await release(copy.dir, ["status", "--stack", "production"]);
     expect(result.code).toBe(0);
-    expect(result.err).toBe("");
+    expect(withoutClusterNote(result.err)).toBe("");
   });
 });
 
@@ -428,20 +429,36 @@ describe("output and usage", () => {
   });
 
   it.each([
-    [["status"], "release: `--stack` is required: name the stack, such as `--stack staging`"],
-    [["deploy", "--stack", "staging"], "release: `deploy` is not a command; use one of status, stage, promote, rollback, retire, watch"],
-    [["stage", "green", "--stack", "staging"], "release: `stage` takes at least 2 argument(s): stage <color> <image>, or stage <color> <service>=<image> ... for an app with `services`"],
-    [["retire", "purple", "--stack", "staging"], "release: `purple` is not a color; use `blue` or `green`"],
-    [["promote", "--stack"], "release: `--stack` needs a value"],
-    [["promote", "--stack", "staging", "--force"], "release: `--force` is not an option"],
+    [["status"], "bluegreen: `-s/--stack` is required: name the stack, such as `-s staging`"],
+    [["deploy", "--stack", "staging"], "bluegreen: `deploy` is not a command; use one of status, history, check-drift, stage, promote, rollback, watch, retire"],
+    [["stage", "green", "--stack", "staging"], "bluegreen: `stage` takes at least 2 argument(s): stage <color> <image> -s <stack>, or stage <color> <service>=<image> ... for an app with `services`"],
+    [["retire", "purple", "--stack", "staging"], "bluegreen: `purple` is not a color; use `blue` or `green`"],
+    [["promote", "--stack"], "bluegreen: `-s/--stack` needs a value"],
+    [["promote", "-s"], "bluegreen: `-s/--stack` needs a value"],
+    [["promote", "--stack", "staging", "--force"], "bluegreen: `--force` is not an option; see `bluegreen --help`"],
+    [["promote", "-s", "staging", "--apply"], "bluegreen: `--apply` goes with `rollback` only; a promotion goes through the full `pulumi up`, which runs the gates"],
+    [["promote", "-s", "staging", "--limit", "3"], "bluegreen: `--limit` goes with `history` only"],
+    [["status", "-s", "staging", "-o", "yaml"], "bluegreen: `-o/--output` is `yaml`: use `json` (or leave it out for text)"],
+    [["history", "-s", "staging", "--limit", "0"], "bluegreen: `--limit` is `0`: use a whole number of switches, such as `--limit 10`"],
+    [["rollback", "-s", "staging", "--apply", "--dry-run"], "bluegreen: `--apply` and `--dry-run` exclude each other"],
+    [["promote", "-s", "staging", "--dry-run=yes"], "bluegreen: `--dry-run` takes no value"],
   ])("%j is a usage error", async (argv, message) => {
     const copy = copyStacks();
     const result = await release(copy.dir, argv);
     expect(result).toEqual({
       code: 2,
       out: "",
-      err: `${message}\nusage: npm run release -- <command> --stack <stack> [--file <path>] [--dry-run]`,
+      err: `${message}\nusage: bluegreen <command> [arguments] -s <stack> [options]   (bluegreen <command> --help)`,
     });
+  });
+
+  it.each([["--help"], ["-h"], ["rollback", "--help"], ["status", "-h", "--nonsense"], ["history", "-s", "staging", "--help"]])("%j prints help and exits 0", async (...argv) => {
+    const result = await release(copyStacks().dir, argv);
+    expect(result.code).toBe(0);
+    expect(withoutClusterNote(result.err)).toBe("");
+    const command = argv.find((arg) => !arg.startsWith("-") && arg !== "staging");
+    expect(result.out.split("\n")[0]).toMatch(command ? new RegExp(`^usage: bluegreen ${command} -s <stack>`) : /^usage: bluegreen <command> \[arguments\] -s <stack> \[options\]/);
+    if (!command) expect(result.out).toContain("exit codes: 0 done (or nothing to do), 1 refused, 2 usage error, 3 the cluster and git disagree (drift)");
   });
 
   it("names the missing stack file", async () => {
@@ -449,7 +466,7 @@ describe("output and usage", () => {
     const result = await release(copy.dir, ["status", "--stack", "qa"]);
     expect(result.code).toBe(2);
     expect(result.err.split("\n")[0]).toBe(
-      `release: Pulumi.qa.yaml not found in ${copy.dir}: run from the project directory or pass \`--file <path>\``,
+      `bluegreen: Pulumi.qa.yaml not found in ${copy.dir}: run from the project directory or pass \`--file <path>\``,
     );
   });
 });

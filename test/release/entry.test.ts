@@ -34,6 +34,6 @@ describe("dist/release/cli.js", () => {
   it("exits 2 on bad usage", () => {
     const result = cli(copyStacks().dir, ["promote"]);
     expect(result.status).toBe(2);
-    expect(result.stderr.split("\n")[0]).toBe("release: `--stack` is required: name the stack, such as `--stack staging`");
+    expect(result.stderr.split("\n")[0]).toBe("bluegreen: `-s/--stack` is required: name the stack, such as `-s staging`");
   });
 });

@@ -16,6 +16,12 @@ export interface ClusterState {
   jobs: Record<string, unknown>;
   /** Live Service name -> the color its selector names. */
   services: Record<string, string>;
+  /** The switch records (ConfigMaps) written with `kubectl create -f -`. */
+  records?: unknown[];
+  /** What `pulumi stack output --json` prints; `pulumi` fails as for a missing stack when unset. */
+  outputs?: Record<string, unknown>;
+  /** What `pulumi stack history --json` prints. */
+  history?: unknown[];
 }
 
 export interface FakeCluster {
@@ -31,8 +37,19 @@ const fs = require("fs");
 const args = process.argv.slice(2);
 fs.appendFileSync(process.env.FAKE_CALLS, JSON.stringify(["kubectl", ...args]) + "\\n");
 const read = () => JSON.parse(fs.readFileSync(process.env.FAKE_CLUSTER, "utf8"));
+const write = (state) => { fs.writeFileSync(process.env.FAKE_CLUSTER + ".k", JSON.stringify(state)); fs.renameSync(process.env.FAKE_CLUSTER + ".k", process.env.FAKE_CLUSTER); };
+if (args[0] === "--context") args.splice(0, 2);
 const [verb, kind, name] = args;
-if (verb !== "get") { console.error("fake kubectl: only get"); process.exit(1); }
+if (verb === "create") {
+  // A switch record: kubectl create -f - (the object on stdin).
+  const object = JSON.parse(fs.readFileSync(0, "utf8"));
+  const state = read();
+  state.records = [...(state.records || []), object];
+  write(state);
+  process.stdout.write("configmap/" + object.metadata.name + "\\n");
+  process.exit(0);
+}
+if (verb !== "get") { console.error("fake kubectl: only get and create"); process.exit(1); }
 if (args.includes("--watch")) {
   const names = /app in \\(([^)]*)\\)/.exec(args[args.indexOf("-l") + 1])[1].split(",");
   const printed = {};
@@ -42,6 +59,18 @@ if (args.includes("--watch")) {
   };
   tick();
   setInterval(tick, 20);
+} else if (kind === "services,deployments,jobs,configmaps") {
+  // status: the live Services, Deployments, Jobs and switch records of the apps in the selector.
+  const apps = /app in \\(([^)]*)\\)/.exec(args[args.indexOf("-l") + 1])[1].split(",");
+  const state = read();
+  const ofApps = (name) => apps.some((app) => name === app || name.startsWith(app + "-"));
+  const items = [
+    ...Object.entries(state.services).filter(([n]) => apps.includes(n)).map(([n, color]) => ({ kind: "Service", metadata: { name: n, labels: { app: n, role: "live" } }, spec: { selector: { app: n, color } } })),
+    ...Object.entries(state.deployments).filter(([n]) => ofApps(n)).map(([n, o]) => ({ kind: "Deployment", ...o, metadata: { ...(o.metadata || {}), name: n } })),
+    ...Object.entries(state.jobs).filter(([n]) => ofApps(n)).map(([n, o]) => ({ kind: "Job", ...o, metadata: { labels: { role: n.includes("-smoke-") ? "smoke" : "migration" }, ...(o.metadata || {}), name: n } })),
+    ...(state.records || []).map((o) => ({ kind: "ConfigMap", ...o })),
+  ];
+  process.stdout.write(JSON.stringify({ kind: "List", items }));
 } else if (kind === "deployments,jobs") {
   // One read of every Deployment and Job of the services named in the selector (by their name prefix here).
   const apps = /app in \\(([^)]*)\\)/.exec(args[args.indexOf("-l") + 1])[1].split(",");
@@ -66,6 +95,12 @@ const args = process.argv.slice(2);
 fs.appendFileSync(process.env.FAKE_CALLS, JSON.stringify(["pulumi", ...args]) + "\\n");
 if (process.env.FAKE_PULUMI_FAILS) { console.log("Updating (stack):"); console.error("error: " + process.env.FAKE_PULUMI_FAILS); process.exit(255); }
 const state = JSON.parse(fs.readFileSync(process.env.FAKE_CLUSTER, "utf8"));
+if (args[0] === "stack") {
+  const printed = args[1] === "output" ? state.outputs : state.history;
+  if (printed === undefined) { console.error("error: no stack named '" + args[args.indexOf("--stack") + 1] + "' found"); process.exit(255); }
+  process.stdout.write(JSON.stringify(printed));
+  process.exit(0);
+}
 args.forEach((arg, i) => {
   if (arg !== "--target") return;
   const service = /::([^:]+)-live$/.exec(args[i + 1])[1];
@@ -115,5 +150,25 @@ export function fakeCluster(initial: ClusterState): FakeCluster {
         Object.assign(process.env, saved);
       };
     },
+  };
+}
+
+let unreachableBin: string | undefined;
+
+/**
+ * `kubectl` and `pulumi` that fail as they do with no cluster and no stack: what the release CLI
+ * meets on a laptop without credentials. Puts them first on PATH; returns the restore function.
+ */
+export function installUnreachable(): () => void {
+  if (unreachableBin === undefined) {
+    unreachableBin = fs.mkdtempSync(path.join(os.tmpdir(), "release-unreachable-"));
+    const fail = (message: string, code: number) => `#!${process.execPath}\nprocess.stderr.write(${JSON.stringify(message)} + "\\n");\nprocess.exit(${code});\n`;
+    fs.writeFileSync(path.join(unreachableBin, "kubectl"), fail("The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?", 1), { mode: 0o755 });
+    fs.writeFileSync(path.join(unreachableBin, "pulumi"), fail("error: no stack found: log in to its backend", 255), { mode: 0o755 });
+  }
+  const saved = process.env.PATH;
+  process.env.PATH = `${unreachableBin}${path.delimiter}${saved}`;
+  return () => {
+    process.env.PATH = saved;
   };
 }

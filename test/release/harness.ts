@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { run } from "../../release/cli";
 import { ROOT } from "../helpers/program";
+import { installUnreachable } from "./fakeCluster";
 
 export interface CliResult {
   readonly code: number;
@@ -42,12 +43,36 @@ export async function release(
 ): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await run(argv, {
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    isTTY: options.isTTY ?? false,
-    env: options.env ?? {},
-    cwd: dir,
-  });
-  return { code, out: out.join("\n"), err: err.join("\n") };
+  // Without a fake cluster installed, the CLI meets no cluster and no stack, never a real one.
+  const restore = process.env.FAKE_CLUSTER === undefined ? installUnreachable() : undefined;
+  try {
+    const code = await run(argv, {
+      out: (line) => out.push(line),
+      err: (line) => err.push(line),
+      isTTY: options.isTTY ?? false,
+      env: options.env ?? {},
+      cwd: dir,
+    });
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    restore?.();
+  }
+}
+
+/**
+ * What `status` shows from the stack file alone, without the lines about the sources it could not
+ * read (the tests run it without a cluster or a stack).
+ */
+export function fileView(out: string): string {
+  const lines = out.split("\n");
+  const sources = lines.findIndex((line) => line.startsWith("Live per source: "));
+  return (sources < 0 ? lines : lines.slice(0, sources - 1)).join("\n");
+}
+
+/** `err` without promote's note that the cluster could not be read to compare the live color. */
+export function withoutClusterNote(err: string): string {
+  return err
+    .split("\n")
+    .filter((line) => !line.startsWith("promote: the cluster was not read ("))
+    .join("\n");
 }

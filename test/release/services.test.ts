@@ -10,7 +10,7 @@ import { switchTarget } from "../../release/switchTarget";
 import { switchedLine, targetedUpArgs } from "../../release/targetedSwitch";
 import { ROOT } from "../helpers/program";
 import { COMPLETE_JOB, fakeCluster, readyDeployment } from "./fakeCluster";
-import { copyStacks, original, release, replaceOnce } from "./harness";
+import { copyStacks, fileView, original, release, replaceOnce, withoutClusterNote } from "./harness";
 
 const SHOP = `# A BFF and a web front end, released together.
 config:
@@ -52,13 +52,13 @@ function parsed(stackText: string) {
   return result.config;
 }
 
-const usage = "usage: npm run release -- <command> --stack <stack> [--file <path>] [--dry-run]";
+const usage = "usage: bluegreen <command> [arguments] -s <stack> [options]   (bluegreen <command> --help)";
 
 describe("stage on an app with services", () => {
   it("puts every service's image on the idle color in one edit", async () => {
     const copy = shop();
     const result = await release(copy.dir, ["stage", "green", "web=ghcr.io/acme/web:1.6.0", "bff=ghcr.io/acme/bff:1.6.0", "--stack", "shop"]);
-    expect(result.err).toBe("");
+    expect(withoutClusterNote(result.err)).toBe("");
     expect(result.code).toBe(0);
     expect(copy.read("shop")).toBe(SHOP.replace("bff:1.5.0", "bff:1.6.0").replace("web:1.5.0", "web:1.6.0"));
     expect(result.out).toBe(
@@ -73,7 +73,7 @@ describe("stage on an app with services", () => {
         "+        web: ghcr.io/acme/web:1.6.0",
         "       replicas: 2",
         "",
-        "`pulumi up` rolls green out behind its preview Services; traffic moves only with `npm run release -- promote --stack shop`.",
+        "`pulumi up` rolls green out behind its preview Services; traffic moves only with `npx bluegreen promote -s shop`.",
         "",
         "Next: review the diff, then commit and apply:",
         '  git commit -am "shop: stage bff=ghcr.io/acme/bff:1.6.0, web=ghcr.io/acme/web:1.6.0 on green"',
@@ -92,7 +92,7 @@ describe("stage on an app with services", () => {
   it("adds the images to a retired color, scales it back up and clears its marker", async () => {
     const copy = shop(replaceOnce(SHOP, "    green:\n      images:\n        bff: ghcr.io/acme/bff:1.5.0\n        web: ghcr.io/acme/web:1.5.0\n      replicas: 2\n", GREEN_RETIRED));
     const result = await release(copy.dir, ["stage", "green", "bff=ghcr.io/acme/bff:1.6.0", "web=ghcr.io/acme/web:1.6.0", "--stack", "shop"]);
-    expect(result.err).toBe("");
+    expect(withoutClusterNote(result.err)).toBe("");
     expect(result.code).toBe(0);
     expect(copy.read("shop")).toBe(
       replaceOnce(
@@ -115,13 +115,13 @@ describe("stage on an app with services", () => {
     });
   });
 
-  const example = "use `npm run release -- stage green bff=<image> web=<image> --stack shop`";
+  const example = "use `npx bluegreen stage green bff=<image> web=<image> -s shop`";
   it.each([
-    [["bff=ghcr.io/acme/bff:1.6.0"], "release: no image for `web`: a color is a release of every service, and `shop` has services `bff`, `web`; give each, as in `npm run release -- stage green bff=<image> web=<image> --stack shop`"],
-    [["bff=ghcr.io/acme/bff:1.6.0", "web=ghcr.io/acme/web:1.6.0", "api=ghcr.io/acme/api:1.0.0"], `release: \`api=ghcr.io/acme/api:1.0.0\` names no service of the app: \`shop\` has services \`bff\`, \`web\`; ${example}`],
-    [["ghcr.io/acme/web:1.6.0"], `release: \`ghcr.io/acme/web:1.6.0\` is not a \`<service>=<image>\` argument: \`shop\` has services \`bff\`, \`web\`; ${example}`],
-    [["bff=", "web=ghcr.io/acme/web:1.6.0"], `release: \`bff=\` is not a \`<service>=<image>\` argument: \`shop\` has services \`bff\`, \`web\`; ${example}`],
-    [["bff=ghcr.io/acme/bff:1.6.0", "bff=ghcr.io/acme/bff:1.6.1", "web=ghcr.io/acme/web:1.6.0"], "release: `bff` is given twice (`bff=ghcr.io/acme/bff:1.6.0`, `bff=ghcr.io/acme/bff:1.6.1`): give each service's image once, as in `npm run release -- stage green bff=<image> web=<image> --stack shop`"],
+    [["bff=ghcr.io/acme/bff:1.6.0"], "bluegreen: no image for `web`: a color is a release of every service, and `shop` has services `bff`, `web`; give each, as in `npx bluegreen stage green bff=<image> web=<image> -s shop`"],
+    [["bff=ghcr.io/acme/bff:1.6.0", "web=ghcr.io/acme/web:1.6.0", "api=ghcr.io/acme/api:1.0.0"], `bluegreen: \`api=ghcr.io/acme/api:1.0.0\` names no service of the app: \`shop\` has services \`bff\`, \`web\`; ${example}`],
+    [["ghcr.io/acme/web:1.6.0"], `bluegreen: \`ghcr.io/acme/web:1.6.0\` is not a \`<service>=<image>\` argument: \`shop\` has services \`bff\`, \`web\`; ${example}`],
+    [["bff=", "web=ghcr.io/acme/web:1.6.0"], `bluegreen: \`bff=\` is not a \`<service>=<image>\` argument: \`shop\` has services \`bff\`, \`web\`; ${example}`],
+    [["bff=ghcr.io/acme/bff:1.6.0", "bff=ghcr.io/acme/bff:1.6.1", "web=ghcr.io/acme/web:1.6.0"], "bluegreen: `bff` is given twice (`bff=ghcr.io/acme/bff:1.6.0`, `bff=ghcr.io/acme/bff:1.6.1`): give each service's image once, as in `npx bluegreen stage green bff=<image> web=<image> -s shop`"],
   ])("%j is refused in one line naming the argument and the services", async (images, message) => {
     const copy = shop();
     const result = await release(copy.dir, ["stage", "green", ...images, "--stack", "shop"]);
@@ -135,8 +135,8 @@ describe("stage on an app with services", () => {
     expect(result.code).toBe(1);
     expect(result.err).toBe(
       [
-        "release stage: refused: nothing was written",
-        "  - cannot stage on `blue`: it is the live color (`activeColor` is `blue`); stage on the idle color `green` with `npm run release -- stage green bff=ghcr.io/acme/bff:1.6.0 web=ghcr.io/acme/web:1.6.0 --stack shop`, then promote it",
+        "bluegreen stage: refused: nothing was written",
+        "  - cannot stage on `blue`: it is the live color (`activeColor` is `blue`); stage on the idle color `green` with `npx bluegreen stage green bff=ghcr.io/acme/bff:1.6.0 web=ghcr.io/acme/web:1.6.0 -s shop`, then promote it",
       ].join("\n"),
     );
   });
@@ -147,7 +147,7 @@ describe("stage on an app with services", () => {
     expect(result.code).toBe(1);
     expect(result.err).toBe(
       [
-        "release stage: refused: the edited Pulumi.shop.yaml would fail `pulumi up`; nothing was written",
+        "bluegreen stage: refused: the edited Pulumi.shop.yaml would fail `pulumi up`; nothing was written",
         "  - `colors.green.images.web` is `Not-An-Image!`: not an image reference; use `registry/repository:tag` or `registry/repository@sha256:<digest>`",
       ].join("\n"),
     );
@@ -165,7 +165,7 @@ describe("the one-service shorthand is unchanged", () => {
     expect(result).toEqual({
       code: 2,
       out: "",
-      err: `release: ${start}: \`web\` is one service (the stack declares no \`services\`); use \`npm run release -- stage green <image> --stack production\`\n${usage}`,
+      err: `bluegreen: ${start}: \`web\` is one service (the stack declares no \`services\`); use \`npx bluegreen stage green <image> -s production\`\n${usage}`,
     });
     expect(copy.read("production")).toBe(original("production"));
   });
@@ -194,7 +194,7 @@ describe("the one-service shorthand is unchanged", () => {
 describe("status of an app with services", () => {
   it("shows each service's image per color and an instant rollback", async () => {
     const result = await release(shop().dir, ["status", "--stack", "shop"]);
-    expect(result).toEqual({
+    expect({ ...result, out: fileView(result.out) }).toEqual({
       code: 0,
       err: "",
       out: [
@@ -207,7 +207,7 @@ describe("status of an app with services", () => {
         "  green  idle  web      ghcr.io/acme/web:1.5.0  2",
         "",
         "Live: blue. Idle: green.",
-        "Rollback: instant. green already runs as many Pods of each service as blue serves with (bff 2, web 2); `npm run release -- rollback --stack shop` only flips the Service selectors.",
+        "Rollback: instant. green already runs as many Pods of each service as blue serves with (bff 2, web 2); `npx bluegreen rollback -s shop` only flips the Service selectors.",
       ].join("\n"),
     });
   });
@@ -216,7 +216,7 @@ describe("status of an app with services", () => {
     const text = replaceOnce(SHOP, "    bff: { port: 8080, callers: [web] }", "    bff: { port: 8080, callers: [web], replicas: 3, previewReplicas: 1 }");
     const result = await release(shop(text).dir, ["status", "--stack", "shop"]);
     expect(result.code).toBe(0);
-    expect(result.out.split("\n").slice(2)).toEqual([
+    expect(fileView(result.out).split("\n").slice(2)).toEqual([
       "  color  role  service  image                   replicas",
       "  blue   live  bff      ghcr.io/acme/bff:1.4.0  3",
       "  blue   live  web      ghcr.io/acme/web:1.4.0  2",
@@ -224,7 +224,7 @@ describe("status of an app with services", () => {
       "  green  idle  web      ghcr.io/acme/web:1.5.0  2",
       "",
       "Live: blue. Idle: green.",
-      "Rollback: not instant. green runs fewer Pods than blue serves with (bff 1 of 3, web 2 of 2); `npm run release -- rollback --stack shop` scales it up first and flips traffic once they are ready. Keep it at full size: raise `previewReplicas` of `colors.green` or of `services.bff` to the live size.",
+      "Rollback: not instant. green runs fewer Pods than blue serves with (bff 1 of 3, web 2 of 2); `npx bluegreen rollback -s shop` scales it up first and flips traffic once they are ready. Keep it at full size: raise `previewReplicas` of `colors.green` or of `services.bff` to the live size.",
     ]);
   });
 
@@ -232,12 +232,12 @@ describe("status of an app with services", () => {
     const text = replaceOnce(SHOP, "    green:\n      images:\n        bff: ghcr.io/acme/bff:1.5.0\n        web: ghcr.io/acme/web:1.5.0\n      replicas: 2\n", GREEN_RETIRED);
     const result = await release(shop(text).dir, ["status", "--stack", "shop"]);
     expect(result.code).toBe(0);
-    expect(result.out.split("\n").slice(-5)).toEqual([
+    expect(fileView(result.out).split("\n").slice(-5)).toEqual([
       "  green  idle  bff      (none)                  0",
       "  green  idle  web      (none)                  0",
       "",
       "Live: blue. Idle: green.",
-      "Rollback: none. green has no image for `bff`, `web`; stage a release of every service first with `npm run release -- stage green bff=<image> web=<image> --stack shop`.",
+      "Rollback: none. green has no image for `bff`, `web`; stage a release of every service first with `npx bluegreen stage green bff=<image> web=<image> -s shop`.",
     ]);
   });
 });
@@ -258,10 +258,10 @@ describe("promote and rollback of an app with services", () => {
     const copy = shop(replaceOnce(SHOP, "    green:\n      images:\n        bff: ghcr.io/acme/bff:1.5.0\n        web: ghcr.io/acme/web:1.5.0\n      replicas: 2\n", GREEN_RETIRED));
     const result = await release(copy.dir, ["promote", "--stack", "shop"]);
     expect(result.code).toBe(1);
-    expect(result.err.split("\n")).toEqual([
-      "release promote: refused: nothing was written",
-      "  - cannot promote `green`: `colors.green.retired` is true, so its schema may be contracted and its code may read what the contract dropped; stage a compatible release first with `npm run release -- stage green bff=<image> web=<image> --stack shop`",
-      "  - cannot promote `green`: `colors.green.images` is not set; stage a release of every service first with `npm run release -- stage green bff=<image> web=<image> --stack shop`",
+    expect(withoutClusterNote(result.err).split("\n")).toEqual([
+      "bluegreen promote: refused: nothing was written",
+      "  - cannot promote `green`: `colors.green.retired` is true, so its schema may be contracted and its code may read what the contract dropped; stage a compatible release first with `npx bluegreen stage green bff=<image> web=<image> -s shop`",
+      "  - cannot promote `green`: `colors.green.images` is not set; stage a release of every service first with `npx bluegreen stage green bff=<image> web=<image> -s shop`",
       "  - cannot promote `green`: `colors.green.replicas` is 0, so it would serve no traffic; scale it up first with `pulumi config set --path colors.green.replicas 2 -s shop`",
     ]);
   });
@@ -277,8 +277,8 @@ describe("retire of an app with services", () => {
     );
     expect(result.out).toContain("`colors.green.retired` marks it: promotion and rollback to green are refused until `stage` puts a compatible release on it.\n");
     const status = await release(copy.dir, ["status", "--stack", "shop"]);
-    expect(status.out.split("\n").slice(-1)).toEqual([
-      "Rollback: none. green runs no Pods; stage a release of every service first with `npm run release -- stage green bff=<image> web=<image> --stack shop`.",
+    expect(fileView(status.out).split("\n").slice(-1)).toEqual([
+      "Rollback: none. green runs no Pods; stage a release of every service first with `npx bluegreen stage green bff=<image> web=<image> -s shop`.",
     ]);
   });
 });
@@ -375,7 +375,7 @@ describe("rollback --apply of an app with services (kubectl and pulumi stand-ins
     restore = cluster.install();
     const copy = shop(PROMOTED);
     const result = await release(copy.dir, ["rollback", "--apply", "--stack", "shop"]);
-    expect(result.err).toBe("");
+    expect(withoutClusterNote(result.err)).toBe("");
     expect(result.code).toBe(0);
     expect(copy.read("shop")).toBe(SHOP);
     expect(cluster.state().services).toEqual({ "shop-bff": "blue", "shop-web": "blue" });
@@ -409,7 +409,7 @@ describe("rollback --apply of an app with services (kubectl and pulumi stand-ins
     expect(result.code).toBe(1);
     expect(result.out).toBe("");
     expect(result.err.split("\n")).toEqual([
-      "release rollback: refused: nothing was written or applied",
+      "bluegreen rollback: refused: nothing was written or applied",
       `  - service \`bff\`: smoke Job \`${blue.services[0].smokeJobName}\` of \`blue\` (ghcr.io/acme/bff:1.4.0) is not in the cluster, so \`blue\` has not passed its gate; use the full \`pulumi up\` path, which runs the gate first`,
       "  - service `web`: Deployment `shop-web-blue` runs `ghcr.io/acme/web:1.3.9`, not the stack file's `ghcr.io/acme/web:1.4.0` (its release was never applied), so `blue` cannot take traffic now; fix or revert its release first",
     ]);
@@ -423,7 +423,7 @@ describe("rollback --apply of an app with services (kubectl and pulumi stand-ins
     const result = await release(shop(PROMOTED).dir, ["rollback", "--apply", "--stack", "shop"]);
     expect(result.code).toBe(1);
     expect(result.err).toBe(
-      `release: \`pulumi up --target ${blue.services[0].liveServiceUrn} --target ${blue.services[1].liveServiceUrn}\` failed: error: the stack is currently locked by 1 lock(s)`,
+      `bluegreen: \`pulumi up --target ${blue.services[0].liveServiceUrn} --target ${blue.services[1].liveServiceUrn}\` failed: error: the stack is currently locked by 1 lock(s)`,
     );
     expect(cluster.state().services).toEqual({ "shop-bff": "green", "shop-web": "green" });
   });
@@ -443,7 +443,7 @@ describe("rollback --apply of the one-service shorthand (kubectl and pulumi stan
     restore = cluster.install();
     const copy = copyStacks();
     const result = await release(copy.dir, ["rollback", "--apply", "--stack", "production"]);
-    expect(result.err).toBe("");
+    expect(withoutClusterNote(result.err)).toBe("");
     expect(result.code).toBe(0);
     expect(copy.read("production")).toBe(replaceOnce(original("production"), "activeColor: blue", "activeColor: green"));
     expect(cluster.calls().filter((call) => call[0] === "pulumi")).toEqual([["pulumi", ...targetedUpArgs("production", [green.services[0].liveServiceUrn])]]);
