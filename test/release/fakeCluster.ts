@@ -118,7 +118,7 @@ export function readyDeployment(image: string, replicas = 2): unknown {
   return {
     metadata: { generation: 3 },
     spec: { replicas, template: { spec: { containers: [{ image }] } } },
-    status: { observedGeneration: 3, updatedReplicas: replicas, availableReplicas: replicas },
+    status: { observedGeneration: 3, updatedReplicas: replicas, availableReplicas: replicas, readyReplicas: replicas },
   };
 }
 
