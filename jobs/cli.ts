@@ -1,9 +1,11 @@
 /**
  * Entry point of the jobs image: `node dist/jobs/cli.js <command> [flags]`.
  * Each command lives in its own module under jobs/commands/ and exports `run(argv)`, which resolves
- * to the process exit code (0 only on full success).
+ * to the process exit code (0 only on full success). Commands parse their flags with ./flags:
+ * `cli <command> --help` ends that parse, and the usage it carries is printed here (exit 0).
  */
 import { listenForSignals } from "./backup/interruption";
+import { HelpRequested } from "./flags";
 import { JobError, logFailure } from "./log";
 
 /**
@@ -27,7 +29,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 };
 
 function usage(): string {
-  return `usage: cli <command> [flags]\ncommands: ${Object.keys(COMMANDS).sort().join(", ") || "(none)"}`;
+  return [
+    "usage: cli <command> [flags]",
+    `commands: ${Object.keys(COMMANDS).sort().join(", ") || "(none)"}`,
+    "`cli <command> --help` prints a command's flags, the environment it reads and its exit codes",
+  ].join("\n");
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -44,6 +50,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await (await load()).run(rest);
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      process.stdout.write(`${error.usage}\n`);
+      return 0;
+    }
     logFailure(name, error);
     return error instanceof JobError ? error.exitCode : 1;
   }

@@ -10,7 +10,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { JobError } from "../log";
 import { AwsHttpSettings, awsClientOptions, awsErrorText } from "./awsHttp";
-import { FlagSpecs, isTrue, required, wholeNumber } from "./flags";
+import { FlagSpecs, isTrue, required, wholeNumber } from "../flags";
 
 export const S3_FLAGS = {
   bucket: { env: "BACKUP_BUCKET", help: "bucket holding the backups" },

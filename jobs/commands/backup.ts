@@ -30,7 +30,7 @@ import { spawn } from "node:child_process";
 import { pipeline } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { JobError, log, warn } from "../log";
-import { FlagSpecs, isTrue, parseFlags, required, usageOf, wholeNumber } from "../backup/flags";
+import { CommandUsage, FlagSpecs, isTrue, parseFlags, required, wholeNumber } from "../flags";
 import { Interruption, listenForSignals } from "../backup/interruption";
 import type { Manifest } from "../backup/manifest";
 import { MANIFEST_FORMAT, writeManifest } from "../backup/manifestWrite";
@@ -75,8 +75,12 @@ export const BACKUP_FLAGS = {
     boolean: true,
     help: "skip the exact per-table row counts (a second scan of every table while pg_dump runs); restore-check then cannot compare row counts and logs that it skipped them",
   },
-  help: { boolean: true, help: "print this text" },
 } as const satisfies FlagSpecs;
+
+const USAGE: CommandUsage = {
+  summary: "Streams pg_dump of the database into an S3 multipart upload, then writes the backup's manifest.",
+  notes: ["exit codes: 0 the backup and its manifest are written, 1 failed (one error line says why), 2 bad argument, 143/130 stopped by SIGTERM/SIGINT"],
+};
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
@@ -102,9 +106,8 @@ export interface BackupOptions {
   readonly rowCounts: boolean;
 }
 
-export function backupOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BackupOptions | undefined {
-  const values = parseFlags(COMMAND, BACKUP_FLAGS, argv, env);
-  if (values.help) return undefined;
+export function backupOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BackupOptions {
+  const values = parseFlags(COMMAND, BACKUP_FLAGS, argv, env, USAGE);
   const databaseUrl = required(COMMAND, BACKUP_FLAGS, values, "database-url", "postgres://user:password@host:5432/app");
   checkDatabaseUrl(COMMAND, "database-url", databaseUrl);
   const name = values.name ?? "scheduled";
@@ -147,12 +150,7 @@ function metricsDimensionsFrom(raw: string | undefined, prefix: string): Record<
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const options = backupOptions(argv);
-  if (!options) {
-    process.stdout.write(`${usageOf(COMMAND, BACKUP_FLAGS)}\n`);
-    return 0;
-  }
-  await backup(options, listenForSignals());
+  await backup(backupOptions(argv), listenForSignals());
   return 0;
 }
 

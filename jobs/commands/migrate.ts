@@ -5,7 +5,7 @@
  *   checks every file against the expand lint without touching a database.
  * `--help` prints the usage, exit codes included.
  */
-import { ParseArgsConfig, parseArgs } from "node:util";
+import { CommandUsage, FlagSpecs, isTrue, parseFlags } from "../flags";
 import { JobError, log } from "../log";
 import { CONNECT_TIMEOUT_SECONDS, databaseTarget } from "../migrate/connect";
 import { MigrationSetError, PHASES, Phase, readMigrations } from "../migrate/files";
@@ -17,35 +17,41 @@ const DEFAULT_DIR = "migrations";
 const DEFAULT_LOCK_TIMEOUT_SECONDS = 300;
 const DEFAULT_DDL_LOCK_TIMEOUT_SECONDS = 10;
 
-const USAGE = `usage: cli migrate [--dir DIR] [--phase expand|contract] [--dry-run] [--lock-timeout SECONDS] [--ddl-lock-timeout SECONDS]
-       cli migrate lint [--dir DIR]
-Applies the pending migration files of one phase to DATABASE_URL, or (lint) checks the files without a database.
-  --dir DIR                   directory of NNN_name.sql files (env MIGRATIONS_DIR, default \`${DEFAULT_DIR}\`)
-  --phase expand|contract     which files to apply (default expand)
-  --dry-run                   list the files that would run, change nothing
-  --lock-timeout SECONDS      how long to wait for another runner's lock (default ${DEFAULT_LOCK_TIMEOUT_SECONDS})
-  --ddl-lock-timeout SECONDS  how long a statement may wait for a table lock, 0 = no limit (default ${DEFAULT_DDL_LOCK_TIMEOUT_SECONDS})
-  -h, --help                  print this text
-environment: DATABASE_URL=postgres://user:password@host:5432/database (add ?connect_timeout=SECONDS to change the ${CONNECT_TIMEOUT_SECONDS} s default)
-exit codes: 0 done, 1 failed (one error line says why), 2 bad argument, ${LOCK_TIMEOUT_EXIT_CODE} another runner held the lock for --lock-timeout`;
+const COMMAND = "migrate";
+const LINT_COMMAND = "migrate lint";
 
-function flags(argv: string[], options: NonNullable<ParseArgsConfig["options"]>) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values;
-  } catch (error) {
-    throw new JobError(`${(error as Error).message}; usage: migrate [lint] [--dir DIR] [--phase expand|contract] [--dry-run] [--lock-timeout SECONDS] [--ddl-lock-timeout SECONDS] (--help for details)`, 2);
-  }
-}
+const DIR_FLAG = { env: "MIGRATIONS_DIR", value: "DIR", help: `directory of NNN_name.sql files (default \`${DEFAULT_DIR}\`)` } as const;
 
-function printUsage(): number {
-  process.stdout.write(`${USAGE}\n`);
-  return 0;
-}
+export const MIGRATE_FLAGS = {
+  dir: DIR_FLAG,
+  phase: { value: "expand|contract", help: "which files to apply (default expand)" },
+  "dry-run": { boolean: true, help: "list the files that would run, change nothing" },
+  "lock-timeout": { value: "SECONDS", help: `how long to wait for another runner's lock (default ${DEFAULT_LOCK_TIMEOUT_SECONDS})` },
+  "ddl-lock-timeout": { value: "SECONDS", help: `how long a statement may wait for a table lock, 0 = no limit (default ${DEFAULT_DDL_LOCK_TIMEOUT_SECONDS})` },
+} as const satisfies FlagSpecs;
+
+export const LINT_FLAGS = { dir: DIR_FLAG } as const satisfies FlagSpecs;
+
+const USAGE: CommandUsage = {
+  synopsis: [
+    "cli migrate [--dir DIR] [--phase expand|contract] [--dry-run] [--lock-timeout SECONDS] [--ddl-lock-timeout SECONDS]",
+    "cli migrate lint [--dir DIR]",
+  ],
+  summary: "Applies the pending migration files of one phase to DATABASE_URL (`migrate lint --help` for the check without a database).",
+  notes: [
+    `environment: DATABASE_URL=postgres://user:password@host:5432/database (add ?connect_timeout=SECONDS to change the ${CONNECT_TIMEOUT_SECONDS} s default)`,
+    `exit codes: 0 done, 1 failed (one error line says why), 2 bad argument, ${LOCK_TIMEOUT_EXIT_CODE} another runner held the lock for --lock-timeout`,
+  ],
+};
+
+const LINT_USAGE: CommandUsage = {
+  synopsis: ["cli migrate lint [--dir DIR]"],
+  summary: "Checks every migration file against the expand-phase lint, without a database; one migrate.lint.finding line per problem.",
+  notes: ["exit codes: 0 no finding, 1 findings or unreadable files (one error line says how many), 2 bad argument"],
+};
 
 function lint(argv: string[]): number {
-  const values = flags(argv, { dir: { type: "string" }, help: { type: "boolean", short: "h" } });
-  if (values.help) return printUsage();
-  const dir = (values.dir as string | undefined) ?? process.env.MIGRATIONS_DIR ?? DEFAULT_DIR;
+  const dir = parseFlags(LINT_COMMAND, LINT_FLAGS, argv, process.env, LINT_USAGE).dir ?? DEFAULT_DIR;
   let files;
   try {
     files = readMigrations(dir);
@@ -74,16 +80,8 @@ function seconds(value: unknown, flag: string, fallback: number, min: number): n
 export async function run(argv: string[]): Promise<number> {
   if (argv[0] === "lint") return lint(argv.slice(1));
 
-  const values = flags(argv, {
-    dir: { type: "string" },
-    phase: { type: "string" },
-    "dry-run": { type: "boolean" },
-    "lock-timeout": { type: "string" },
-    "ddl-lock-timeout": { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (values.help) return printUsage();
-  const phase = (values.phase as string | undefined) ?? "expand";
+  const values = parseFlags(COMMAND, MIGRATE_FLAGS, argv, process.env, USAGE);
+  const phase = values.phase ?? "expand";
   if (!PHASES.includes(phase as Phase)) {
     throw new JobError(`--phase is \`${phase}\`: must be \`expand\` or \`contract\``, 2);
   }
@@ -96,9 +94,9 @@ export async function run(argv: string[]): Promise<number> {
   databaseTarget(databaseUrl);
   await migrate({
     databaseUrl,
-    dir: (values.dir as string | undefined) ?? process.env.MIGRATIONS_DIR ?? DEFAULT_DIR,
+    dir: values.dir ?? DEFAULT_DIR,
     phase: phase as Phase,
-    dryRun: values["dry-run"] === true,
+    dryRun: isTrue(values["dry-run"]),
     lockTimeoutSeconds,
     ddlLockTimeoutSeconds,
   });

@@ -12,7 +12,7 @@
  */
 import type { Client } from "pg";
 import { JobError, log } from "../log";
-import { FlagSpecs, isTrue, parseFlags, required, usageOf } from "../backup/flags";
+import { CommandUsage, FlagSpecs, isTrue, parseFlags, required } from "../flags";
 import { listenForSignals } from "../backup/interruption";
 import { chooseManifest } from "../backup/manifest";
 import { round } from "../backup/meter";
@@ -35,17 +35,17 @@ export const RESTORE_FLAGS = {
   },
   "pg-restore": { env: "PG_RESTORE", help: "pg_restore executable (default `pg_restore` on PATH)" },
   zstd: { env: "ZSTD", help: "zstd executable, for backups the manifest says zstd compressed (default `zstd` on PATH)" },
-  help: { boolean: true, help: "print this text" },
 } as const satisfies FlagSpecs;
+
+const USAGE: CommandUsage = {
+  summary: "Restores a backup (the newest, or --manifest) into the target database, in one transaction.",
+  notes: ["exit codes: 0 restored and row counts match, 1 refused or failed (one error line says why and what the target holds), 2 bad argument, 143/130 stopped by SIGTERM/SIGINT"],
+};
 
 const UNTOUCHED = "before touching the target; nothing was restored";
 
 export async function run(argv: string[]): Promise<number> {
-  const values = parseFlags(COMMAND, RESTORE_FLAGS, argv);
-  if (values.help) {
-    process.stdout.write(`${usageOf(COMMAND, RESTORE_FLAGS)}\n`);
-    return 0;
-  }
+  const values = parseFlags(COMMAND, RESTORE_FLAGS, argv, process.env, USAGE);
   const targetUrl = required(COMMAND, RESTORE_FLAGS, values, "target-database-url", "postgres://user:password@host:5432/app_restored");
   checkDatabaseUrl(COMMAND, "target-database-url", targetUrl);
   const s3 = s3SettingsFrom(COMMAND, values);

@@ -14,7 +14,7 @@
 import type { Client } from "pg";
 import { z } from "zod";
 import { JobError, log, warn } from "../log";
-import { FlagSpecs, parseFlags, required, usageOf, wholeNumber } from "../backup/flags";
+import { CommandUsage, FlagSpecs, parseFlags, required, wholeNumber } from "../flags";
 import { CLEANUP_MS, Interruption, listenForSignals } from "../backup/interruption";
 import { Manifest, chooseManifest } from "../backup/manifest";
 import { round } from "../backup/meter";
@@ -54,8 +54,12 @@ export const RESTORE_CHECK_FLAGS = {
     env: "RESTORE_CHECK_DEADLINE_SECONDS",
     help: "the longest a check runs, as the Job's activeDeadlineSeconds (default 3600): scratch databases older than this were left by killed checks, and each check drops them first",
   },
-  help: { boolean: true, help: "print this text" },
 } as const satisfies FlagSpecs;
+
+const USAGE: CommandUsage = {
+  summary: "Restores the newest backup (or --manifest) into a scratch database, checks it against its manifest, then drops it.",
+  notes: ["exit codes: 0 the backup restored and every check held, 1 a check or the restore failed (one error line says why), 2 bad argument, 143/130 stopped by SIGTERM/SIGINT"],
+};
 
 export const verifySpecSchema = z.array(z.strictObject({ name: z.string().min(1), sql: z.string().min(1) }));
 export type VerifySpec = z.infer<typeof verifySpecSchema>;
@@ -79,11 +83,7 @@ export function parseVerifySpec(command: string, raw: string | undefined): Verif
 const DROP_TIMEOUT_MS = 60_000;
 
 export async function run(argv: string[]): Promise<number> {
-  const values = parseFlags(COMMAND, RESTORE_CHECK_FLAGS, argv);
-  if (values.help) {
-    process.stdout.write(`${usageOf(COMMAND, RESTORE_CHECK_FLAGS)}\n`);
-    return 0;
-  }
+  const values = parseFlags(COMMAND, RESTORE_CHECK_FLAGS, argv, process.env, USAGE);
   const scratchUrl = required(COMMAND, RESTORE_CHECK_FLAGS, values, "scratch-database-url", "postgres://restore:password@scratch-db:5432/postgres");
   checkDatabaseUrl(COMMAND, "scratch-database-url", scratchUrl);
   const s3 = s3SettingsFrom(COMMAND, values);

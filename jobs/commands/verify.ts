@@ -2,7 +2,7 @@
  * `verify --spec FILE` (DATABASE_URL from the environment): checks the database's schema against an
  * expected-schema spec, prints one `verify.check` line per check, and exits 1 when a required check fails.
  */
-import { parseArgs } from "node:util";
+import { CommandUsage, FlagSpecs, parseFlags, required } from "../flags";
 import { JobError, log, warn } from "../log";
 import { CONNECT_TIMEOUT_SECONDS, connectDatabase, databaseTarget } from "../migrate/connect";
 import { runChecks } from "../verify/checks";
@@ -11,26 +11,24 @@ import { SpecError, readSpec } from "../verify/spec";
 /** The checks read only the catalog: a query this slow means a lost connection or a locked catalog. */
 const QUERY_TIMEOUT_MS = 60_000;
 
-const USAGE = `usage: cli verify --spec FILE
-Checks the schema of DATABASE_URL against an expected-schema spec (JSON or YAML), one verify.check line per check.
-  --spec FILE   the spec (env VERIFY_SPEC), such as migrations/schema.yaml
-  -h, --help    print this text
-environment: DATABASE_URL=postgres://user:password@host:5432/database (add ?connect_timeout=SECONDS to change the ${CONNECT_TIMEOUT_SECONDS} s default)
-exit codes: 0 every required check passed, 1 a required check failed or the database could not be read, 2 bad argument`;
+const COMMAND = "verify";
+
+export const VERIFY_FLAGS = {
+  spec: { env: "VERIFY_SPEC", value: "FILE", help: "the expected-schema spec, such as migrations/schema.yaml" },
+} as const satisfies FlagSpecs;
+
+const USAGE: CommandUsage = {
+  synopsis: ["cli verify --spec FILE"],
+  summary: "Checks the schema of DATABASE_URL against an expected-schema spec (JSON or YAML), one verify.check line per check.",
+  notes: [
+    `environment: DATABASE_URL=postgres://user:password@host:5432/database (add ?connect_timeout=SECONDS to change the ${CONNECT_TIMEOUT_SECONDS} s default)`,
+    "exit codes: 0 every required check passed, 1 a required check failed or the database could not be read, 2 bad argument",
+  ],
+};
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({ args: argv, options: { spec: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new JobError(`${(error as Error).message}; usage: verify --spec FILE (--help for details)`, 2);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const specFile = values.spec ?? process.env.VERIFY_SPEC;
-  if (!specFile) throw new JobError("--spec is not set: pass the expected-schema file, e.g. `verify --spec migrations/schema.yaml`", 2);
+  const values = parseFlags(COMMAND, VERIFY_FLAGS, argv, process.env, USAGE);
+  const specFile = required(COMMAND, VERIFY_FLAGS, values, "spec", "migrations/schema.yaml");
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     throw new JobError("DATABASE_URL is not set: export the PostgreSQL connection URL, e.g. `DATABASE_URL=postgres://user@host:5432/db`", 2);

@@ -147,7 +147,10 @@ describe("smoke command", () => {
       "each check needs a `path` starting with / and a numeric `status`",
     );
     await expect(run(["--url", base, "--checks", "[]", "--retries", "two"])).rejects.toThrow("`--retries` is `two`");
-    await expect(run(["--url", base, "--chekcs", "[]"])).rejects.toThrow("smoke: Unknown option '--chekcs'");
+    await expect(run(["--url", base, "--chekcs", "[]"])).rejects.toThrow(
+      "smoke: unknown flag `--chekcs`; known flags: --url, --checks, --timeout-seconds, --retries, --backoff-seconds, --help",
+    );
+    await expect(run(["--checks", "[]"])).rejects.toThrow("smoke: `--url` is not set: pass `--url http://web-green-preview.production.svc:80`");
   });
 
   it("through the built CLI: exit 1 with one error line naming the failed check", async () => {
