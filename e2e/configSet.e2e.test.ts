@@ -32,7 +32,8 @@ describe("a stack file rewritten by `pulumi config set`", () => {
     });
     expect(status.stderr).toBe("");
     expect(status.status).toBe(0);
-    expect(status.stdout).toContain("Live: green. Idle: blue.");
+    // Read from the cluster (nothing of this stack is deployed there) and from the stack file.
+    expect(status.stdout).toContain("Live: green\nLive per source: cluster (no live Service), Pulumi.production.yaml green");
     // Still a production stack to the rules: an unpinned image is refused.
     const unpinned = spawnSync(process.execPath, [path.join(ROOT, "dist/release/cli.js"), "stage", "blue", "ghcr.io/acme/web:latest", "--stack", "production", "--dry-run", "--file", path.join(dir, "Pulumi.production.yaml")], {
       cwd: ROOT,

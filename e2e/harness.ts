@@ -204,8 +204,9 @@ export interface CliRun {
 }
 
 /**
- * Runs the built release CLI (`node dist/release/cli.js`) in the project directory; with `flip`,
- * also times when the live Service of that namespace first selects that color.
+ * Runs the release CLI as the README's runbooks do, `npx bluegreen <args>` in the project directory,
+ * so its times count from the user's Enter (npx and node start-up included); with `flip`, also
+ * times when the live Service of that namespace first selects that color.
  */
 export async function releaseCli(args: readonly string[], flip?: { namespace: string; color: string; services?: readonly string[] }): Promise<CliRun> {
   const started = Date.now();
@@ -219,7 +220,7 @@ export async function releaseCli(args: readonly string[], flip?: { namespace: st
 
 function spawnCli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["dist/release/cli.js", ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn("npx", ["bluegreen", ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -231,6 +232,46 @@ function spawnCli(args: readonly string[]): Promise<{ code: number; stdout: stri
       resolve({ code: code ?? 1, stdout, stderr });
     });
   });
+}
+
+/** stderr without the progress lines a waiting command prints (`  … waiting for X (N s)`). */
+export function withoutProgress(stderr: string): string {
+  return stderr
+    .split("\n")
+    .filter((line) => !/^ {2}… waiting for .* \(\d+ s\)$/.test(line))
+    .join("\n");
+}
+
+/** A project directory of its own, in a git repository: Pulumi.yaml runs this project's program. */
+export interface GitProject {
+  readonly dir: string;
+  /** Commits every change; resolves with the commit. */
+  commit(message: string): string;
+  git(...args: string[]): string;
+}
+
+/**
+ * A temp project directory whose Pulumi.yaml points `main` at this project's program, in a git
+ * repository of its own: a stack created there has a stack file with a git history (what the
+ * drift check and `history` read), while the program stays the one under test.
+ */
+export function gitProject(): GitProject {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-e2e-project-"));
+  const projectYaml = fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8").replace(/^main: .*$/m, `main: ${path.join(ROOT, "index.ts")}`);
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), projectYaml);
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 20_000 }).trim();
+  git("init", "-q", "-b", "main");
+  git("config", "user.name", "Oncall E2e");
+  git("config", "user.email", "oncall@example.com");
+  return {
+    dir,
+    git,
+    commit: (message) => {
+      git("add", "-A");
+      git("commit", "-qm", message);
+      return git("rev-parse", "HEAD");
+    },
+  };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { changedObjects, E2eStack, kubectlJson, median, objectVersions, releaseCli, timeFlip, timing } from "./harness";
+import { changedObjects, E2eStack, kubectlJson, median, objectVersions, releaseCli, timeFlip, timing, withoutProgress } from "./harness";
 
 const NS = `e2e-release-${process.pid}`;
 const STACK = `e2e-release-${process.pid}`;
@@ -169,7 +169,7 @@ describe("a stack's life under the real engine", () => {
       const previous = await failLiveColor(live, i);
       const before = resourceVersions();
       const run = await releaseCli(["rollback", "--apply", "--stack", STACK], { namespace: NS, color: target });
-      expect(run.stderr).toBe("");
+      expect(withoutProgress(run.stderr)).toBe("");
       expect(run.code).toBe(0);
       expect(run.stdout).toContain(`Traffic is on ${target}`);
       expect(changedObjects(before, resourceVersions())).toEqual([`Service/${LIVE_SERVICE}`]);
