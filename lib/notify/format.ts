@@ -126,14 +126,17 @@ function codeClipped(value: string, max: number): string {
  * cutting after escaping could split an entity (`&am`).
  */
 function clipEscaped(text: string, max: number): string {
-  const escaped = text.replace(/@(?=(?:channel|here|everyone)\b)/gi, "@\u200b");
+  const pieces = [...text.replace(/@(?=(?:channel|here|everyone)\b)/gi, "@\u200b")].map((char) =>
+    char === "&" ? "&amp;" : char === "<" ? "&lt;" : char === ">" ? "&gt;" : char === "`" ? "\u02cb" : char,
+  );
+  const whole = pieces.join("");
+  if (whole.length <= max) return whole;
   let out = "";
-  for (const char of escaped) {
-    const piece = char === "&" ? "&amp;" : char === "<" ? "&lt;" : char === ">" ? "&gt;" : char === "`" ? "\u02cb" : char;
-    if (out.length + piece.length > max - 1) return `${out}…`;
+  for (const piece of pieces) {
+    if (out.length + piece.length > max - 1) break;
     out += piece;
   }
-  return out;
+  return `${out}…`;
 }
 
 /** The facts of a notice as (name, raw value) pairs, in the order they are shown; absent ones left out. */

@@ -170,6 +170,12 @@ describe("slackMessage", () => {
     for (const field of fields) expect(field.text.length).toBeLessThanOrEqual(2000);
     const reason = fields.find((f) => f.text.startsWith("*Reason*"))!.text;
     expect(reason).toMatch(/^\*Reason\*\n`(&amp;)+…`$/);
+    // What fits is not cut.
+    expect(escapeMrkdwn("x".repeat(5000))).toBe("x".repeat(5000));
+    const fits = notice({ ...base, kind: "releaseFailed", workload: { kind: "Job", name: "j" }, reason: "r".repeat(2000 - "*Reason*\n``".length) }, AT);
+    const fitted = (slackMessage(fits).blocks[1] as unknown as { fields: { text: string }[] }).fields.find((f) => f.text.startsWith("*Reason*"))!.text;
+    expect(fitted).toHaveLength(2000);
+    expect(fitted.endsWith("r`")).toBe(true);
   });
 });
 
