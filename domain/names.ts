@@ -24,6 +24,10 @@ export const RETIRED_ANNOTATION = "bluegreen.dev/retired";
 export const APP_TYPE = "bluegreen:k8s:BlueGreenApp";
 /** Type token of a service's live Service component. */
 export const LIVE_SERVICE_TYPE = "bluegreen:k8s:LiveService";
+/** Type token of the component that announces a switch of the app's traffic. */
+export const SWITCH_NOTICE_TYPE = "bluegreen:notify:SwitchNotice";
+/** Type token of its dynamic resource: a dynamic provider's types are always `pulumi-nodejs:dynamic/<module>:<type>`. */
+export const SWITCH_NOTICE_RESOURCE_TYPE = "pulumi-nodejs:dynamic/notify:SwitchNotice";
 
 /** The prefix of every object of one service (see the file comment). */
 export function qualifiedName(app: string, service: string | undefined): string {
@@ -71,6 +75,8 @@ export const resourceNames = {
   live: (qualified: string) => `${qualified}-live`,
   smoke: (qualified: string) => `${qualified}-smoke`,
   network: (qualified: string) => `${qualified}-network`,
+  /** The app's SwitchNotice (one per app, named after the app). */
+  switchNotice: (app: string) => `${app}-switch-notice`,
 };
 
 /**
@@ -79,4 +85,13 @@ export const resourceNames = {
  */
 export function liveServiceUrn(stack: string, project: string, qualified: string): string {
   return `urn:pulumi:${stack}::${project}::${APP_TYPE}$${LIVE_SERVICE_TYPE}$kubernetes:core/v1:Service::${resourceNames.live(qualified)}`;
+}
+
+/**
+ * The URN of the app's switch notice: BlueGreenApp `<app>` → SwitchNotice `<app>-switch-notice` →
+ * its dynamic resource of the same name. A targeted switch targets it with the live Services, so
+ * the switch is announced once.
+ */
+export function switchNoticeUrn(stack: string, project: string, app: string): string {
+  return `urn:pulumi:${stack}::${project}::${APP_TYPE}$${SWITCH_NOTICE_TYPE}$${SWITCH_NOTICE_RESOURCE_TYPE}::${resourceNames.switchNotice(app)}`;
 }
