@@ -79,7 +79,7 @@ const at = (iso: string) => iso.replace(/\.\d+Z$/, "Z");
 /** The live color per source, in one line. */
 function sourcesLine(report: StatusReport): string {
   const sources = [
-    `cluster ${report.live.cluster ?? "(not read)"}`,
+    `cluster ${report.live.cluster ?? (report.unread.some((u) => u.source === "cluster") ? "(not read)" : "(no live Service)")}`,
     `${report.stackFile} ${report.live.stackFile}`,
     `HEAD${report.head ? ` ${short(report.head)}` : ""} ${report.live.head ?? "(not read)"}`,
     `Pulumi state ${report.live.state ?? "(not read)"}`,
