@@ -16,6 +16,7 @@ import { decodeConfigValue } from "./lib/configValue";
 export { decodeConfigValue };
 import { AlarmsConfig, alarmsProblems, alarmsSchema } from "./config/alarms";
 import { SmokeConfig, WatchConfig, gatesProblems, jobsImageSchema, smokeSchema, watchSchema } from "./config/gates";
+import { MaintenanceConfig, maintenanceProblems, maintenanceSchema } from "./config/maintenance";
 import { MigrationsConfig, migrationsProblems, migrationsSchema } from "./config/migrations";
 import { NetworkPolicyConfig, networkPolicyProblems, networkPolicySchema } from "./config/networkPolicy";
 import { COLORS, Color, otherColor } from "./domain/names";
@@ -147,6 +148,8 @@ export const stackConfigSchema = z.strictObject({
   backups: backupsSchema.optional(),
   migrations: migrationsSchema.optional(),
   networkPolicy: networkPolicySchema,
+  /** The maintenance page (config/maintenance.ts); unset: the stack declares none. */
+  maintenance: maintenanceSchema,
 });
 
 type ParsedConfig = z.infer<typeof stackConfigSchema>;
@@ -212,6 +215,8 @@ export interface StackConfig {
   readonly awsRegion?: string;
   /** The app's NetworkPolicies (config/networkPolicy.ts). */
   readonly networkPolicy: NetworkPolicyConfig;
+  /** The maintenance page (config/maintenance.ts); undefined when the stack has no `maintenance` section. */
+  readonly maintenance?: MaintenanceConfig;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -405,7 +410,9 @@ function ruleProblems(config: ParsedConfig, secretValues: Readonly<Record<string
   problems.push(...migrationsProblems(config.migrations, config.production, config.jobsImage, config.services && Object.keys(config.services)));
   problems.push(...networkPolicyProblems(config.networkPolicy, config.production));
   // One line for a missing `jobsImage`, whichever section needs it first.
-  problems.push(...backupsProblems({ ...config, jobsImageChecked: problems.some((p) => p.startsWith("`jobsImage` is not set") || p.includes("neither is `jobsImage`")) }));
+  const jobsImageReported = () => problems.some((p) => p.startsWith("`jobsImage` is not set") || p.includes("neither is `jobsImage`"));
+  problems.push(...backupsProblems({ ...config, jobsImageChecked: jobsImageReported() }));
+  problems.push(...maintenanceProblems(config.maintenance, config.jobsImage, jobsImageReported()));
   return problems;
 }
 

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
 import { releaseImages } from "../config/services";
+import { maintenanceNames } from "../domain/names";
 import { BlueGreenApp } from "./blueGreenApp";
 
 type PerService<T> = T | Record<string, T>;
@@ -73,7 +74,11 @@ export function appOutputs(app: BlueGreenApp, config: StackConfig) {
     preMigrationBackupJobs: backups ? Object.values(backups.preMigrationJobs).map((job) => job.metadata.name) : [],
     /** The app's NetworkPolicies, or why the stack has none. */
     networkPolicies: config.networkPolicy.enabled
-      ? [...(app.appPolicies?.policyNames ?? []), ...services.flatMap((s) => s.network?.policyNames ?? [])]
+      ? [
+          ...(app.appPolicies?.policyNames ?? []),
+          ...services.flatMap((s) => s.network?.policyNames ?? []),
+          ...(app.maintenancePage?.networkPolicy ? [maintenanceNames.networkPolicy(config.app)] : []),
+        ]
       : `off: ${config.networkPolicy.reason}`,
   };
 }

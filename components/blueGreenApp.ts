@@ -5,8 +5,8 @@
  *
  * It owns the database Secret, the migration files and Jobs and the pre-migration backups (once per
  * release, shared by all services), per service the two colors (Deployments, preview Services,
- * PDBs), the smoke Jobs and the live Service, the NetworkPolicies, the scheduled backups and the
- * alarms. What waits on what comes from the pure planner (domain/releasePlan.ts); names from
+ * PDBs), the smoke Jobs and the live Service, the maintenance page (with a `maintenance` section),
+ * the NetworkPolicies, the scheduled backups and the alarms. What waits on what comes from the pure planner (domain/releasePlan.ts); names from
  * domain/names.ts.
  *
  * Stacks deployed before this component existed declared the same children at the top level: every
@@ -17,7 +17,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Color, COLORS, ServiceConfig, StackConfig } from "../config";
 import { MigrationsConfig, migrationService } from "../config/migrations";
-import { APP_TYPE, resourceNames } from "../domain/names";
+import { APP_TYPE, maintenanceNames, resourceNames } from "../domain/names";
+import { MAINTENANCE_RESOURCES } from "../config/resources";
 import { PlannedMigrationJob } from "../domain/migrationPlan";
 import { PlanInput, PlannedColorInput, ReleasePlan, planRelease } from "../domain/releasePlan";
 import { releaseIdentityOf, releaseImages } from "../config/services";
@@ -26,6 +27,7 @@ import { Backups } from "./backups";
 import { BlueGreenDeployment } from "./blueGreenDeployment";
 import { DatabaseSecret } from "./databaseSecret";
 import { LiveService } from "./liveService";
+import { MaintenancePage, MAINTENANCE_PORT } from "./maintenancePage";
 import { MigrationFiles, MigrationJob } from "./migrationJob";
 import { NetworkPolicies } from "./networkPolicies";
 import { SmokeGate } from "./smokeGate";
@@ -53,6 +55,8 @@ export class BlueGreenApp extends pulumi.ComponentResource {
   public readonly alarms?: Alarms;
   /** The app-wide NetworkPolicies (migration and backup Jobs; for the shorthand, also its Pods). */
   public readonly appPolicies?: NetworkPolicies;
+  /** The maintenance page, when the stack has a `maintenance` section. */
+  public readonly maintenancePage?: MaintenancePage;
 
   constructor(name: string, args: BlueGreenAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super(APP_TYPE, name, {}, opts);
@@ -65,11 +69,19 @@ export class BlueGreenApp extends pulumi.ComponentResource {
     // The switch: every live Service waits on every service's active color and its smoke Job, so one
     // service's failed release holds all of them, and a plain `pulumi up` never splits the app.
     const activeGates = workloads.flatMap((w) => [w.colors.deployments[args.activeColor]!, ...(w.smoke?.jobs[args.activeColor] ? [w.smoke.jobs[args.activeColor]!] : [])]);
+    const page = (this.maintenancePage = maintenancePage(args, this));
     const lives = workloads.map(
       (w) =>
         new LiveService(
           resourceNames.live(w.config.qualifiedName),
-          { app: w.config.qualifiedName, namespace: args.namespace, activeColor: args.activeColor, servicePort: w.config.servicePort, gates: activeGates },
+          {
+            app: w.config.qualifiedName,
+            namespace: args.namespace,
+            activeColor: args.activeColor,
+            servicePort: w.config.servicePort,
+            gates: activeGates,
+            ...(page ? { maintenance: { app: args.app, enabled: args.maintenance!.enabled, deployment: page.deployment } } : {}),
+          },
           child(),
         ),
     );
@@ -88,7 +100,7 @@ export class BlueGreenApp extends pulumi.ComponentResource {
     this.backups = jobs.backups;
     this.alarms = args.alarms ? alarms(args, args.alarms, child) : undefined;
 
-    const policies = networkPolicies(args, workloads, { smoke: args.smoke.enabled, migrations: args.migrations !== undefined, backups: jobs.backups !== undefined }, child);
+    const policies = networkPolicies(args, workloads, { smoke: args.smoke.enabled, migrations: args.migrations !== undefined, backups: jobs.backups !== undefined }, page, child);
     this.appPolicies = policies.app;
     this.services = Object.fromEntries(
       workloads.map((w, i) => [w.config.qualifiedName, { ...w, live: lives[i], network: policies.perService[w.config.qualifiedName] }]),
@@ -249,6 +261,38 @@ function alarms(args: BlueGreenAppArgs, config: NonNullable<BlueGreenAppArgs["al
   );
 }
 
+/**
+ * The maintenance page, when the stack has a `maintenance` section: the same whether maintenance is
+ * on or off and whichever color is live. Its NetworkPolicy admits what the live Services get: the
+ * ingress sources (a service without callers) and the callers' colors.
+ */
+function maintenancePage(args: BlueGreenAppArgs, parent: pulumi.Resource): MaintenancePage | undefined {
+  const config = args.maintenance;
+  if (!config) return undefined;
+  const np = args.networkPolicy;
+  return new MaintenancePage(
+    maintenanceNames.resource(args.app),
+    {
+      app: args.app,
+      namespace: args.namespace,
+      jobsImage: args.jobsImage!,
+      message: config.message,
+      retryAfterSeconds: config.retryAfterSeconds,
+      replicas: config.replicas,
+      resources: MAINTENANCE_RESOURCES,
+      rolloutTimeoutSeconds: args.rolloutTimeoutSeconds,
+      networkPolicy: np.enabled
+        ? {
+            ingress: np.ingress,
+            external: args.services.some((s) => s.callers.length === 0),
+            callers: [...new Set(args.services.flatMap((s) => s.callers))],
+          }
+        : undefined,
+    },
+    { parent },
+  );
+}
+
 /** command-mode migrations run the migrating service's image of the color; sql mode needs none. */
 function migrationImage(args: BlueGreenAppArgs, color: Color): string | undefined {
   if (args.migrations?.mode !== "command") return undefined;
@@ -276,6 +320,7 @@ function networkPolicies(
   args: BlueGreenAppArgs,
   list: readonly Workload[],
   jobs: { smoke: boolean; migrations: boolean; backups: boolean },
+  maintenance: MaintenancePage | undefined,
   child: ChildOptions,
 ): { app?: NetworkPolicies; perService: Record<string, NetworkPolicies> } {
   const np = args.networkPolicy;
@@ -292,7 +337,15 @@ function networkPolicies(
     const callees = list.filter((other) => other.config.callers.includes(s.config.qualifiedName)).map((other) => ({ app: other.config.qualifiedName, port: other.config.port }));
     perService[s.config.qualifiedName] = new NetworkPolicies(
       resourceNames.network(s.config.qualifiedName),
-      { ...common, app: s.config.qualifiedName, port: s.config.port, jobs: s === appNamed ? jobs : { ...jobs, migrations: false, backups: false }, callers: s.config.callers, callees },
+      {
+        ...common,
+        app: s.config.qualifiedName,
+        port: s.config.port,
+        jobs: s === appNamed ? jobs : { ...jobs, migrations: false, backups: false },
+        callers: s.config.callers,
+        callees,
+        ...(maintenance ? { maintenancePods: { labels: maintenance.selector, port: MAINTENANCE_PORT } } : {}),
+      },
       child(),
     );
   }

@@ -1,5 +1,6 @@
 /**
- * The Service users hit. Its selector is the traffic switch: `{app, color: activeColor}`.
+ * The Service users hit. Its selector is the traffic switch: `{app, color: activeColor}`, or, while
+ * the app is in maintenance, the maintenance page's Pods (`{app: <app>, color: maintenance}`).
  * It depends on the active color's Deployment and smoke Job, which for a color that already passed
  * them are unchanged, so the switch is one selector patch. Nothing else depends on it but the
  * contract Job, so `pulumi up --target <its URN>` always works (the rollback's fast path).
@@ -8,10 +9,16 @@
  * to settle, and a rollback onto a color with one unready Pod would wait 10 minutes and then fail
  * after the selector already flipped. The config rules (the color has an image and replicas) and the
  * smoke Job guard the switch instead.
+ *
+ * With a `maintenance` section it also depends on the maintenance page's Deployment, whether
+ * maintenance is on or off, so toggling it changes the selector and nothing else: the graph stays the
+ * same and `pulumi up --target <its URN>` switches in and out. It then records `activeColor` in an
+ * annotation (the selector does not name it while in maintenance).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Color, LIVE_SERVICE_TYPE, liveServiceLabels, objectNames } from "../domain/names";
+import { liveSelector } from "../domain/maintenance";
+import { ACTIVE_COLOR_ANNOTATION, Color, LIVE_SERVICE_TYPE, liveServiceLabels, objectNames } from "../domain/names";
 
 export interface LiveServiceArgs {
   /** App name: the `app` label the selector matches and the Service's name. */
@@ -24,6 +31,12 @@ export interface LiveServiceArgs {
   readonly servicePort?: number;
   /** What must be ready before traffic may switch: the active Deployment, its smoke Job. */
   readonly gates: readonly pulumi.Resource[];
+  /**
+   * The app's maintenance page, when the stack has a `maintenance` section: its Deployment (a gate
+   * whether or not maintenance is on), the app name its Pods are labelled with, and whether the
+   * Service selects it now. @default none: the Service always selects `activeColor`
+   */
+  readonly maintenance?: { readonly app: string; readonly enabled: boolean; readonly deployment: pulumi.Resource };
 }
 
 export class LiveService extends pulumi.ComponentResource {
@@ -39,6 +52,7 @@ export class LiveService extends pulumi.ComponentResource {
     super(LIVE_SERVICE_TYPE, name, {}, opts);
 
     this.activeColor = args.activeColor;
+    const maintenance = args.maintenance;
     this.service = new k8s.core.v1.Service(
       name,
       {
@@ -46,15 +60,15 @@ export class LiveService extends pulumi.ComponentResource {
           name: objectNames.liveService(args.app),
           namespace: args.namespace,
           labels: liveServiceLabels(args.app),
-          annotations: { "pulumi.com/skipAwait": "true" },
+          annotations: { "pulumi.com/skipAwait": "true", ...(maintenance ? { [ACTIVE_COLOR_ANNOTATION]: args.activeColor } : {}) },
         },
         spec: {
           type: "ClusterIP",
-          selector: { app: args.app, color: args.activeColor },
+          selector: liveSelector(args.app, maintenance?.app ?? args.app, { activeColor: args.activeColor, maintenance: maintenance?.enabled ?? false }),
           ports: [{ name: "http", port: args.servicePort ?? 80, targetPort: "http", protocol: "TCP" }],
         },
       },
-      { parent: this, dependsOn: [...args.gates] },
+      { parent: this, dependsOn: [...args.gates, ...(maintenance ? [maintenance.deployment] : [])] },
     );
     this.registerOutputs({ serviceName: this.service.metadata.name, activeColor: args.activeColor });
   }

@@ -11,6 +11,10 @@
  *                           database and the AWS endpoints (443); nothing in
  *   <app>-default-deny      everything else of the app, both directions
  *
+ * With a `maintenance` section, the maintenance page's Pods get `<app>-allow-maintenance`
+ * (maintenancePodsPolicySpec, declared by components/maintenancePage.ts): in, what the live
+ * Services get; out, nothing. A service that calls others may reach those Pods too.
+ *
  * Ports are the Pods' own: a Service's port is translated to the Pod's before the policy applies.
  * Nothing here depends on the active color, and nothing on the switch path depends on these
  * (a policy selects Pods by label whenever they appear). The default-deny is created after the
@@ -60,6 +64,24 @@ export interface NetworkPoliciesArgs {
   readonly callers?: readonly string[];
   /** Services this one calls: their `app` label and container port. @default [] */
   readonly callees?: readonly { readonly app: string; readonly port: number }[];
+  /**
+   * The app's maintenance page: its Pods' labels and port. A service with callees may reach it too,
+   * since in maintenance its callees' live Services select those Pods. @default none
+   */
+  readonly maintenancePods?: { readonly labels: Readonly<Record<string, string>>; readonly port: number };
+}
+
+/**
+ * Where the live Services' traffic comes from, as the colors' policies admit it: the ingress
+ * sources reach a service without callers; a service with callers is reached by their colors only.
+ */
+export interface LiveTrafficSources {
+  /** The ingress sources. @default any source */
+  readonly ingress?: NetworkPoliciesArgs["ingress"];
+  /** Whether some service of the app has no callers, so the ingress sources reach its live Service. */
+  readonly external: boolean;
+  /** The `app` labels of every service that calls another one of the app. */
+  readonly callers: readonly string[];
 }
 
 /** The namespace CoreDNS runs in, by the label Kubernetes sets on every namespace. */
@@ -86,6 +108,48 @@ function tcp(...ports: number[]) {
   return ports.map((port) => ({ protocol: "TCP", port }));
 }
 
+/** The colors' Pods of one service, by its `app` label: the smoke Jobs' Pods carry `color` too, but also `role`. */
+function colorsSelectorOf(app: string) {
+  return {
+    matchLabels: { app },
+    matchExpressions: [
+      { key: "color", operator: "In", values: [...COLORS] },
+      { key: "role", operator: "DoesNotExist" },
+    ],
+  };
+}
+
+/** The peers the `ingress` config names; empty: any source. */
+function ingressPeersOf(ingress: NetworkPoliciesArgs["ingress"]): Peer[] {
+  const peers: Peer[] = [];
+  if (ingress?.namespaceSelector || ingress?.podSelector) {
+    peers.push({
+      ...(ingress.namespaceSelector ? { namespaceSelector: { matchLabels: { ...ingress.namespaceSelector } } } : {}),
+      ...(ingress.podSelector ? { podSelector: { matchLabels: { ...ingress.podSelector } } } : {}),
+    });
+  }
+  for (const cidr of ingress?.cidrs ?? []) peers.push({ ipBlock: { cidr } });
+  return peers;
+}
+
+/**
+ * The maintenance page Pods' policy: in, on `port`, whatever reaches the live Services (the
+ * ingress sources when a service has no callers, the callers' colors); out, nothing (the page
+ * calls nobody, not even DNS).
+ */
+export function maintenancePodsPolicySpec(podLabels: Readonly<Record<string, string>>, port: number, sources: LiveTrafficSources): Input {
+  const peers = ingressPeersOf(sources.ingress);
+  return {
+    podSelector: { matchLabels: { ...podLabels } },
+    policyTypes: ["Ingress", "Egress"],
+    ingress: [
+      ...(sources.external ? [{ ...(peers.length > 0 ? { from: peers } : {}), ports: tcp(port) }] : []),
+      ...(sources.callers.length > 0 ? [{ from: sources.callers.map((caller) => ({ podSelector: colorsSelectorOf(caller) })), ports: tcp(port) }] : []),
+    ],
+    egress: [],
+  };
+}
+
 export class NetworkPolicies extends pulumi.ComponentResource {
   /** The policies by role: `colors`, `smoke`, `migrations`, `backups`, `defaultDeny`. */
   public readonly policies: Readonly<Record<string, k8s.networking.v1.NetworkPolicy>>;
@@ -100,25 +164,10 @@ export class NetworkPolicies extends pulumi.ComponentResource {
 
     const app = args.app;
     const labels = { app, component: "network-policy" };
-    // The colors' Pods: the smoke Jobs' Pods carry `color` too, but also `role`.
-    const colorsSelector = {
-      matchLabels: { app },
-      matchExpressions: [
-        { key: "color", operator: "In", values: [...COLORS] },
-        { key: "role", operator: "DoesNotExist" },
-      ],
-    };
+    const colorsSelector = colorsSelectorOf(app);
     const database: Rule = { ...ipBlocks(args.database.cidrs), ports: tcp(args.database.port) };
     const aws: Rule = { ...ipBlocks(args.aws.cidrs), ports: tcp(AWS_ENDPOINT_PORT) };
-
-    const ingressPeers: Peer[] = [];
-    if (args.ingress?.namespaceSelector || args.ingress?.podSelector) {
-      ingressPeers.push({
-        ...(args.ingress.namespaceSelector ? { namespaceSelector: { matchLabels: { ...args.ingress.namespaceSelector } } } : {}),
-        ...(args.ingress.podSelector ? { podSelector: { matchLabels: { ...args.ingress.podSelector } } } : {}),
-      });
-    }
-    for (const cidr of args.ingress?.cidrs ?? []) ingressPeers.push({ ipBlock: { cidr } });
+    const ingressPeers = ingressPeersOf(args.ingress);
 
     const policy = (role: string, objectName: string, spec: Input, dependsOn: pulumi.Resource[] = []) =>
       new k8s.networking.v1.NetworkPolicy(
@@ -128,7 +177,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
       );
 
     // Another service's colors, by its `app` label (its Pods carry `color` and no `role`).
-    const serviceColors = (other: string) => ({ podSelector: { ...colorsSelector, matchLabels: { app: other } } });
+    const serviceColors = (other: string) => ({ podSelector: colorsSelectorOf(other) });
     const allow: Record<string, k8s.networking.v1.NetworkPolicy> = {};
     if (args.colorPods ?? true) {
       allow.colors = policy("colors", `${app}-allow-colors`, {
@@ -146,6 +195,10 @@ export class NetworkPolicies extends pulumi.ComponentResource {
           database,
           ...(args.appEgress ?? []).map((rule) => ({ ...ipBlocks(rule.cidrs), ports: tcp(...rule.ports) })),
           ...(args.callees ?? []).map((callee) => ({ to: [serviceColors(callee.app)], ports: tcp(callee.port) })),
+          // In maintenance a callee's live Service sends these Pods' calls to the maintenance page.
+          ...(args.maintenancePods && (args.callees ?? []).length > 0
+            ? [{ to: [{ podSelector: { matchLabels: { ...args.maintenancePods.labels } } }], ports: tcp(args.maintenancePods.port) }]
+            : []),
         ],
       });
     }

@@ -188,5 +188,6 @@ export function loadConfig(): StackConfig {
     alarmSubscriptions,
     awsRegion: all["aws:region"],
     networkPolicy: parsed.networkPolicy,
+    maintenance: parsed.maintenance,
   };
 }

@@ -70,6 +70,12 @@ export const BACKUP_RESOURCES: ContainerResources = {
   limits: { cpu: "1", memory: "512Mi", ephemeralStorage: "2Gi" },
 };
 
+/** The maintenance page's Node server (~60 MB resident): small, it only answers 503s. */
+export const MAINTENANCE_RESOURCES: ContainerResources = {
+  requests: { cpu: "10m", memory: "64Mi", ephemeralStorage: "16Mi" },
+  limits: { cpu: "200m", memory: "128Mi", ephemeralStorage: "64Mi" },
+};
+
 /** A request above its limit, one line per resource; `key` is the block's config path. */
 export function resourcesProblems(key: string, resources: ContainerResources): string[] {
   const problems: string[] = [];

@@ -28,6 +28,8 @@ export const LIVE_SERVICE_TYPE = "bluegreen:k8s:LiveService";
 export const SWITCH_NOTICE_TYPE = "bluegreen:notify:SwitchNotice";
 /** Type token of its dynamic resource: a dynamic provider's types are always `pulumi-nodejs:dynamic/<module>:<type>`. */
 export const SWITCH_NOTICE_RESOURCE_TYPE = "pulumi-nodejs:dynamic/notify:SwitchNotice";
+/** Type token of the app's maintenance page component. */
+export const MAINTENANCE_PAGE_TYPE = "bluegreen:k8s:MaintenancePage";
 
 /** The prefix of every object of one service (see the file comment). */
 export function qualifiedName(app: string, service: string | undefined): string {
@@ -43,6 +45,41 @@ export const objectNames = {
   /** A color's preview Service (the smoke Job calls it). */
   previewService: (qualified: string, color: Color) => `${qualified}-${color}-preview`,
 };
+
+/**
+ * What the live Services select instead of a color while the app is in maintenance: the value of
+ * their selector's `color` key, and of the maintenance page's Pods' `color` label. The `color` label
+ * is what a live Service switches on: `blue`, `green` or `maintenance`.
+ */
+export const MAINTENANCE = "maintenance";
+/** What a live Service's selector points at: a color, or the maintenance page. */
+export type Traffic = Color | typeof MAINTENANCE;
+
+/**
+ * Names and labels of the app's maintenance page (one per app, whatever its services): named after
+ * the app, its Pods labelled `{app: <app>, color: maintenance}`, which every live Service of the app
+ * selects while `maintenance.enabled` is on.
+ */
+export const maintenanceNames = {
+  /** The Deployment serving the page. */
+  deployment: (app: string) => `${app}-maintenance`,
+  /** The NetworkPolicy admitting the live Services' traffic to its Pods. */
+  networkPolicy: (app: string) => `${app}-allow-maintenance`,
+  /** The Pulumi resource name of the component. */
+  resource: (app: string) => `${app}-maintenance`,
+};
+
+/** Labels of the maintenance page's Pods, and the live Services' selector while in maintenance. */
+export function maintenanceSelector(app: string): { app: string; color: typeof MAINTENANCE } {
+  return { app, color: MAINTENANCE };
+}
+
+/**
+ * Annotation of a live Service of a stack with a `maintenance` section: the `activeColor` it
+ * returns to. While in maintenance the selector does not name it, so the Service records it; the
+ * policy pack reads it to tell a promotion from a maintenance toggle.
+ */
+export const ACTIVE_COLOR_ANNOTATION = "bluegreen.dev/active-color";
 
 /** The `role` label of a live Service (preview Services carry `role: preview`). */
 export const LIVE_ROLE = "live";

@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   migrate: () => import("./commands/migrate"),
   smoke: () => import("./commands/smoke"),
   verify: () => import("./commands/verify"),
+  "maintenance-page": () => import("./commands/maintenancePage"),
 };
 
 function usage(): string {

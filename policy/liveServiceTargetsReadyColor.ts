@@ -1,12 +1,13 @@
 /**
  * The live Service (label `role: live`) must select Pods of a Deployment that has an image, at
  * least one replica and is not retired (a retired color's schema may be contracted); otherwise the switch sends users to nothing, and pulumi-kubernetes fails
- * `pulumi up` halfway with "does not target any Pods".
+ * `pulumi up` halfway with "does not target any Pods". In maintenance it selects the maintenance
+ * page's Deployment (`color: maintenance`), held to the same rules.
  */
 import { StackValidationPolicy } from "@pulumi/policy";
 import { DEPLOYMENT, displayName, SERVICE, stackOf } from "./workloads";
 
-import { LIVE_ROLE, RETIRED_ANNOTATION } from "../domain/names";
+import { LIVE_ROLE, MAINTENANCE, RETIRED_ANNOTATION } from "../domain/names";
 
 export { RETIRED_ANNOTATION };
 
@@ -25,7 +26,9 @@ export const liveServiceTargetsReadyColor: StackValidationPolicy = {
       const namespace = service.props.metadata?.namespace;
       const serviceName = displayName(service.props, service.name);
       const stack = stackOf(service.urn);
-      const color = selector.color;
+      // The fixes below name a color's keys; the maintenance page has its own.
+      const maintenance = selector.color === MAINTENANCE;
+      const color = maintenance ? undefined : selector.color;
       const rollback = `npx bluegreen rollback -s ${stack}`;
       const matching = deployments.filter((d) => {
         const labels: Record<string, string> = d.props.spec?.template?.metadata?.labels ?? {};
@@ -40,7 +43,9 @@ export const liveServiceTargetsReadyColor: StackValidationPolicy = {
           `live Service \`${serviceName}\` selects ${showSelector(selector)}, but no Deployment in namespace \`${namespace}\` runs Pods with those labels: ` +
             (color
               ? `stage an image on ${color} with \`npx bluegreen stage ${color} <image> -s ${stack}\`, or point \`activeColor\` back with \`${rollback}\``
-              : "point the selector at a Deployment's Pod labels"),
+              : maintenance
+                ? `the maintenance page is declared by the \`maintenance\` section; keep it, or leave maintenance with \`pulumi config set --path maintenance.enabled false -s ${stack}\``
+                : "point the selector at a Deployment's Pod labels"),
           service.urn,
         );
         continue;
@@ -59,7 +64,11 @@ export const liveServiceTargetsReadyColor: StackValidationPolicy = {
         if (replicas < 1) {
           problems.push(
             `Deployment \`${name}\` has ${replicas} replicas: scale it up` +
-              (color ? ` with \`pulumi config set --path colors.${color}.replicas 2 -s ${stack}\`, or point \`activeColor\` back with \`${rollback}\`` : ""),
+              (color
+                ? ` with \`pulumi config set --path colors.${color}.replicas 2 -s ${stack}\`, or point \`activeColor\` back with \`${rollback}\``
+                : maintenance
+                  ? ` with \`pulumi config set --path maintenance.replicas 1 -s ${stack}\``
+                  : ""),
           );
         }
         if (containers.length === 0 || containers.some((c) => typeof c.image !== "string" || c.image === "")) {

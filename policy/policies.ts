@@ -5,11 +5,13 @@ import { backupBucketHardened } from "./backupBucketHardened";
 import { containersNonRootWithLimits } from "./containersNonRootWithLimits";
 import { jobsKeepFinished } from "./jobsKeepFinished";
 import { liveServiceTargetsReadyColor } from "./liveServiceTargetsReadyColor";
+import { maintenanceToggleNotWithPromotion } from "./maintenanceToggleNotWithPromotion";
 import { noSecretEnvLiterals } from "./noSecretEnvLiterals";
 import { productionImagesPinned } from "./productionImagesPinned";
 
 export const policies: Policies = [
   liveServiceTargetsReadyColor,
+  maintenanceToggleNotWithPromotion,
   productionImagesPinned,
   containersNonRootWithLimits,
   noSecretEnvLiterals,

@@ -28,17 +28,27 @@ async function modelFor(type: string): Promise<{ new (data: unknown): { validate
   return (await import(modulePath))[kind];
 }
 
+async function expectValid(run: Awaited<ReturnType<typeof runProgram>>): Promise<void> {
+  expect(run.error).toBeUndefined();
+  const objects = run.resources.filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm"));
+  expect(objects.length).toBeGreaterThanOrEqual(8);
+  for (const object of objects) {
+    const Model = await modelFor(object.type);
+    const model = new Model(unwrapSecrets(object.inputs));
+    expect(() => model.validate(), `${object.type} ${object.name}`).not.toThrow();
+  }
+}
+
 describe.each(["staging", "production"] as StackName[])("Kubernetes objects of %s", (stack) => {
   it("all validate against the Kubernetes schema", async () => {
-    const run = await runProgram(stack);
-    expect(run.error).toBeUndefined();
-    const objects = run.resources.filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm"));
-    expect(objects.length).toBeGreaterThanOrEqual(8);
-    for (const object of objects) {
-      const Model = await modelFor(object.type);
-      const model = new Model(unwrapSecrets(object.inputs));
-      expect(() => model.validate(), `${object.type} ${object.name}`).not.toThrow();
-    }
+    await expectValid(await runProgram(stack));
+  });
+
+  it("with a `maintenance` section, on: the maintenance page's Deployment and NetworkPolicy and the live Services selecting it validate too", async () => {
+    const run = await runProgram(stack, { edit: (c) => (c.maintenance = { enabled: true, message: `Back soon <b>"ok"</b>` }) });
+    expect(run.ofType("kubernetes:apps/v1:Deployment").map((d) => d.inputs.metadata.name)).toContain("web-maintenance");
+    expect(run.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs.metadata.name)).toContain("web-allow-maintenance");
+    await expectValid(run);
   });
 
   it("the validator does reject an invalid object", async () => {
@@ -51,7 +61,8 @@ describe.each(["staging", "production"] as StackName[])("Kubernetes objects of %
 describe("names derived from the longest app name allowed", () => {
   it("stay within Kubernetes' limits (63 for objects, 52 for CronJobs) and IAM's (64 for roles, with the 8-character auto-name suffix)", async () => {
     const app = "a".repeat(30);
-    const run = await runProgram("production", { edit: (c) => (c.app = app) });
+    const run = await runProgram("production", { edit: (c) => ((c.app = app), (c.maintenance = {})) });
+    expect(run.ofType("kubernetes:apps/v1:Deployment").map((d) => d.inputs.metadata.name)).toContain(`${app}-maintenance`);
     expect(run.error).toBeUndefined();
     const k8sObjects = run.resources.filter((r) => r.type.startsWith("kubernetes:"));
     expect(k8sObjects.length).toBeGreaterThan(10);

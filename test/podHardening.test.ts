@@ -12,9 +12,14 @@ function podSpecOf(type: string, inputs: any): any {
   return undefined;
 }
 
-describe.each(["staging", "production"] as StackName[])("Pods of %s", (stack) => {
+describe.each([
+  ["staging", false],
+  ["production", false],
+  ["staging", true],
+] as [StackName, boolean][])("Pods of %s (with a maintenance page: %s)", (stack, maintenance) => {
   it("mount no API token, size every emptyDir, and request and limit CPU, memory and ephemeral storage", async () => {
-    const run = await runProgram(stack);
+    const run = await runProgram(stack, maintenance ? { edit: (c) => (c.maintenance = { enabled: true }) } : {});
+    if (maintenance) expect(run.get("kubernetes:apps/v1:Deployment", "web-maintenance").inputs.spec.template.spec.automountServiceAccountToken).toBe(false);
     expect(run.error).toBeUndefined();
     const pods = run.resources.flatMap((r) => {
       const pod = podSpecOf(r.type, r.inputs);

@@ -5,6 +5,7 @@
  */
 import type {
   Policies,
+  PolicyProviderResource,
   PolicyResource,
   ReportViolation,
   ResourceValidationArgs,
@@ -46,14 +47,19 @@ function opts(protect: boolean) {
   return { protect, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 } };
 }
 
-/** Violations of one policy (or all of them) over a set of resources in `stack`. */
+/**
+ * Violations of one policy (or all of them) over a set of resources in `stack`. `policies` replaces
+ * the pack's (to give a policy that reads the cluster another source); `provider` is the Kubernetes
+ * provider the resources' validation sees.
+ */
 export async function check(
   resources: readonly FakeResource[],
-  options: { stack?: string; stackTags?: Record<string, string>; only?: string } = {},
+  options: { stack?: string; stackTags?: Record<string, string>; only?: string; policies?: Policies; provider?: PolicyProviderResource } = {},
 ): Promise<Violation[]> {
   const stack = options.stack ?? "staging";
   const stackTags = new Map(Object.entries(options.stackTags ?? {}));
-  const selected: Policies = options.only ? policies.filter((p) => p.name === options.only) : policies;
+  const pack = options.policies ?? policies;
+  const selected: Policies = options.only ? pack.filter((p) => p.name === options.only) : pack;
   if (selected.length === 0) throw new Error(`no policy named ${options.only}`);
 
   const byName = new Map<string, PolicyResource>();
@@ -102,6 +108,7 @@ export async function check(
         urn: resource.urn,
         props: resource.props,
         opts: resource.opts,
+        ...(options.provider ? { provider: options.provider } : {}),
         stackTags,
         ...unusedMethods,
       };

@@ -7,6 +7,7 @@ describe("the pack", () => {
   it("has every policy once, all mandatory", () => {
     expect(policies.map((p) => [p.name, p.enforcementLevel])).toEqual([
       ["live-service-targets-ready-color", "mandatory"],
+      ["maintenance-toggle-not-with-promotion", "mandatory"],
       ["production-images-pinned", "mandatory"],
       ["containers-non-root-with-limits", "mandatory"],
       ["no-secret-env-literals", "mandatory"],
