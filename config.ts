@@ -17,6 +17,8 @@ export { decodeConfigValue };
 import { AlarmsConfig, alarmsProblems, alarmsSchema } from "./config/alarms";
 import { SmokeConfig, WatchConfig, gatesProblems, jobsImageSchema, smokeSchema, watchSchema } from "./config/gates";
 import { MaintenanceConfig, maintenanceProblems, maintenanceSchema } from "./config/maintenance";
+import { NotifyConfig, notifyProblems, notifySchema } from "./config/notify";
+import type { SwitchHow } from "./lib/notify/notice";
 import { MigrationsConfig, migrationsProblems, migrationsSchema } from "./config/migrations";
 import { NetworkPolicyConfig, networkPolicyProblems, networkPolicySchema } from "./config/networkPolicy";
 import { COLORS, Color, otherColor } from "./domain/names";
@@ -150,6 +152,8 @@ export const stackConfigSchema = z.strictObject({
   networkPolicy: networkPolicySchema,
   /** The maintenance page (config/maintenance.ts); unset: the stack declares none. */
   maintenance: maintenanceSchema,
+  /** Where switches are announced (config/notify.ts); unset: nowhere. */
+  notify: notifySchema,
 });
 
 type ParsedConfig = z.infer<typeof stackConfigSchema>;
@@ -217,6 +221,18 @@ export interface StackConfig {
   readonly networkPolicy: NetworkPolicyConfig;
   /** The maintenance page (config/maintenance.ts); undefined when the stack has no `maintenance` section. */
   readonly maintenance?: MaintenanceConfig;
+  /**
+   * Where switches are announced (config/notify.ts), with the webhook URL read from its secret key
+   * (a secret Output) and who/how/commit of this run; undefined without a `notify` section.
+   */
+  readonly notify?: NotifyConfig & { readonly webhookUrl?: pulumi.Output<string>; readonly run: SwitchRun };
+}
+
+/** Who applies this update and how, for the switch notice (the release CLI sets them for its own runs). */
+export interface SwitchRun {
+  readonly how: SwitchHow;
+  readonly who?: string;
+  readonly commit?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -413,6 +429,7 @@ function ruleProblems(config: ParsedConfig, secretValues: Readonly<Record<string
   const jobsImageReported = () => problems.some((p) => p.startsWith("`jobsImage` is not set") || p.includes("neither is `jobsImage`"));
   problems.push(...backupsProblems({ ...config, jobsImageChecked: jobsImageReported() }));
   problems.push(...maintenanceProblems(config.maintenance, config.jobsImage, jobsImageReported()));
+  problems.push(...notifyProblems(config.notify, config.alarms !== undefined));
   return problems;
 }
 

@@ -28,6 +28,7 @@ import { BlueGreenDeployment } from "./blueGreenDeployment";
 import { DatabaseSecret } from "./databaseSecret";
 import { LiveService } from "./liveService";
 import { MaintenancePage, MAINTENANCE_PORT } from "./maintenancePage";
+import { SwitchNotice } from "./switchNotice";
 import { MigrationFiles, MigrationJob } from "./migrationJob";
 import { NetworkPolicies } from "./networkPolicies";
 import { SmokeGate } from "./smokeGate";
@@ -57,6 +58,8 @@ export class BlueGreenApp extends pulumi.ComponentResource {
   public readonly appPolicies?: NetworkPolicies;
   /** The maintenance page, when the stack has a `maintenance` section. */
   public readonly maintenancePage?: MaintenancePage;
+  /** Announces every switch of the app's traffic, when the stack has a `notify` section. */
+  public readonly switchNotice?: SwitchNotice;
 
   constructor(name: string, args: BlueGreenAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super(APP_TYPE, name, {}, opts);
@@ -99,6 +102,7 @@ export class BlueGreenApp extends pulumi.ComponentResource {
     this.migrationJobs = { expand: jobs.expand, contract };
     this.backups = jobs.backups;
     this.alarms = args.alarms ? alarms(args, args.alarms, child) : undefined;
+    this.switchNotice = args.notify ? switchNotice(args, args.notify, lives, this.alarms, this) : undefined;
 
     const policies = networkPolicies(args, workloads, { smoke: args.smoke.enabled, migrations: args.migrations !== undefined, backups: jobs.backups !== undefined }, page, child);
     this.appPolicies = policies.app;
@@ -243,6 +247,31 @@ function serviceWorkloads(
       )
     : undefined;
   return { config: service, colors, smoke };
+}
+
+/**
+ * The switch notice: after every live Service, where traffic goes now (the active color, or the
+ * maintenance page) and the images of that color; it announces a change of it once. A new resource
+ * of this component, so no alias. The release CLI's targeted switches target it too.
+ */
+function switchNotice(args: BlueGreenAppArgs, notify: NonNullable<BlueGreenAppArgs["notify"]>, lives: readonly LiveService[], alarms: Alarms | undefined, parent: pulumi.Resource): SwitchNotice {
+  const inMaintenance = args.maintenance?.enabled === true;
+  return new SwitchNotice(
+    resourceNames.switchNotice(args.app),
+    {
+      stack: args.stack,
+      app: args.app,
+      live: inMaintenance ? "maintenance" : args.activeColor,
+      images: inMaintenance ? {} : releaseImages(args.services, args.activeColor),
+      liveServices: lives.map((live) => live.service),
+      webhookUrl: notify.webhookUrl,
+      snsTopicArn: notify.snsTopicArn === "alarms" ? alarms?.topic.topic.arn : notify.snsTopicArn,
+      how: notify.run.how,
+      who: notify.run.who,
+      commit: notify.run.commit,
+    },
+    { parent },
+  );
 }
 
 /** The stack's alarms: one topic, the app's alarms, and each service's with its own target group. */

@@ -3,6 +3,7 @@
  * returns the typed config, or throws ConfigError listing every problem. The only file that reads
  * `pulumi.Config`; secrets stay Pulumi secrets from here on.
  */
+import * as os from "node:os";
 import * as pulumi from "@pulumi/pulumi";
 import {
   AlarmSubscriptionConfig,
@@ -14,9 +15,11 @@ import {
   smokeWithDefaults,
   StackConfig,
   stackConfigSchema,
+  SwitchRun,
   validateStackConfig,
 } from "../config";
 import { decodeConfigValue } from "../lib/configValue";
+import { SWITCH_HOWS } from "../lib/notify/notice";
 import { endpointSecretKeys } from "./alarms";
 import { backupsSecretProblems } from "./backups";
 import { defaultWatchMinutes } from "./gates";
@@ -50,6 +53,9 @@ export function loadConfig(): StackConfig {
   // Secret alarm endpoints: their plaintext is validated (never shown) and reaches SNS as a secret.
   const endpointKeys = endpointSecretKeys(decodeConfigValue(all[`${prefix}alarms`] ?? "{}"));
   const secretValues: Record<string, string> = {};
+  // The notice webhook's URL, under the key `notify.webhookSecret` names: a credential, kept secret.
+  const notifyWebhookKey = webhookSecretKey(decodeConfigValue(all[`${prefix}notify`] ?? "{}"));
+  if (notifyWebhookKey !== undefined) secretKeys.add(notifyWebhookKey);
   for (const key of endpointKeys) {
     secretKeys.add(key);
     const value = all[`${prefix}${key}`];
@@ -125,6 +131,16 @@ export function loadConfig(): StackConfig {
       }
     });
   }
+  let notifyWebhookUrl: pulumi.Output<string> | undefined;
+  if (result.ok && notifyWebhookKey !== undefined) {
+    if (all[`${prefix}${notifyWebhookKey}`] === undefined) {
+      problems.push(`\`notify.webhookSecret\` names config key \`${notifyWebhookKey}\`, which is not set: set it with \`pulumi config set --secret ${notifyWebhookKey} <webhook URL> -s ${stack}\``);
+    } else if (!isConfigSecret(`${prefix}${notifyWebhookKey}`)) {
+      problems.push(`\`notify.webhookSecret\` names config key \`${notifyWebhookKey}\`, which is stored in plain text: re-set it with \`pulumi config set --secret ${notifyWebhookKey} <webhook URL> -s ${stack}\``);
+    } else {
+      notifyWebhookUrl = new pulumi.Config().requireSecret(notifyWebhookKey);
+    }
+  }
   const secrets: Partial<Record<SecretConfigKey, pulumi.Output<string>>> = {};
   for (const key of SECRET_CONFIG_KEYS) {
     if (all[`${prefix}${key}`] === undefined) continue;
@@ -189,5 +205,29 @@ export function loadConfig(): StackConfig {
     awsRegion: all["aws:region"],
     networkPolicy: parsed.networkPolicy,
     maintenance: parsed.maintenance,
+    notify: parsed.notify ? { ...parsed.notify, webhookUrl: notifyWebhookUrl, run: switchRun(process.env) } : undefined,
   };
+}
+
+/** The key `notify.webhookSecret` names, when the section names one. */
+function webhookSecretKey(notify: unknown): string | undefined {
+  const key = notify !== null && typeof notify === "object" ? (notify as { webhookSecret?: unknown }).webhookSecret : undefined;
+  return typeof key === "string" && key !== "" ? key : undefined;
+}
+
+/**
+ * Who applies this update and how: the release CLI sets `BLUEGREEN_SWITCH_HOW`/`_WHO`/`_COMMIT` for
+ * the updates it runs; in CI, GitHub's actor and commit; otherwise a plain `pulumi up` by this login.
+ */
+export function switchRun(env: NodeJS.ProcessEnv): SwitchRun {
+  const how = SWITCH_HOWS.find((h) => h === env.BLUEGREEN_SWITCH_HOW) ?? "pulumi up";
+  let who = env.BLUEGREEN_SWITCH_WHO || env.GITHUB_ACTOR;
+  if (!who) {
+    try {
+      who = os.userInfo().username;
+    } catch {
+      who = undefined;
+    }
+  }
+  return { how, who, commit: env.BLUEGREEN_SWITCH_COMMIT || env.GITHUB_SHA || undefined };
 }

@@ -1,0 +1,75 @@
+/**
+ * The `notify` section on the real stack files: one SwitchNotice per app after every live Service,
+ * holding where traffic goes and that color's images, the webhook URL only as a secret; the config
+ * rules; and a stack without the section left as it was.
+ */
+import { describe, expect, it } from "vitest";
+import { switchRun } from "../../config/load";
+import { changedResources, runProgram, SECRET_SIG, TEST_SECRETS } from "../helpers/program";
+
+const NOTICE = "pulumi-nodejs:dynamic/notify:SwitchNotice";
+const WEBHOOK = "https://hooks.slack.example/services/T000/B000/XXXXXXXX";
+const withNotify = (section: Record<string, unknown>) => ({
+  edit: (c: Record<string, any>) => {
+    c.notify = section;
+  },
+  secrets: { ...TEST_SECRETS.production, releaseWebhook: WEBHOOK },
+});
+
+describe("notify", () => {
+  it("declares one SwitchNotice after every live Service, with the live color's images and the webhook as a secret", async () => {
+    const run = await runProgram("production", withNotify({ webhookSecret: "releaseWebhook", snsTopicArn: "alarms" }));
+    expect(run.error).toBeUndefined();
+    const notice = run.get(NOTICE, "web-switch-notice");
+    expect(notice.parent).toMatch(/bluegreen:notify:SwitchNotice::web-switch-notice$/);
+    expect(notice.inputs).toMatchObject({ stack: "production", app: "web", live: "blue", images: { web: "ghcr.io/acme/web:1.4.2" } });
+    // The URL goes to the engine only wrapped as a secret.
+    expect(notice.wireInputs.webhookUrl[SECRET_SIG]).toBeDefined();
+    expect(JSON.stringify(run.outputs)).not.toContain("hooks.slack.example");
+    // After the live Service: the engine patches the selector first, then announces it.
+    expect(notice.dependencies).toContain(run.get("kubernetes:core/v1:Service", "web-live").urn);
+    // `alarms`: the alarm topic's ARN.
+    expect(notice.propertyDependencies.snsTopicArn).toEqual([run.get("aws:sns/topic:Topic", "web-production-alarms").urn]);
+  });
+
+  it("announces the maintenance page as where traffic goes while maintenance is on, with no images", async () => {
+    const run = await runProgram("production", {
+      ...withNotify({ webhookSecret: "releaseWebhook" }),
+      edit: (c) => {
+        c.notify = { webhookSecret: "releaseWebhook" };
+        c.maintenance = { enabled: true };
+      },
+    });
+    expect(run.error).toBeUndefined();
+    expect(run.get(NOTICE, "web-switch-notice").inputs).toMatchObject({ live: "maintenance", images: {} });
+  });
+
+  it("changes nothing else: adding the section adds the notice and its component only", async () => {
+    const before = await runProgram("production");
+    const after = await runProgram("production", withNotify({ webhookSecret: "releaseWebhook" }));
+    expect(changedResources(before, after)).toEqual(["bluegreen:notify:SwitchNotice::web-switch-notice", `${NOTICE}::web-switch-notice`]);
+  });
+
+  it.each([
+    [{}, "`notify` names no target: set `notify.webhookSecret` (the secret config key holding a webhook URL) or `notify.snsTopicArn`, or remove the section with `pulumi config rm notify`"],
+    [{ snsTopicArn: "releases" }, "`notify.snsTopicArn` is `releases`: must be an SNS topic ARN such as `arn:aws:sns:eu-west-1:123456789012:releases`, or `alarms` for the alarm topic"],
+    [{ webhookSecret: "missingKey" }, "`notify.webhookSecret` names config key `missingKey`, which is not set: set it with `pulumi config set --secret missingKey <webhook URL> -s production`"],
+  ])("refuses %j with one line naming the key", async (section, problem) => {
+    const run = await runProgram("production", withNotify(section));
+    expect(run.error?.message).toContain(problem);
+  });
+
+  it("refuses a webhook URL stored in plain text", async () => {
+    const run = await runProgram("production", { edit: (c) => (c.notify = { webhookSecret: "releaseWebhook" }), plain: { releaseWebhook: WEBHOOK } });
+    expect(run.error?.message).toContain("`notify.webhookSecret` names config key `releaseWebhook`, which is stored in plain text: re-set it with `pulumi config set --secret releaseWebhook <webhook URL> -s production`");
+    expect(run.error?.message).not.toContain("hooks.slack.example");
+  });
+});
+
+describe("switchRun", () => {
+  it("takes how, who and commit from the release CLI's variables, then GitHub's, else a plain pulumi up", () => {
+    expect(switchRun({ BLUEGREEN_SWITCH_HOW: "rollback --apply", BLUEGREEN_SWITCH_WHO: "alice", BLUEGREEN_SWITCH_COMMIT: "abc", GITHUB_ACTOR: "ci" })).toEqual({ how: "rollback --apply", who: "alice", commit: "abc" });
+    expect(switchRun({ GITHUB_ACTOR: "octocat", GITHUB_SHA: "def" })).toEqual({ how: "pulumi up", who: "octocat", commit: "def" });
+    expect(switchRun({ BLUEGREEN_SWITCH_HOW: "rm -rf" }).how).toBe("pulumi up");
+  });
+});
