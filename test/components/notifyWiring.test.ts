@@ -28,8 +28,8 @@ describe("notify", () => {
     expect(JSON.stringify(run.outputs)).not.toContain("hooks.slack.example");
     // After the live Service: the engine patches the selector first, then announces it.
     expect(notice.dependencies).toContain(run.get("kubernetes:core/v1:Service", "web-live").urn);
-    // `alarms`: the alarm topic's ARN.
-    expect(notice.propertyDependencies.snsTopicArn).toEqual([run.get("aws:sns/topic:Topic", "web-production-alarms").urn]);
+    const own = await runProgram("production", { edit: (c) => (c.notify = { snsTopicArn: "arn:aws:sns:eu-west-1:123456789012:releases" }) });
+    expect(own.get(NOTICE, "web-switch-notice").inputs.snsTopicArn).toBe("arn:aws:sns:eu-west-1:123456789012:releases");
   });
 
   it("announces the maintenance page as where traffic goes while maintenance is on, with no images", async () => {
