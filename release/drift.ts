@@ -4,7 +4,7 @@
  * the commit about to be applied. Anything else means someone switched outside git (a
  * `rollback --apply` not yet pushed), and applying the commit would switch traffic straight back.
  */
-import { Color } from "../config";
+import { Traffic } from "../domain/names";
 import { ReleaseRecord } from "./switchRecords";
 import { switchedBy } from "./statusReport";
 
@@ -16,10 +16,10 @@ export interface DriftFacts {
   /** Per live Service, what it selects (for the split message). */
   readonly selections: readonly { readonly liveService: string; readonly selects: string | null }[];
   /** The live color at `since` (undefined when the file did not exist there). */
-  readonly before?: Color;
+  readonly before?: Traffic;
   readonly sinceRef: string;
   /** The live color in the commit about to be applied. */
-  readonly head: Color;
+  readonly head: Traffic;
   readonly headRef: string;
   readonly lastRecord: ReleaseRecord | null;
 }

@@ -14,7 +14,7 @@ import { check, Loaded, stateAt } from "./loadedStack";
 import { Paint } from "./paint";
 import { readUpdateHistory } from "./pulumiState";
 import { statusReportLines } from "./status";
-import { hasDrift, readStatusSources, StatusInput, statusReport } from "./statusReport";
+import { hasDrift, readStatusSources, StatusInput, statusReport, trafficOfState } from "./statusReport";
 import { headCommit, recordsOf } from "./switchRecords";
 import { switchTarget, SwitchTarget } from "./switchTarget";
 import { ReleaseState } from "./transitions";
@@ -97,9 +97,9 @@ export async function checkDriftCommand(args: Args, loaded: Loaded, state: Relea
     stackFile: loaded.fileName,
     clusterLive: live,
     selections,
-    before: stateAt(loaded, state.stack, since)?.activeColor,
+    before: ((before) => (before ? trafficOfState(before) : undefined))(stateAt(loaded, state.stack, since)),
     sinceRef: since,
-    head: state.activeColor,
+    head: trafficOfState(state),
     headRef: input.head ? input.head.slice(0, 7) : "the working tree",
     lastRecord: [...records].reverse().find((r) => r.kind === "switch") ?? null,
   });
@@ -126,10 +126,10 @@ export async function promoteDrift(loaded: Loaded, state: ReleaseState, io: Out,
     return undefined;
   }
   const { live } = clusterLive(objects, input);
-  if (live === null || live === state.activeColor) return undefined;
+  if (live === null || live === trafficOfState(state)) return undefined;
   io.err(
     paint.red(
-      `promote: refused: the cluster serves \`${live}\`, but ${loaded.fileName} says \`${state.activeColor}\` is live: traffic was switched outside this file; run \`git pull\` or \`npx bluegreen status -s ${state.stack}\` and make the file agree first; nothing was written`,
+      `promote: refused: the cluster serves \`${live}\`, but ${loaded.fileName} says \`${trafficOfState(state)}\` is live: traffic was switched outside this file; run \`git pull\` or \`npx bluegreen status -s ${state.stack}\` and make the file agree first; nothing was written`,
     ),
   );
   return EXIT.DRIFT;

@@ -43,8 +43,8 @@ export function releaseState(loaded: Loaded, stack: string): ReleaseState | stri
   const raw = withoutSecrets(mergeStackConfig(loaded.projectText, loaded.doc.text), SECRET_CONFIG_KEYS);
   const parsed = stackConfigSchema.safeParse(raw);
   if (parsed.success) {
-    const { app, activeColor, colors } = parsed.data;
-    return { stack, app, activeColor, colors, services: servicesOf(parsed.data) };
+    const { app, activeColor, colors, maintenance } = parsed.data;
+    return { stack, app, activeColor, colors, services: servicesOf(parsed.data), maintenance: maintenance ? { enabled: maintenance.enabled } : undefined };
   }
   const result = validateStackConfig(raw);
   return result.ok ? [] : result.problems;

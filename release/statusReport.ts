@@ -14,6 +14,13 @@ import { ReleaseRecord, recordsOf, SwitchRecord, WatchRecord } from "./switchRec
 import { gateProblemsIn } from "./targetedSwitch";
 import { SwitchTarget } from "./switchTarget";
 import { ReleaseState } from "./transitions";
+import { trafficOf } from "../domain/maintenance";
+import { MAINTENANCE, Traffic } from "../domain/names";
+
+/** Where the stack file sends traffic: its active color, or the maintenance page. */
+export function trafficOfState(state: ReleaseState): Traffic {
+  return trafficOf({ activeColor: state.activeColor, maintenance: state.maintenance?.enabled ?? false });
+}
 
 export const STATUS_SCHEMA = "bluegreen.status/v1";
 
@@ -59,7 +66,7 @@ export interface StatusReport {
   readonly namespace: string;
   readonly stackFile: string;
   /** The live color per source; null where the source could not be read (or, for the cluster, the services disagree: `split`). */
-  readonly live: { readonly stackFile: Color; readonly head: Color | null; readonly state: string | null; readonly cluster: string | null };
+  readonly live: { readonly stackFile: Traffic; readonly head: Traffic | null; readonly state: string | null; readonly cluster: string | null };
   readonly head: string | null;
   readonly services: readonly ServiceStatus[];
   readonly releaseJobs: readonly { readonly name: string; readonly role: string; readonly state: JobStateName }[];
@@ -155,7 +162,7 @@ export function statusReport(input: StatusInput, reads: StatusReads): StatusRepo
   const selected = [...new Set(services.map((s) => s.selects))];
   const clusterLive = objects === undefined ? null : selected.length === 1 ? selected[0] : "split";
   const stateLive = reads.outputs instanceof Error ? null : typeof reads.outputs.activeColor === "string" ? reads.outputs.activeColor : null;
-  const headLive = input.committed?.activeColor ?? null;
+  const headLive = input.committed ? trafficOfState(input.committed) : null;
 
   const releaseJobs = objects
     ? [...objects.jobs.values()]
@@ -166,9 +173,12 @@ export function statusReport(input: StatusInput, reads: StatusReads): StatusRepo
 
   const idle: Color = state.activeColor === "blue" ? "green" : "blue";
   const idleTarget = input.targets[idle];
+  const inMaintenance = state.maintenance?.enabled === true;
   const rollback = !objects
     ? null
-    : idleTarget
+    : inMaintenance
+      ? { to: idle, instant: false, problems: [`traffic is on the maintenance page: \`npx bluegreen maintenance off -s ${stack} --apply\` returns it to \`${state.activeColor}\``] }
+      : idleTarget
       ? (() => {
           const problems = gateProblemsIn(idleTarget, objects);
           return { to: idle, instant: problems.length === 0, problems };
@@ -198,7 +208,7 @@ export function statusReport(input: StatusInput, reads: StatusReads): StatusRepo
     app: state.app,
     namespace: input.namespace,
     stackFile: input.stackFile,
-    live: { stackFile: state.activeColor, head: headLive, state: stateLive, cluster: clusterLive },
+    live: { stackFile: trafficOfState(state), head: headLive, state: stateLive, cluster: clusterLive },
     head: input.head ?? null,
     services,
     releaseJobs,
@@ -215,7 +225,7 @@ interface DriftFacts {
   readonly services: readonly ServiceStatus[];
   readonly clusterLive: string | null;
   readonly stateLive: string | null;
-  readonly headLive: Color | null;
+  readonly headLive: Traffic | null;
   readonly lastSwitch: SwitchRecord | null;
 }
 
@@ -229,6 +239,7 @@ export function switchedBy(record: ReleaseRecord | null, color: string): string 
 function driftProblems({ input, services, clusterLive, stateLive, headLive, lastSwitch }: DriftFacts): Problem[] {
   const { state, stackFile } = input;
   const stack = state.stack;
+  const fileLive = trafficOfState(state);
   const problems: Problem[] = [];
   const targets = input.names.map((n) => `--target '${n.urn}'`).join(" ");
   if (clusterLive === "split") {
@@ -236,12 +247,12 @@ function driftProblems({ input, services, clusterLive, stateLive, headLive, last
     problems.push({
       kind: "split",
       message: `the live Services disagree (${each}): a switch did not finish`,
-      fix: `pulumi up -s ${stack} ${targets}   (moves every live Service to ${stackFile}'s ${state.activeColor})`,
+      fix: `pulumi up -s ${stack} ${targets}   (moves every live Service to ${stackFile}'s ${fileLive})`,
     });
-  } else if (clusterLive !== null && clusterLive !== state.activeColor) {
+  } else if (clusterLive !== null && clusterLive !== fileLive) {
     problems.push({
       kind: "drift",
-      message: `the cluster serves \`${clusterLive}\`${switchedBy(lastSwitch, clusterLive)} but ${stackFile} says \`${state.activeColor}\`: traffic was switched outside this file, and the next \`pulumi up\` would switch it back`,
+      message: `the cluster serves \`${clusterLive}\`${switchedBy(lastSwitch, clusterLive)} but ${stackFile} says \`${fileLive}\`: traffic was switched outside this file, and the next \`pulumi up\` would switch it back`,
       fix: `git pull (if the switch was pushed), or make the file say what is live: npx bluegreen rollback -s ${stack}   then commit and push`,
     });
   } else if (clusterLive !== null && headLive !== null && clusterLive !== headLive) {
@@ -251,7 +262,8 @@ function driftProblems({ input, services, clusterLive, stateLive, headLive, last
       fix: `git commit ${stackFile} -m "${stack}: ${clusterLive} is live" && git push`,
     });
   }
-  if (stateLive !== null && clusterLive !== null && clusterLive !== "split" && stateLive !== clusterLive) {
+  // The state's `activeColor` output names a color; the maintenance page is not compared with it.
+  if (stateLive !== null && clusterLive !== null && clusterLive !== "split" && clusterLive !== MAINTENANCE && stateLive !== clusterLive) {
     problems.push({
       kind: "state",
       message: `the Pulumi state says \`${stateLive}\` is live, the cluster serves \`${clusterLive}\`: the state is stale (an update was interrupted, or someone patched the Services by hand)`,

@@ -27,6 +27,8 @@ export interface ReleaseState {
   readonly colors: Readonly<Record<Color, ColorConfig>>;
   /** The app's services in declaration order (one, named after the app, for the shorthand). */
   readonly services: readonly ReleaseService[];
+  /** The `maintenance` section (config/maintenance.ts); undefined: the stack has none. */
+  readonly maintenance?: { readonly enabled: boolean };
 }
 
 export interface Edit {
