@@ -111,6 +111,18 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       "                     refused unless the previous color's Deployments are ready and its smoke Jobs passed",
     ],
   },
+  maintenance: {
+    arity: 1,
+    synopsis: "maintenance on|off -s <stack> [--apply]",
+    summary: "send every live Service to the maintenance page, or back to the live color",
+    options: ["dry-run", "apply"],
+    help: [
+      ...EDIT_HELP,
+      "  --apply            also run `pulumi up --target <live Service> ...` now and wait for every selector;",
+      "                     refused unless the page (on) or the live color (off) is ready",
+      "Needs a `maintenance` section applied once (it starts the page); refused in the same commit as a promotion.",
+    ],
+  },
   watch: {
     arity: 0,
     synopsis: "watch -s <stack> [watch options]",
@@ -209,7 +221,7 @@ export function parseCommandLine(argv: readonly string[]): Request {
 
   for (const given of Object.keys(values)) {
     if (COMMON.includes(given as OptionName) || spec.options.includes(given as OptionName)) continue;
-    if (given === "apply") throw new UsageError("`--apply` goes with `rollback` only; a promotion goes through the full `pulumi up`, which runs the gates");
+    if (given === "apply") throw new UsageError("`--apply` goes with `rollback` and `maintenance` only; a promotion goes through the full `pulumi up`, which runs the gates");
     const owners = Object.entries(COMMANDS).filter(([, s]) => s.options.includes(given as OptionName)).map(([name]) => `\`${name}\``);
     throw new UsageError(`\`${dashed(given)}\` goes with ${owners.join(", ")} only`);
   }

@@ -11,7 +11,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Color, COLORS, otherColor } from "../config";
 import { Args, EXIT, parseCommandLine, USAGE_LINE, UsageError } from "./args";
-import { useKubeContext } from "./cluster";
+import { deploymentProblem, readWorkloads, useKubeContext } from "./cluster";
+import { maintenanceCommitProblems, maintenanceTarget, maintenanceToggle, rollbackInMaintenanceProblem } from "./maintenance";
+import { MAINTENANCE } from "../domain/names";
 import { DeployedStackError } from "./deployedStack";
 import { diffLines } from "./diff";
 import { checkDriftCommand, historyCommand, promoteDrift, statusCommand } from "./inspect";
@@ -21,7 +23,7 @@ import { withProgress } from "./progress";
 import { retireProblems, switchProblems } from "./sameCommit";
 import { StackDocumentError } from "./stackDocument";
 import { headCommit, SwitchHow, whoAmI, writeRecord } from "./switchRecords";
-import { switchTarget } from "./switchTarget";
+import { switchTarget, SwitchTarget } from "./switchTarget";
 import { gateProblems, switchedLine, switchLiveServices, SwitchRefused, targetedUpCommand } from "./targetedSwitch";
 import { flip, Plan, ReleaseState, retire, stage, stageImages } from "./transitions";
 
@@ -89,6 +91,8 @@ function apply(args: Args, loaded: Loaded, plan: Plan, io: Io, paint: Paint, app
  * live Services (one targeted `pulumi up`), and record the switch in the cluster.
  */
 async function rollbackNow(args: Args, loaded: Loaded, state: ReleaseState, io: Io, paint: Paint, started: number, how: SwitchHow = "rollback --apply"): Promise<number> {
+  const inMaintenance = rollbackInMaintenanceProblem(state);
+  if (inMaintenance) return refuse(io, paint, args.command, "nothing was written or applied", [inMaintenance]);
   const plan = flip(state, "rollback");
   if (plan.kind !== "edit") return apply(args, loaded, plan, io, paint);
   const current = check(loaded, loaded.doc);
@@ -101,6 +105,7 @@ async function rollbackNow(args: Args, loaded: Loaded, state: ReleaseState, io: 
   const services = target.services.length === 1 ? "the live Service" : `the live Services ${target.services.map((s) => s.liveServiceName).join(", ")}`;
   io.out(`Switching ${services} to ${target.color} (${targetedUpCommand(target)})...`);
   const workDir = path.dirname(loaded.file);
+  announceAs(how === "watch rollback" ? "watch" : "rollback --apply", workDir);
   const result = await withProgress(io.err, `\`pulumi up\` to patch ${services}`, switchLiveServices(target, workDir, started));
   io.out(paint.green(switchedLine(target, result)));
   const images = Object.fromEntries(target.services.map((s) => [s.service, s.image]));
@@ -116,6 +121,71 @@ async function rollbackNow(args: Args, loaded: Loaded, state: ReleaseState, io: 
     commit: headCommit(workDir),
   });
   if (recorded) io.err(paint.yellow(`The switch is done, but its record was not written in the cluster (${recorded}); \`npx bluegreen history\` will show it from Pulumi's history only.`));
+  io.out(paint.bold("Next: commit the stack file, so git and the cluster agree:"));
+  io.out(`  git commit -am ${JSON.stringify(plan.commitMessage)} && git push`);
+  return DONE;
+}
+
+/**
+ * Tells the program who applies this targeted update and how (config/load.ts `switchRun`), for the
+ * switch notice: the `pulumi` child inherits these.
+ */
+function announceAs(how: "rollback --apply" | "watch" | "maintenance", workDir: string): void {
+  process.env.BLUEGREEN_SWITCH_HOW = how;
+  process.env.BLUEGREEN_SWITCH_WHO = whoAmI(workDir);
+  const commit = headCommit(workDir);
+  if (commit) process.env.BLUEGREEN_SWITCH_COMMIT = commit;
+}
+
+/**
+ * `maintenance on|off`: the edit, refused in one commit with a promotion; with `--apply`, the page
+ * (on) or the live color (off) checked in the cluster, then the same targeted `pulumi up` of every
+ * live Service as a rollback, and the switch recorded.
+ */
+async function maintenanceNow(args: Args, loaded: Loaded, state: ReleaseState, io: Io, paint: Paint, started: number): Promise<number> {
+  const word = args.positional[0];
+  if (word !== "on" && word !== "off") throw new UsageError(`\`${word}\` is not \`on\` or \`off\`: maintenance on -s ${args.stack}, or maintenance off -s ${args.stack}`);
+  const on = word === "on";
+  const plan = maintenanceToggle(state, on);
+  if (plan.kind === "edit") {
+    const mixed = maintenanceCommitProblems(stateAt(loaded, args.stack), { ...state, maintenance: { enabled: on } });
+    if (mixed.length > 0) return refuse(io, paint, args.command, "nothing was written", mixed);
+  }
+  if (!args.apply || plan.kind !== "edit") return apply(args, loaded, plan, io, paint);
+  const current = check(loaded);
+  if (!current.ok) return refuse(io, paint, args.command, `${loaded.fileName} has config problems; fix them first`, current.problems);
+  const page = maintenanceTarget(current.config, args.stack, loaded.doc.project, on);
+  // Off: the live color's gates, as for a rollback to it; on: the page's Deployment.
+  const back = switchTarget(current.config, args.stack, loaded.doc.project, state.activeColor);
+  const target: SwitchTarget = on ? { ...back, color: MAINTENANCE } : back;
+  let problems: string[];
+  if (on) {
+    const workloads = await withProgress(io.err, "the maintenance page's Deployment (kubectl)", readWorkloads(page.namespace, [state.app]).catch((error: Error) => error));
+    const problem = workloads instanceof Error ? `cannot read the maintenance page's Deployment: ${workloads.message}` : deploymentProblem(workloads, page.page.deploymentName, page.page.image);
+    problems = problem ? [`${problem}, so the maintenance page cannot take traffic now; \`pulumi up -s ${args.stack}\` starts it`] : [];
+  } else {
+    problems = await withProgress(io.err, `the gate read of ${state.activeColor} (kubectl)`, gateProblems(back));
+  }
+  if (problems.length > 0) return refuse(io, paint, args.command, "nothing was written or applied", problems);
+  const written = apply(args, loaded, plan, io, paint, true);
+  if (written !== DONE) return written;
+  const workDir = path.dirname(loaded.file);
+  announceAs("maintenance", workDir);
+  io.out(`Switching every live Service to ${on ? "the maintenance page" : state.activeColor} (${targetedUpCommand(target)})...`);
+  const result = await withProgress(io.err, "`pulumi up` to patch the live Services", switchLiveServices(target, workDir, started));
+  io.out(paint.green(switchedLine(target, result)));
+  const recorded = await writeRecord(target.namespace, state.app, {
+    kind: "switch",
+    at: new Date(started + Math.max(...result.flippedAfterMs.values())).toISOString(),
+    stack: args.stack,
+    from: on ? state.activeColor : MAINTENANCE,
+    to: target.color,
+    images: on ? {} : Object.fromEntries(back.services.map((s) => [s.service, s.image])),
+    how: "maintenance",
+    who: whoAmI(workDir),
+    commit: headCommit(workDir),
+  });
+  if (recorded) io.err(paint.yellow(`The switch is done, but its record was not written in the cluster (${recorded}).`));
   io.out(paint.bold("Next: commit the stack file, so git and the cluster agree:"));
   io.out(`  git commit -am ${JSON.stringify(plan.commitMessage)} && git push`);
   return DONE;
@@ -149,10 +219,13 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         return await checkDriftCommand(args, loaded, state, io, paint);
       case "promote":
       case "rollback": {
-        const mixed = switchProblems(stateAt(loaded, args.stack), state);
+        const committed = stateAt(loaded, args.stack);
+        const mixed = [...switchProblems(committed, state), ...maintenanceCommitProblems(committed, { ...state, activeColor: otherColor(state.activeColor) })];
         if (mixed.length > 0) return refuse(io, paint, args.command, "nothing was written", mixed);
         break;
       }
+      case "maintenance":
+        return await maintenanceNow(args, loaded, state, io, paint, io.startedAt ?? Date.now());
       case "retire": {
         const mixed = retireProblems(stateAt(loaded, args.stack), state, parseColor(args.positional[0]));
         if (mixed.length > 0) return refuse(io, paint, args.command, "nothing was written", mixed);

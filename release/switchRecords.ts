@@ -13,7 +13,7 @@ import { RECORD_LABEL, switchRecordName } from "../domain/names";
 import { kubectl } from "./cluster";
 
 /** How a switch was applied. */
-export type SwitchHow = "rollback --apply" | "watch rollback" | "pulumi up";
+export type SwitchHow = "rollback --apply" | "watch rollback" | "pulumi up" | "maintenance";
 
 export interface SwitchRecord {
   readonly kind: "switch";

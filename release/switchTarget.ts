@@ -6,7 +6,7 @@
  */
 import { Color, servicesOf, validateStackConfig } from "../config";
 import { smokeJob } from "../components/smokeJob";
-import { liveServiceUrn, objectNames } from "../domain/names";
+import { liveServiceUrn, objectNames, Traffic } from "../domain/names";
 
 /** One service's part of a switch. */
 export interface ServiceTarget {
@@ -26,7 +26,8 @@ export interface ServiceTarget {
 export interface SwitchTarget {
   readonly stack: string;
   readonly namespace: string;
-  readonly color: Color;
+  /** Where the live Services go: a color, or the maintenance page (`maintenance`). */
+  readonly color: Traffic;
   /** Every service of the app, in declaration order: a switch moves them all. */
   readonly services: readonly ServiceTarget[];
 }

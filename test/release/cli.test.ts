@@ -430,13 +430,13 @@ describe("output and usage", () => {
 
   it.each([
     [["status"], "bluegreen: `-s/--stack` is required: name the stack, such as `-s staging`"],
-    [["deploy", "--stack", "staging"], "bluegreen: `deploy` is not a command; use one of status, history, check-drift, stage, promote, rollback, watch, retire"],
+    [["deploy", "--stack", "staging"], "bluegreen: `deploy` is not a command; use one of status, history, check-drift, stage, promote, rollback, maintenance, watch, retire"],
     [["stage", "green", "--stack", "staging"], "bluegreen: `stage` takes at least 2 argument(s): stage <color> <image> -s <stack>, or stage <color> <service>=<image> ... for an app with `services`"],
     [["retire", "purple", "--stack", "staging"], "bluegreen: `purple` is not a color; use `blue` or `green`"],
     [["promote", "--stack"], "bluegreen: `-s/--stack` needs a value"],
     [["promote", "-s"], "bluegreen: `-s/--stack` needs a value"],
     [["promote", "--stack", "staging", "--force"], "bluegreen: `--force` is not an option; see `bluegreen --help`"],
-    [["promote", "-s", "staging", "--apply"], "bluegreen: `--apply` goes with `rollback` only; a promotion goes through the full `pulumi up`, which runs the gates"],
+    [["promote", "-s", "staging", "--apply"], "bluegreen: `--apply` goes with `rollback` and `maintenance` only; a promotion goes through the full `pulumi up`, which runs the gates"],
     [["promote", "-s", "staging", "--limit", "3"], "bluegreen: `--limit` goes with `history` only"],
     [["status", "-s", "staging", "-o", "yaml"], "bluegreen: `-o/--output` is `yaml`: use `json` (or leave it out for text)"],
     [["history", "-s", "staging", "--limit", "0"], "bluegreen: `--limit` is `0`: use a whole number of switches, such as `--limit 10`"],

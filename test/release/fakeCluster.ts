@@ -101,10 +101,16 @@ if (args[0] === "stack") {
   process.stdout.write(JSON.stringify(printed));
   process.exit(0);
 }
+// Like the engine: each targeted live Service selects what the stack file says now, the maintenance
+// page while \`maintenance.enabled\` is true.
+const stackName = args[args.indexOf("--stack") + 1];
+const text = fs.readFileSync(require("path").join(process.cwd(), "Pulumi." + stackName + ".yaml"), "utf8");
+const inMaintenance = /bluegreen:maintenance:\\n(?: {4}.*\\n)*? {4}enabled: true/.test(text);
+const selects = inMaintenance ? "maintenance" : /bluegreen:activeColor: (\\w+)/.exec(text)[1];
 args.forEach((arg, i) => {
   if (arg !== "--target") return;
   const service = /::([^:]+)-live$/.exec(args[i + 1])[1];
-  state.services[service] = state.services[service] === "blue" ? "green" : "blue";
+  state.services[service] = selects;
 });
 setTimeout(() => {
   fs.writeFileSync(process.env.FAKE_CLUSTER + ".tmp", JSON.stringify(state));

@@ -286,3 +286,55 @@ describe("rollback --apply records the switch in the cluster", () => {
     expect(status.out).toContain("  uncommitted: the cluster and Pulumi.shop.yaml serve `blue`");
   });
 });
+
+describe("maintenance on|off", () => {
+  const WITH_PAGE = `${SHOP}  bluegreen:maintenance:\n    enabled: false\n`;
+  const page = () => ({ "shop-maintenance": readyDeployment("ghcr.io/acme/shop-jobs:1.5.0", 1) });
+
+  it("without --apply: the edit and the commands, nothing run", async () => {
+    const fake = install(cluster("blue"));
+    const copy = repo(WITH_PAGE);
+    const result = await release(copy.dir, ["maintenance", "on", "-s", "shop"]);
+    expect(result.code).toBe(0);
+    expect(copy.read("shop")).toBe(WITH_PAGE.replace("enabled: false", "enabled: true"));
+    expect(result.out).toContain('  git commit -am "shop: maintenance on (traffic to the maintenance page)"');
+    expect(fake.calls().some((call) => call[0] === "pulumi")).toBe(false);
+  });
+
+  it("--apply: checks the page, switches every live Service to it in one targeted update, records it; off returns to the live color", async () => {
+    const fake = install(cluster("blue", { deployments: { ...cluster("blue").deployments, ...page() } }));
+    const copy = repo(WITH_PAGE);
+    const on = await release(copy.dir, ["maintenance", "on", "-s", "shop", "--apply"]);
+    expect(on.code).toBe(0);
+    expect(fake.state().services).toEqual({ "shop-bff": "maintenance", "shop-web": "maintenance" });
+    expect(on.out).toMatch(/Traffic is on maintenance: shop-bff flipped \d+\.\d s, shop-web \d+\.\d s after the start/);
+    const pulumi = fake.calls().filter((call) => call[0] === "pulumi");
+    expect(pulumi).toHaveLength(1);
+    expect(pulumi[0].filter((arg) => arg === "--target")).toHaveLength(2);
+    copy.commit("shop: maintenance on");
+    // status: the page is where traffic goes, and nothing disagrees about it.
+    const status = JSON.parse((await release(copy.dir, ["status", "-s", "shop", "-o", "json"])).out);
+    expect(status.live).toMatchObject({ stackFile: "maintenance", head: "maintenance", cluster: "maintenance" });
+    expect(status.problems).toEqual([]);
+    // A rollback --apply now would move nothing: refused.
+    expect((await release(copy.dir, ["rollback", "-s", "shop", "--apply"])).code).toBe(1);
+    const off = await release(copy.dir, ["maintenance", "off", "-s", "shop", "--apply"]);
+    expect(off.code).toBe(0);
+    expect(fake.state().services).toEqual({ "shop-bff": "blue", "shop-web": "blue" });
+    const records = (fake.state().records as any[]).map((r) => JSON.parse(r.data["record.json"]));
+    expect(records.map((r) => [r.from, r.to, r.how])).toEqual([["blue", "maintenance", "maintenance"], ["maintenance", "blue", "maintenance"]]);
+  });
+
+  it("refuses --apply when the page is not ready, and a toggle in the same commit as a promotion", async () => {
+    install(cluster("blue"));
+    const copy = repo(WITH_PAGE);
+    const refused = await release(copy.dir, ["maintenance", "on", "-s", "shop", "--apply"]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain("Deployment `shop-maintenance` is not in the cluster, so the maintenance page cannot take traffic now; `pulumi up -s shop` starts it");
+    expect(copy.read("shop")).toBe(WITH_PAGE);
+    expect((await release(copy.dir, ["promote", "-s", "shop"])).code).toBe(0);
+    const mixed = await release(copy.dir, ["maintenance", "on", "-s", "shop"]);
+    expect(mixed.code).toBe(1);
+    expect(mixed.err.split("\n")[0]).toBe("bluegreen maintenance: refused: nothing was written");
+  });
+});
