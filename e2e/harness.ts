@@ -173,6 +173,15 @@ export function changedObjects(before: Record<string, string>, after: Record<str
   return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => before[k] !== after[k]).sort();
 }
 
+/**
+ * Changed objects apart from the switch records the release CLI writes (one ConfigMap
+ * `<app>-record-<time>-<nonce>` per switch it makes): `records` counts those.
+ */
+export function withoutRecords(changed: readonly string[]): { objects: string[]; records: number } {
+  const isRecord = (k: string) => /^ConfigMap\/[a-z0-9-]+-record-\d{8}t\d{9}z-[0-9a-f]{4}$/.test(k);
+  return { objects: changed.filter((k) => !isRecord(k)), records: changed.filter(isRecord).length };
+}
+
 export interface UpResult {
   readonly ok: boolean;
   /** `op type::name` of every resource step that was not `same`, sorted. */

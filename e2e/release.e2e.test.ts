@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { changedObjects, E2eStack, kubectlJson, median, objectVersions, releaseCli, timeFlip, timing, withoutProgress } from "./harness";
+import { changedObjects, E2eStack, kubectlJson, median, objectVersions, releaseCli, timeFlip, timing, withoutProgress, withoutRecords } from "./harness";
 
 const NS = `e2e-release-${process.pid}`;
 const STACK = `e2e-release-${process.pid}`;
@@ -172,7 +172,8 @@ describe("a stack's life under the real engine", () => {
       expect(withoutProgress(run.stderr)).toBe("");
       expect(run.code).toBe(0);
       expect(run.stdout).toContain(`Traffic is on ${target}`);
-      expect(changedObjects(before, resourceVersions())).toEqual([`Service/${LIVE_SERVICE}`]);
+      // The live Service, and the switch's record in the cluster.
+      expect(withoutRecords(changedObjects(before, resourceVersions()))).toEqual({ objects: [`Service/${LIVE_SERVICE}`], records: 1 });
       expect(selector().color).toBe(target);
       flips.push(run.conditionAfter!);
       ends.push(run.seconds);
