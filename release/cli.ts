@@ -14,11 +14,12 @@ import { statusLines } from "./status";
 import { StackDocument, StackDocumentError } from "./stackDocument";
 import { flip, Plan, ReleaseState, retire, stage, stageImages } from "./transitions";
 import { DeployedStackError } from "./deployedStack";
-import { gateProblems, switchedLine, switchLiveServices, SwitchRefused, targetedUpCommand } from "./targetedSwitch";
+import { alreadySwitched, gateProblems, switchedLine, switchLiveServices, SwitchRefused, targetedUpCommand } from "./targetedSwitch";
 import { switchTarget } from "./switchTarget";
 import { otherColor } from "../config";
 import { WATCH_USAGE } from "./watchUsage";
 import { committedText, retireProblems, switchProblems } from "./sameCommit";
+import { openSwitch, SwitchSession } from "./switchSession";
 
 export interface Io {
   readonly out: (line: string) => void;
@@ -56,6 +57,8 @@ export const USAGE = [
 const DONE = 0;
 const REFUSED = 1;
 const USAGE_ERROR = 2;
+/** How long `rollback --apply` waits for another switch of the same checkout to end. */
+const SWITCH_WAIT_MS = 180_000;
 
 class UsageError extends Error {}
 
@@ -213,21 +216,57 @@ function apply(args: Args, loaded: Loaded, plan: Plan, io: Io, paint: Paint, app
 
 /**
  * `rollback --apply`: check every service's gate in the cluster, write the edit, switch only the
- * live Services (one targeted `pulumi up`).
+ * live Services (one targeted `pulumi up`). Runs through the stack's switch record: one switch of
+ * a checkout at a time, and a run after an interrupted one finishes it (switchSession.ts).
  */
 async function rollbackNow(args: Args, loaded: Loaded, state: ReleaseState, io: Io, paint: Paint, started: number): Promise<number> {
-  const plan = flip(state, "rollback");
+  const rerun = `npm run release -- rollback --apply --stack ${args.stack}`;
+  const fileColor = () => {
+    const now = releaseState(load(args, io), args.stack);
+    return Array.isArray(now) ? state.activeColor : now.activeColor;
+  };
+  const opened = await openSwitch({ stackFile: loaded.file, stack: args.stack, fileColor: state.activeColor, currentFileColor: fileColor, rerun, say: io.out, waitMs: SWITCH_WAIT_MS });
+  if (opened.kind === "settled") {
+    (opened.code === 0 ? io.out : io.err)(opened.code === 0 ? opened.line : paint.red(opened.line));
+    return opened.code === 0 ? DONE : REFUSED;
+  }
+  if (opened.kind === "finish") io.out(opened.line);
+  let code: number;
+  try {
+    code = await switchNow(args, opened.kind === "finish" ? load(args, io) : loaded, io, paint, started, opened.session, rerun);
+  } catch (error) {
+    opened.session.abandon();
+    throw error;
+  }
+  if (code === DONE) opened.session.close();
+  else opened.session.abandon();
+  return code;
+}
+
+async function switchNow(args: Args, loaded: Loaded, io: Io, paint: Paint, started: number, session: SwitchSession, rerun: string): Promise<number> {
+  const state = releaseState(loaded, args.stack);
+  if (Array.isArray(state)) return refuse(io, paint, args.command, `${loaded.fileName} has config problems; fix them first`, state);
+  // Finishing an earlier switch: the stack file already says where traffic goes.
+  const finishing = state.activeColor === session.to;
+  const plan = flip(finishing ? { ...state, activeColor: otherColor(session.to) } : state, "rollback");
   if (plan.kind !== "edit") return apply(args, loaded, plan, io, paint);
   const current = check(loaded, loaded.doc);
   if (!current.ok) return refuse(io, paint, args.command, `${loaded.fileName} has config problems; fix them first`, current.problems);
-  const target = switchTarget(current.config, args.stack, loaded.doc.project, otherColor(state.activeColor));
+  const target = switchTarget(current.config, args.stack, loaded.doc.project, session.to);
   const problems = await gateProblems(target);
-  if (problems.length > 0) return refuse(io, paint, args.command, "nothing was written or applied", problems);
-  const written = apply(args, loaded, plan, io, paint, true);
-  if (written !== DONE) return written;
+  if (problems.length > 0) return refuse(io, paint, args.command, finishing ? "nothing was applied" : "nothing was written or applied", problems);
+  if (finishing && !session.recovering && (await alreadySwitched(target))) {
+    io.out(paint.green(`Traffic is on ${target.color}: the other run switched it; nothing left to do.`));
+    return DONE;
+  }
+  if (!finishing) {
+    session.willWriteFile();
+    const written = apply(args, loaded, plan, io, paint, true);
+    if (written !== DONE) return written;
+  }
   const services = target.services.length === 1 ? "the live Service" : `the live Services ${target.services.map((s) => s.liveServiceName).join(", ")}`;
   io.out(`Switching ${services} to ${target.color} (${targetedUpCommand(target)})...`);
-  const result = await switchLiveServices(target, path.dirname(loaded.file), started);
+  const result = await switchLiveServices(target, path.dirname(loaded.file), started, { recovering: session.recovering, say: io.out, rerun });
   io.out(paint.green(switchedLine(target, result)));
   io.out(paint.bold("Next: commit the stack file, so git and the cluster agree:"));
   io.out(`  git commit -am ${JSON.stringify(plan.commitMessage)} && git push`);

@@ -9,12 +9,12 @@ export class ClusterError extends Error {}
 
 const KUBECTL_TIMEOUT_MS = 10_000;
 
-function kubectlJson(args: readonly string[]): Promise<any> {
+function kubectlJson(args: readonly string[], timeoutMs = KUBECTL_TIMEOUT_MS): Promise<any> {
   return new Promise((resolve, reject) => {
     execFile(
       "kubectl",
-      [...args, "-o", "json", `--request-timeout=${KUBECTL_TIMEOUT_MS / 1000}s`],
-      { timeout: KUBECTL_TIMEOUT_MS + 2_000, maxBuffer: 16 * 1024 * 1024 },
+      [...args, "-o", "json", `--request-timeout=${timeoutMs / 1000}s`],
+      { timeout: timeoutMs + 2_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error) {
           const why = (error as NodeJS.ErrnoException).code === "ENOENT" ? "kubectl is not on PATH" : stderr.trim().split("\n")[0] || error.message;
@@ -32,8 +32,8 @@ function kubectlJson(args: readonly string[]): Promise<any> {
 }
 
 /** The `color` the Service selects, or undefined when its selector has none. */
-export async function selectedColor(namespace: string, service: string): Promise<string | undefined> {
-  const svc = await kubectlJson(["get", "service", service, "-n", namespace]);
+export async function selectedColor(namespace: string, service: string, timeoutMs?: number): Promise<string | undefined> {
+  const svc = await kubectlJson(["get", "service", service, "-n", namespace], timeoutMs);
   return svc?.spec?.selector?.color;
 }
 

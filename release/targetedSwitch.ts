@@ -9,9 +9,10 @@
  * The `pulumi` CLI is run directly, not through the Automation API: loading that module, its stack
  * selection and the reads it makes after every `up` cost ~2.9 s of a rollback measured at 5.5 s.
  */
-import { spawn } from "node:child_process";
 import { ClusterError, deploymentProblem, jobState, readWorkloads, selectedColor, watchSelectedColors, Workloads } from "./cluster";
 import { firstLine } from "./deployedStack";
+import { refreshLiveServices } from "./stateRecovery";
+import { runStackUpdate, StackUpdateError, UpdateContext } from "./stackUpdate";
 import { ServiceTarget, SwitchTarget } from "./switchTarget";
 
 export interface SwitchResult {
@@ -24,6 +25,22 @@ export interface SwitchResult {
 export class SwitchRefused extends Error {}
 
 const UP_TIMEOUT_MS = 120_000;
+/** How long a switch waits for another update of the stack (a `pulumi up` in progress) to end. */
+const LOCK_WAIT_MS = 60_000;
+/** How long the read of where traffic is may take, after a failure. */
+const TRAFFIC_READ_TIMEOUT_MS = 4_000;
+
+export interface SwitchOptions {
+  /**
+   * Why the state may not match the cluster (an earlier switch was interrupted): the live Services
+   * are refreshed from the cluster before the update.
+   */
+  readonly recovering?: string;
+  /** Progress and recovery lines (a lock waited for or removed, a refresh). */
+  readonly say?: (line: string) => void;
+  /** The command that finishes the switch when run again, named in every refusal. */
+  readonly rerun?: string;
+}
 
 const readFailed = (what: string, error: unknown) =>
   `cannot read ${what}: ${error instanceof ClusterError ? error.message : firstLine(error)}; check kubectl's context`;
@@ -71,35 +88,72 @@ export function targetedUpCommand(target: SwitchTarget): string {
 
 /**
  * Runs the targeted `up` of every live Service and waits until the API shows each selecting the
- * target. Times count from `started` (the command's start).
+ * target. Times count from `started` (the command's start). When `up` succeeds but a Service still
+ * selects the other color, the state did not match the cluster: the live Services are refreshed
+ * and the update runs once more.
  */
-export async function switchLiveServices(target: SwitchTarget, workDir: string, started: number): Promise<SwitchResult> {
+export async function switchLiveServices(target: SwitchTarget, workDir: string, started: number, options: SwitchOptions = {}): Promise<SwitchResult> {
   const names = target.services.map((service) => service.liveServiceName);
-  const args = targetedUpArgs(target.stack, target.services.map((service) => service.liveServiceUrn));
+  const urns = target.services.map((service) => service.liveServiceUrn);
+  const ctx: UpdateContext = {
+    stack: target.stack,
+    workDir,
+    rerun: options.rerun ?? targetedUpCommand(target),
+    say: options.say ?? (() => undefined),
+    lockWaitMs: LOCK_WAIT_MS,
+    timeoutMs: UP_TIMEOUT_MS,
+  };
   const flips = watchSelectedColors(target.namespace, names, target.color);
+  let refreshed = false;
+  let finished = 0;
   try {
-    await runPulumi(args, target.stack, workDir);
+    if (options.recovering) {
+      if (await alreadySwitched(target)) ctx.say(`The API already shows traffic on ${target.color} (the earlier run got that far); making the stack's state agree.`);
+      await refreshLiveServices(urns, options.recovering, ctx);
+      refreshed = true;
+    }
+    for (;;) {
+      await runStackUpdate(targetedUpArgs(target.stack, urns), ctx);
+      finished = Date.now();
+      // `up` returned: the Services are patched; the watch has seen them, or one more read confirms each.
+      const selected = await Promise.all(names.map((name) => selectedColor(target.namespace, name)));
+      const stuck = names.findIndex((_, i) => selected[i] !== target.color);
+      if (stuck < 0) break;
+      const why = `\`pulumi up\` left Service \`${names[stuck]}\` selecting \`${selected[stuck]}\`, not \`${target.color}\``;
+      if (refreshed) throw new SwitchRefused(`${why}, even after reading it from the cluster into the state; check it with \`kubectl get service ${names[stuck]} -n ${target.namespace} -o yaml\`, then rerun \`${ctx.rerun}\``);
+      await refreshLiveServices(urns, `${why}: the state did not match the cluster`, ctx);
+      refreshed = true;
+    }
   } catch (error) {
     flips.stop();
-    throw new SwitchRefused(`\`${targetedUpCommand(target)}\` failed: ${firstLine(error)}`);
+    if (error instanceof SwitchRefused) throw error;
+    const line = error instanceof StackUpdateError ? error.message : `\`${targetedUpCommand(target)}\` failed: ${firstLine(error)}; rerun \`${ctx.rerun}\``;
+    throw new SwitchRefused(`the switch to ${target.color} did not finish (${await trafficNow(target)}): ${line}`);
   }
-  const finished = Date.now();
-  // `up` returned: the Services are patched; the watch has seen them, or one more read confirms each.
-  let selected: (string | undefined)[];
-  try {
-    selected = await Promise.all(names.map((name) => selectedColor(target.namespace, name)));
-  } finally {
-    flips.stop();
-  }
+  flips.stop();
   const seen = await flips.seen;
   const confirmedAt = Date.now();
   const flippedAfterMs = new Map<string, number>();
-  names.forEach((name, i) => {
-    const flippedAt = seen.get(name) ?? (selected[i] === target.color ? confirmedAt : undefined);
-    if (flippedAt === undefined) throw new SwitchRefused(`\`pulumi up\` finished but Service \`${name}\` does not select \`${target.color}\``);
-    flippedAfterMs.set(name, flippedAt - started);
-  });
+  for (const name of names) flippedAfterMs.set(name, (seen.get(name) ?? confirmedAt) - started);
   return { flippedAfterMs, finishedAfterMs: finished - started };
+}
+
+/** Whether every live Service of the app selects the target color now (false when the API cannot tell). */
+export async function alreadySwitched(target: SwitchTarget): Promise<boolean> {
+  const colors = await Promise.all(target.services.map((s) => selectedColor(target.namespace, s.liveServiceName).catch(() => undefined)));
+  return colors.every((color) => color === target.color);
+}
+
+/** Where the live Services send traffic, as the API says now, in words (for a failure line). */
+async function trafficNow(target: SwitchTarget): Promise<string> {
+  try {
+    const colors = await Promise.all(target.services.map((s) => selectedColor(target.namespace, s.liveServiceName, TRAFFIC_READ_TIMEOUT_MS)));
+    const distinct = [...new Set(colors)];
+    if (distinct.length === 1) return `traffic is on ${distinct[0] ?? "no color"}, as the API says`;
+    return `the API says ${target.services.map((s, i) => `${s.liveServiceName} → ${colors[i]}`).join(", ")}`;
+  } catch {
+    return "the API could not be read to tell where traffic is";
+  }
 }
 
 /** `Traffic is on green: shop-bff flipped 2.9 s, shop-web 2.9 s after the start; done after 3.2 s.` */
@@ -109,35 +163,4 @@ export function switchedLine(target: SwitchTarget, result: SwitchResult): string
   const flipped =
     flips.length === 1 ? `the selector flipped ${seconds(flips[0][1])}` : flips.map(([name, ms], i) => `${name}${i === 0 ? " flipped" : ""} ${seconds(ms)}`).join(", ");
   return `Traffic is on ${target.color}: ${flipped} after the start; done after ${seconds(result.finishedAfterMs)}.`;
-}
-
-/** Runs `pulumi <args>` (no prompt); rejects with the CLI's output when it fails or times out. */
-function runPulumi(args: readonly string[], stack: string, workDir: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("pulumi", args, {
-      cwd: workDir,
-      // The program was type-checked when it was built and tested; a rollback need not pay for it again.
-      env: { PULUMI_NODEJS_TRANSPILE_ONLY: "true", PULUMI_SKIP_UPDATE_CHECK: "true", ...process.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    // SIGINT lets the CLI cancel cleanly (no stack left locked); SIGKILL if it does not stop.
-    const timeout = setTimeout(() => {
-      // First, so it is the line reported, not the CLI's own cancellation message.
-      output = `error: no result after ${UP_TIMEOUT_MS / 1000} s; cancelled; run \`pulumi cancel -s ${stack}\` if the stack stays locked\n${output}`;
-      child.kill("SIGINT");
-      setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
-    }, UP_TIMEOUT_MS);
-    child.on("error", (error) => {
-      clearTimeout(timeout);
-      reject((error as NodeJS.ErrnoException).code === "ENOENT" ? new Error("error: the `pulumi` CLI is not on PATH") : error);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timeout);
-      if (code === 0) resolve();
-      else reject(new Error(output || `pulumi exited with ${code}`));
-    });
-  });
 }

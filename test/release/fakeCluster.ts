@@ -2,8 +2,9 @@
  * Stand-ins for `kubectl` and `pulumi` on PATH, for running `rollback --apply` in-process: `kubectl`
  * answers the reads the switch makes from a JSON file (Deployments, Jobs, live Services' selected
  * colors) and streams `<name> <color>` lines for a `--watch` of the live Services; `pulumi` records
- * its arguments and flips the selector of each live Service it is given a `--target` of, as the
- * engine would. Every call of either is logged, so tests assert what was run.
+ * its arguments and, for `up`, flips the selector of each live Service it is given a `--target` of,
+ * as the engine would (`refresh` changes nothing; `stack export` prints a state with no pending
+ * operation). Every call of either is logged, so tests assert what was run.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -64,7 +65,10 @@ const PULUMI = `
 const fs = require("fs");
 const args = process.argv.slice(2);
 fs.appendFileSync(process.env.FAKE_CALLS, JSON.stringify(["pulumi", ...args]) + "\\n");
+if (args[0] === "stack" && args[1] === "export") { process.stdout.write(JSON.stringify({ version: 3, deployment: { resources: [] } })); process.exit(0); }
 if (process.env.FAKE_PULUMI_FAILS) { console.log("Updating (stack):"); console.error("error: " + process.env.FAKE_PULUMI_FAILS); process.exit(255); }
+// A refresh reads the cluster into the state: nothing in the cluster changes.
+if (args[0] === "refresh") process.exit(0);
 const state = JSON.parse(fs.readFileSync(process.env.FAKE_CLUSTER, "utf8"));
 args.forEach((arg, i) => {
   if (arg !== "--target") return;
