@@ -5,12 +5,13 @@
  *   the command runs again;
  * - it is locked by an update still running (here or elsewhere; Pulumi Cloud's 409): wait for it,
  *   bounded, printing progress, then run again; refuse past the bound with the exact command;
+ * - the state or a lock cannot be read because its metadata file was left empty by a killed
+ *   `pulumi` (file backend): that file is removed (fileBackend.ts), saying so, and the command runs again;
  * - the state cannot be read (permissions, corrupt JSON), the Kubernetes API does not answer, or
  *   the CLI gives no result within its bound: refuse with what to do.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { projectName } from "../lib/stackFile";
+import { fileBackendRoot, isCheckpoint, projectOf, repairStackSidecars, stateFileOf } from "./fileBackend";
 import { pulumiError, PulumiRun, runPulumi } from "./pulumiCli";
 import { clock, isUpdateConflict, lockHeld, lockOwner, owner, parseLocks, removeStaleLock, StackLock } from "./stackLock";
 
@@ -39,18 +40,30 @@ export interface UpdateOutcome {
 const PROGRESS_EVERY_MS = 10_000;
 const POLL_MS = 250;
 const REMOTE_RETRY_MS = 3_000;
+/** What the backend says when it cannot read a checkpoint or a lock it found. */
+const UNREADABLE_OBJECT = /^(failed to load checkpoint: )?(.*: )?(EOF|unexpected end of JSON input)$/;
 
 /** Runs `pulumi <args>` until it succeeds, handling locks as above; throws StackUpdateError otherwise. */
 export async function runStackUpdate(args: readonly string[], ctx: UpdateContext): Promise<UpdateOutcome> {
   const waitEnds = Date.now() + ctx.lockWaitMs;
   let removedStaleLock = false;
+  let repairedSidecars = false;
   let waitStarted: number | undefined;
   for (;;) {
     const run = await runPulumi(args, ctx.workDir, ctx.timeoutMs);
     if (run.code === 0 && !run.timedOut) return { removedStaleLock };
     const locks = parseLocks(run.output);
     const conflict = locks === undefined && isUpdateConflict(run.output);
-    if (locks === undefined && !conflict) throw new StackUpdateError(await failureLine(run, args, ctx));
+    if (locks === undefined && !conflict) {
+      // An unreadable metadata file beside a whole checkpoint or lock (a `pulumi` killed while writing it): once.
+      if (!repairedSidecars && UNREADABLE_OBJECT.test(pulumiError(run.output))) {
+        repairedSidecars = true;
+        const repaired = await repairStackSidecars(ctx.workDir, ctx.stack);
+        for (const line of repaired) ctx.say(line);
+        if (repaired.length > 0) continue;
+      }
+      throw new StackUpdateError(await failureLine(run, args, ctx));
+    }
 
     const stale = (locks ?? []).filter((lock) => lockOwner(lock) === "gone");
     const unremovable = stale.find((lock) => lock.file === undefined);
@@ -138,46 +151,15 @@ async function failureLine(run: PulumiRun, args: readonly string[], ctx: UpdateC
 
 /** A state file that is not valid JSON: where it is and the previous checkpoint the backend kept. */
 async function corruptStateLine(error: string, ctx: UpdateContext): Promise<string> {
-  const file = await stateFile(ctx);
+  const root = await fileBackendRoot(ctx.workDir);
+  const file = root === undefined ? undefined : stateFileOf(root, projectOf(ctx.workDir), ctx.stack);
   const head = `the state of stack \`${ctx.stack}\` cannot be loaded (${error})`;
   if (file === undefined) return `${head}: repair it in its backend (\`pulumi stack export\` shows what loads), then rerun \`${ctx.rerun}\``;
   const backup = `${file}.bak`;
   if (isCheckpoint(backup)) {
     return `${head}: ${file} is damaged; restore the previous checkpoint with \`cp ${backup} ${file}\`, then rerun \`${ctx.rerun}\` (it refreshes the live Services first)`;
   }
-  return `${head}: ${file} is damaged and ${backup} is not a usable copy; restore the newest checkpoint of ${path.join(path.dirname(path.dirname(path.dirname(file))), "history")}, then rerun \`${ctx.rerun}\``;
-}
-
-/** The state file of the stack when the backend is a local folder (`pulumi whoami` names it). */
-async function stateFile(ctx: UpdateContext): Promise<string | undefined> {
-  const whoami = await runPulumi(["whoami", "--json"], ctx.workDir, 15_000).catch(() => undefined);
-  let url: string | undefined;
-  try {
-    url = whoami?.code === 0 ? JSON.parse(whoami.output.slice(whoami.output.indexOf("{"))).url : undefined;
-  } catch {
-    url = undefined;
-  }
-  if (!url?.startsWith("file://")) return undefined;
-  const root = path.join(decodeURIComponent(new URL(url).pathname), ".pulumi", "stacks");
-  const project = projectOf(ctx.workDir);
-  // Project-scoped layout (`stacks/<project>/<stack>.json`), then the legacy one (`stacks/<stack>.json`).
-  return [project ? path.join(root, project, `${ctx.stack}.json`) : undefined, path.join(root, `${ctx.stack}.json`)].find((f) => f && fs.existsSync(f));
-}
-
-function projectOf(workDir: string): string | undefined {
-  try {
-    return projectName(fs.readFileSync(path.join(workDir, "Pulumi.yaml"), "utf8"));
-  } catch {
-    return undefined;
-  }
-}
-
-function isCheckpoint(file: string): boolean {
-  try {
-    return JSON.parse(fs.readFileSync(file, "utf8"))?.checkpoint !== undefined;
-  } catch {
-    return false;
-  }
+  return `${head}: ${file} is damaged and ${backup} is not a usable copy; restore the newest checkpoint of ${path.join(root!, ".pulumi", "history")}, then rerun \`${ctx.rerun}\``;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
