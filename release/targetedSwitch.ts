@@ -48,6 +48,7 @@ const readFailed = (what: string, error: unknown) =>
 /**
  * Problems that forbid switching traffic to the target color; empty when it may go ahead. Every
  * service is checked; for an app of several, each problem starts with the service it is about.
+ * Throws SwitchRefused (one line) when the cluster cannot be read.
  */
 export async function gateProblems(target: SwitchTarget): Promise<string[]> {
   let workloads: Workloads;
@@ -55,7 +56,10 @@ export async function gateProblems(target: SwitchTarget): Promise<string[]> {
     // The Deployments' Pods and the smoke Jobs carry their service's qualified name as `app`.
     workloads = await readWorkloads(target.namespace, target.services.map((service) => service.qualifiedName));
   } catch (error) {
-    return [readFailed(`the Deployments and smoke Jobs of namespace \`${target.namespace}\``, error)];
+    // One line: nothing was changed, and the same command is the next step once the API answers.
+    throw new SwitchRefused(
+      `${readFailed(`the Deployments and smoke Jobs of namespace \`${target.namespace}\``, error)}; nothing was switched: rerun \`npm run release -- rollback --apply --stack ${target.stack}\` once \`kubectl get nodes\` answers`,
+    );
   }
   const perService = target.services.map((service) => serviceGateProblems(target, service, workloads));
   if (target.services.length === 1) return perService[0];
