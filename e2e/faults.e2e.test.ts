@@ -371,25 +371,44 @@ describe("state backend trouble", () => {
     }
   });
 
-  it("stack locked by a killed pulumi up: rollback --apply removes the stale lock, saying so, and switches", async () => {
+  it("stack locked by a pulumi up killed mid-update: rollback --apply removes the stale lock, refreshes the live Service, names the other pending operations, and switches", async () => {
     for (let rep = 0; rep < REPEAT; rep++) {
-      const to = other(liveColor());
+      const live = liveColor();
+      const to = other(live);
+      // A hotfix of the live color by the full path, killed while its Deployment rolls out.
+      const hotfix = `ghcr.io/acme/web:4.${rep}.${live === "blue" ? 0 : 1}`;
+      stack.editConfig((c) => (c.colors[live].image = hotfix));
       const full = pulumiCli(["up", "--stack", STACK, "--yes", "--skip-preview"]);
-      await waitUntil("the full update's lock", () => lockFiles().length > 0);
+      const image = () => kubectlJson("get", "deployment", `web-${live}`, "-n", NS).spec.template.spec.containers[0].image;
+      await waitUntil("the hotfix's Deployment patch", () => image() === hotfix, 60_000, 100);
       killTree(full.child.pid!);
       await full.done;
       const [lock] = lockFiles();
       expect(lock).toBeDefined();
       const owner = JSON.parse(fs.readFileSync(lock, "utf8"));
+      const pending = exportState(STACK).pending;
+      note(`full pulumi up killed during its rollout, run ${rep + 1}: pending [${pending.join(", ")}]`);
+      expect(pending).toContain(`updating web-${live}`);
+
       const run = await rollback();
       expect(run.stderr).toBe("");
       expect(run.code).toBe(0);
+      const out = lines(run.stdout);
       const since = new Date(owner.timestamp).toTimeString().slice(0, 8);
-      expect(lines(run.stdout)).toContain(
-        `Removed the stale lock of stack \`${STACK}\` left by \`pulumi\` pid ${full.child.pid} (${owner.username}@${os.hostname()}, since ${since}), which no longer runs: ${lock}`,
-      );
+      expect(out).toContain(`Removed the stale lock of stack \`${STACK}\` left by \`pulumi\` pid ${full.child.pid} (${owner.username}@${os.hostname()}, since ${since}), which no longer runs: ${lock}`);
+      expect(out).toContain("The stack's last update was killed (it left its lock behind): reading the live Services from the cluster into the state first (`pulumi refresh --target`)...");
+      const others = out.find((line) => line.startsWith("Note: the state also holds"));
+      expect(others).toMatch(new RegExp(`\\(.*Deployment web-${live}: updating.*\\); the switch does not touch them, but the engine forgets unfinished updates at its next write: after the switch, run \`pulumi refresh -s ${STACK}\``));
+      expect(liveColor()).toBe(to);
+      expect(fileColor()).toBe(to);
+      // What the note says to do, then the full update the kill interrupted: it completes and changes nothing of the switch.
+      const refresh = await pulumiCli(["refresh", "--stack", STACK, "--yes", "--skip-preview", "--suppress-progress", ...(others!.includes("interactively") ? ["--clear-pending-creates"] : [])]).done;
+      expect(refresh.code, refresh.stdout + refresh.stderr).toBe(0);
+      const again = await pulumiCli(["up", "--stack", STACK, "--yes", "--skip-preview", "--suppress-progress"]).done;
+      expect(again.code, again.stdout + again.stderr).toBe(0);
       expectSettledOn(to);
-      recovered("stack locked by a killed pulumi up (the rollback itself)", RERUN, run.seconds);
+      recovered("stack locked by a pulumi up killed mid-update (the rollback itself)", RERUN, run.seconds);
     }
+    await expectNoDrift();
   });
 });

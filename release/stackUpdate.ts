@@ -27,6 +27,11 @@ export interface UpdateContext {
   readonly lockWaitMs: number;
   /** How long one run of the CLI may take. */
   readonly timeoutMs: number;
+  /**
+   * Runs once, after a stale lock was removed and before the command runs again: the killed update
+   * that left the lock may have left the state behind the cluster.
+   */
+  readonly afterStaleLock?: () => Promise<void>;
 }
 
 /** What went wrong, in one line, with the next command. */
@@ -48,6 +53,7 @@ export async function runStackUpdate(args: readonly string[], ctx: UpdateContext
   const waitEnds = Date.now() + ctx.lockWaitMs;
   let removedStaleLock = false;
   let repairedSidecars = false;
+  let ranAfterStaleLock = false;
   let waitStarted: number | undefined;
   for (;;) {
     const run = await runPulumi(args, ctx.workDir, ctx.timeoutMs);
@@ -75,6 +81,10 @@ export async function runStackUpdate(args: readonly string[], ctx: UpdateContext
     for (const lock of stale) {
       ctx.say(removeStaleLock(lock, ctx.stack));
       removedStaleLock = true;
+    }
+    if (stale.length > 0 && ctx.afterStaleLock && !ranAfterStaleLock) {
+      ranAfterStaleLock = true;
+      await ctx.afterStaleLock();
     }
     const held = (locks ?? []).filter((lock) => !stale.includes(lock));
     if (stale.length > 0 && held.length === 0) continue;

@@ -6,8 +6,9 @@
  * back to the color the state still names is then a no-op that leaves traffic where it is (seen on
  * the real engine). `pulumi refresh --target <live Service URN>...` reads those Services from the
  * cluster (~1 s, the program does not run) and clears their pending operations; nothing else of the
- * stack is touched. Pending operations on other resources are left to the next full `pulumi up`
- * and named, with the command that resolves them.
+ * stack is touched. Pending operations on other resources are named, with the command that
+ * resolves them: the switch's own update makes the engine drop the unfinished updates and deletes
+ * from the state (it keeps pending creates), so a full refresh afterwards reads those resources.
  */
 import { runPulumi } from "./pulumiCli";
 import { runStackUpdate, UpdateContext } from "./stackUpdate";
@@ -66,7 +67,7 @@ export async function refreshLiveServices(urns: readonly string[], why: string, 
   if (others.length > 0) {
     const creates = others.some((op) => op.type === "creating");
     ctx.say(
-      `Note: the state also holds ${others.length} unfinished operation(s) of an interrupted \`pulumi up\` on other resources (${others.map(describePending).join(", ")}); the switch leaves them; after it, run \`pulumi refresh -s ${ctx.stack}\`${creates ? " interactively (it asks what to do with each pending create)" : " --yes"}.`,
+      `Note: the state also holds ${others.length} unfinished operation(s) of an interrupted \`pulumi up\` on other resources (${others.map(describePending).join(", ")}); the switch does not touch them, but the engine forgets unfinished updates at its next write: after the switch, run \`pulumi refresh -s ${ctx.stack}${creates ? "` interactively (it asks what to do with each pending create)" : " --yes`"} so the state matches the cluster.`,
     );
   }
 }

@@ -116,8 +116,14 @@ export async function switchLiveServices(target: SwitchTarget, workDir: string, 
       await refreshLiveServices(urns, options.recovering, ctx);
       refreshed = true;
     }
+    // An update killed without our record (a full `pulumi up`, another machine's switch) shows as its stale lock.
+    const afterStaleLock = async () => {
+      if (refreshed) return;
+      await refreshLiveServices(urns, "The stack's last update was killed (it left its lock behind)", ctx);
+      refreshed = true;
+    };
     for (;;) {
-      await runStackUpdate(targetedUpArgs(target.stack, urns), ctx);
+      await runStackUpdate(targetedUpArgs(target.stack, urns), { ...ctx, afterStaleLock });
       finished = Date.now();
       // `up` returned: the Services are patched; the watch has seen them, or one more read confirms each.
       const selected = await Promise.all(names.map((name) => selectedColor(target.namespace, name)));
