@@ -150,6 +150,28 @@ describe("rollback --apply killed half-way (SIGKILL of the CLI and everything un
   }
 });
 
+describe("the state behind the cluster", () => {
+  it("a selector flipped by hand and recorded in the stack file only: the no-op update is caught, the live Service refreshed, the switch applied", async () => {
+    for (let rep = 0; rep < REPEAT; rep++) {
+      const live = liveColor();
+      const other_ = other(live);
+      // An emergency flip outside Pulumi, then written down in the stack file without an update.
+      execFileSync("kubectl", ["patch", "service", "web", "-n", NS, "--type", "merge", "-p", JSON.stringify({ spec: { selector: { color: other_ } } })]);
+      stack.editConfig((c) => (c.activeColor = other_));
+      expect(exportState(STACK).serviceColor.outputs).toBe(live);
+      // Rolling back to `live`: the state already says it, so the engine's update changes nothing.
+      const run = await rollback();
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      expect(lines(run.stdout)).toContain(
+        `\`pulumi up\` left Service \`web\` selecting \`${other_}\`, not \`${live}\`: the state did not match the cluster: reading the live Services from the cluster into the state first (\`pulumi refresh --target\`)...`,
+      );
+      expectSettledOn(live);
+      recovered("selector flipped by hand, state behind (the rollback itself)", RERUN, run.seconds);
+    }
+  });
+});
+
 describe("two switches at once", () => {
   it("two rollback --apply of one stack at the same moment: one switches, the other waits and finds it done", async () => {
     for (let rep = 0; rep < REPEAT; rep++) {

@@ -92,13 +92,10 @@ export function targetedUpCommand(target: SwitchTarget): string {
 
 /**
  * Runs the targeted `up` of every live Service and waits until the API shows each selecting the
- * target. Times count from `started` (the command's start). When `up` succeeds but a Service still
- * selects the other color, the state did not match the cluster: the live Services are refreshed
- * and the update runs once more.
+ * target. Times count from `started` (the command's start).
  */
 export async function switchLiveServices(target: SwitchTarget, workDir: string, started: number, options: SwitchOptions = {}): Promise<SwitchResult> {
   const names = target.services.map((service) => service.liveServiceName);
-  const urns = target.services.map((service) => service.liveServiceUrn);
   const ctx: UpdateContext = {
     stack: target.stack,
     workDir,
@@ -108,32 +105,9 @@ export async function switchLiveServices(target: SwitchTarget, workDir: string, 
     timeoutMs: UP_TIMEOUT_MS,
   };
   const flips = watchSelectedColors(target.namespace, names, target.color);
-  let refreshed = false;
-  let finished = 0;
+  let finished: number;
   try {
-    if (options.recovering) {
-      if (await alreadySwitched(target)) ctx.say(`The API already shows traffic on ${target.color} (the earlier run got that far); making the stack's state agree.`);
-      await refreshLiveServices(urns, options.recovering, ctx);
-      refreshed = true;
-    }
-    // An update killed without our record (a full `pulumi up`, another machine's switch) shows as its stale lock.
-    const afterStaleLock = async () => {
-      if (refreshed) return;
-      await refreshLiveServices(urns, "The stack's last update was killed (it left its lock behind)", ctx);
-      refreshed = true;
-    };
-    for (;;) {
-      await runStackUpdate(targetedUpArgs(target.stack, urns), { ...ctx, afterStaleLock });
-      finished = Date.now();
-      // `up` returned: the Services are patched; the watch has seen them, or one more read confirms each.
-      const selected = await Promise.all(names.map((name) => selectedColor(target.namespace, name)));
-      const stuck = names.findIndex((_, i) => selected[i] !== target.color);
-      if (stuck < 0) break;
-      const why = `\`pulumi up\` left Service \`${names[stuck]}\` selecting \`${selected[stuck]}\`, not \`${target.color}\``;
-      if (refreshed) throw new SwitchRefused(`${why}, even after reading it from the cluster into the state; check it with \`kubectl get service ${names[stuck]} -n ${target.namespace} -o yaml\`, then rerun \`${ctx.rerun}\``);
-      await refreshLiveServices(urns, `${why}: the state did not match the cluster`, ctx);
-      refreshed = true;
-    }
+    finished = await updateUntilSelected(target, ctx, options.recovering);
   } catch (error) {
     flips.stop();
     if (error instanceof SwitchRefused) throw error;
@@ -146,6 +120,41 @@ export async function switchLiveServices(target: SwitchTarget, workDir: string, 
   const flippedAfterMs = new Map<string, number>();
   for (const name of names) flippedAfterMs.set(name, (seen.get(name) ?? confirmedAt) - started);
   return { flippedAfterMs, finishedAfterMs: finished - started };
+}
+
+/**
+ * The targeted update, until the API shows every live Service selecting the target; resolves with
+ * when the last update ended. The live Services are refreshed from the cluster first when the
+ * state may be stale: after an interrupted switch (`recovering`), after removing a killed update's
+ * lock, or when an update succeeded but left a Service on the other color (the engine diffed
+ * against a state that did not match the cluster); the update then runs once more.
+ */
+async function updateUntilSelected(target: SwitchTarget, ctx: UpdateContext, recovering: string | undefined): Promise<number> {
+  const names = target.services.map((service) => service.liveServiceName);
+  const urns = target.services.map((service) => service.liveServiceUrn);
+  let refreshed = false;
+  const refresh = async (why: string) => {
+    await refreshLiveServices(urns, why, ctx);
+    refreshed = true;
+  };
+  if (recovering) {
+    if (await alreadySwitched(target)) ctx.say(`The API already shows traffic on ${target.color} (the earlier run got that far); making the stack's state agree.`);
+    await refresh(recovering);
+  }
+  // An update killed without a switch record (a full `pulumi up`, another machine's switch) shows as its stale lock.
+  const afterStaleLock = async () => (refreshed ? undefined : refresh("The stack's last update was killed (it left its lock behind)"));
+  for (;;) {
+    await runStackUpdate(targetedUpArgs(target.stack, urns), { ...ctx, afterStaleLock });
+    const finished = Date.now();
+    const selected = await Promise.all(names.map((name) => selectedColor(target.namespace, name)));
+    const stuck = names.findIndex((_, i) => selected[i] !== target.color);
+    if (stuck < 0) return finished;
+    const why = `\`pulumi up\` left Service \`${names[stuck]}\` selecting \`${selected[stuck]}\`, not \`${target.color}\``;
+    if (refreshed) {
+      throw new SwitchRefused(`${why}, even after reading it from the cluster into the state; check it with \`kubectl get service ${names[stuck]} -n ${target.namespace} -o yaml\`, then rerun \`${ctx.rerun}\``);
+    }
+    await refresh(`${why}: the state did not match the cluster`);
+  }
 }
 
 /** Whether every live Service of the app selects the target color now (false when the API cannot tell). */
