@@ -24,8 +24,9 @@ import { retireProblems, switchProblems } from "./sameCommit";
 import { StackDocumentError } from "./stackDocument";
 import { headCommit, SwitchHow, whoAmI, writeRecord } from "./switchRecords";
 import { switchTarget, SwitchTarget } from "./switchTarget";
-import { gateProblems, switchedLine, switchLiveServices, SwitchRefused, targetedUpCommand } from "./targetedSwitch";
+import { alreadySwitched, gateProblems, switchedLine, switchLiveServices, SwitchRefused, targetedUpCommand } from "./targetedSwitch";
 import { flip, Plan, ReleaseState, retire, stage, stageImages } from "./transitions";
+import { openSwitch, SwitchSession } from "./switchSession";
 
 export interface Io {
   readonly out: (line: string) => void;
@@ -38,6 +39,8 @@ export interface Io {
 }
 
 const { DONE, REFUSED, USAGE: USAGE_ERROR } = EXIT;
+/** How long `rollback --apply` waits for another switch of the same checkout to end. */
+const SWITCH_WAIT_MS = 180_000;
 
 function parseColor(value: string): Color {
   if ((COLORS as readonly string[]).includes(value)) return value as Color;
@@ -88,32 +91,70 @@ function apply(args: Args, loaded: Loaded, plan: Plan, io: Io, paint: Paint, app
 
 /**
  * `rollback --apply`: check every service's gate in the cluster, write the edit, switch only the
- * live Services (one targeted `pulumi up`), and record the switch in the cluster.
+ * live Services (one targeted `pulumi up`), and record the switch in the cluster. Runs through the
+ * stack's switch session: one switch of a checkout at a time, and a run after an interrupted one
+ * finishes it (switchSession.ts).
  */
 async function rollbackNow(args: Args, loaded: Loaded, state: ReleaseState, io: Io, paint: Paint, started: number, how: SwitchHow = "rollback --apply"): Promise<number> {
   const inMaintenance = rollbackInMaintenanceProblem(state);
   if (inMaintenance) return refuse(io, paint, args.command, "nothing was written or applied", [inMaintenance]);
-  const plan = flip(state, "rollback");
+  const rerun = `npx bluegreen rollback -s ${args.stack} --apply`;
+  const fileColor = () => {
+    const now = releaseState(load(args.stack, args.file, io.cwd), args.stack);
+    return Array.isArray(now) ? state.activeColor : now.activeColor;
+  };
+  const opened = await openSwitch({ stackFile: loaded.file, stack: args.stack, fileColor: state.activeColor, currentFileColor: fileColor, rerun, say: io.out, waitMs: SWITCH_WAIT_MS });
+  if (opened.kind === "settled") {
+    (opened.code === 0 ? io.out : io.err)(opened.code === 0 ? opened.line : paint.red(opened.line));
+    return opened.code === 0 ? DONE : REFUSED;
+  }
+  if (opened.kind === "finish") io.out(opened.line);
+  let code: number;
+  try {
+    code = await switchNow(args, opened.kind === "finish" ? load(args.stack, args.file, io.cwd) : loaded, io, paint, started, opened.session, rerun, how);
+  } catch (error) {
+    opened.session.abandon();
+    throw error;
+  }
+  if (code === DONE) opened.session.close();
+  else opened.session.abandon();
+  return code;
+}
+
+async function switchNow(args: Args, loaded: Loaded, io: Io, paint: Paint, started: number, session: SwitchSession, rerun: string, how: SwitchHow): Promise<number> {
+  const state = releaseState(loaded, args.stack);
+  if (Array.isArray(state)) return refuse(io, paint, args.command, `${loaded.fileName} has config problems; fix them first`, state);
+  // Finishing an earlier switch: the stack file already says where traffic goes.
+  const finishing = state.activeColor === session.to;
+  const from = finishing ? otherColor(session.to) : state.activeColor;
+  const plan = flip(finishing ? { ...state, activeColor: from } : state, "rollback");
   if (plan.kind !== "edit") return apply(args, loaded, plan, io, paint);
   const current = check(loaded, loaded.doc);
   if (!current.ok) return refuse(io, paint, args.command, `${loaded.fileName} has config problems; fix them first`, current.problems);
-  const target = switchTarget(current.config, args.stack, loaded.doc.project, otherColor(state.activeColor));
+  const target = switchTarget(current.config, args.stack, loaded.doc.project, session.to);
   const problems = await withProgress(io.err, `the gate read of ${target.color} (kubectl)`, gateProblems(target));
-  if (problems.length > 0) return refuse(io, paint, args.command, "nothing was written or applied", problems);
-  const written = apply(args, loaded, plan, io, paint, true);
-  if (written !== DONE) return written;
+  if (problems.length > 0) return refuse(io, paint, args.command, finishing ? "nothing was applied" : "nothing was written or applied", problems);
+  if (finishing && !session.recovering && (await alreadySwitched(target))) {
+    io.out(paint.green(`Traffic is on ${target.color}: the other run switched it; nothing left to do.`));
+    return DONE;
+  }
+  if (!finishing) {
+    session.willWriteFile();
+    const written = apply(args, loaded, plan, io, paint, true);
+    if (written !== DONE) return written;
+  }
   const services = target.services.length === 1 ? "the live Service" : `the live Services ${target.services.map((s) => s.liveServiceName).join(", ")}`;
   io.out(`Switching ${services} to ${target.color} (${targetedUpCommand(target)})...`);
   const workDir = path.dirname(loaded.file);
   announceAs(how === "watch rollback" ? "watch" : "rollback --apply", workDir);
-  const result = await withProgress(io.err, `\`pulumi up\` to patch ${services}`, switchLiveServices(target, workDir, started));
+  const result = await withProgress(io.err, `\`pulumi up\` to patch ${services}`, switchLiveServices(target, workDir, started, { recovering: session.recovering, say: io.out, rerun }));
   io.out(paint.green(switchedLine(target, result)));
   const images = Object.fromEntries(target.services.map((s) => [s.service, s.image]));
   const recorded = await writeRecord(target.namespace, state.app, {
     kind: "switch",
     at: new Date(started + Math.max(...result.flippedAfterMs.values())).toISOString(),
     stack: args.stack,
-    from: state.activeColor,
+    from,
     to: target.color,
     images,
     how,

@@ -26,15 +26,15 @@ function kubectlReason(stderr: string): string {
 }
 
 /** Runs kubectl (bounded by its request timeout and a process timeout); resolves with its stdout. */
-export function kubectl(args: readonly string[], input?: string): Promise<string> {
+export function kubectl(args: readonly string[], input?: string, timeoutMs = KUBECTL_TIMEOUT_MS): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       "kubectl",
-      [...contextArgs(), ...args, `--request-timeout=${KUBECTL_TIMEOUT_MS / 1000}s`],
-      { timeout: KUBECTL_TIMEOUT_MS + 2_000, maxBuffer: 16 * 1024 * 1024 },
+      [...contextArgs(), ...args, `--request-timeout=${timeoutMs / 1000}s`],
+      { timeout: timeoutMs + 2_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error) {
-          const why = (error as NodeJS.ErrnoException).code === "ENOENT" ? "kubectl is not on PATH" : error.killed ? `no answer within ${KUBECTL_TIMEOUT_MS / 1000} s` : kubectlReason(stderr) || error.message;
+          const why = (error as NodeJS.ErrnoException).code === "ENOENT" ? "kubectl is not on PATH" : error.killed ? `no answer within ${timeoutMs / 1000} s` : kubectlReason(stderr) || error.message;
           reject(new ClusterError(`kubectl ${args.join(" ")}: ${why}`));
           return;
         }
@@ -45,8 +45,8 @@ export function kubectl(args: readonly string[], input?: string): Promise<string
   });
 }
 
-async function kubectlJson(args: readonly string[]): Promise<any> {
-  const stdout = await kubectl([...args, "-o", "json"]);
+async function kubectlJson(args: readonly string[], timeoutMs = KUBECTL_TIMEOUT_MS): Promise<any> {
+  const stdout = await kubectl([...args, "-o", "json"], undefined, timeoutMs);
   try {
     return JSON.parse(stdout);
   } catch {
@@ -55,8 +55,8 @@ async function kubectlJson(args: readonly string[]): Promise<any> {
 }
 
 /** The `color` the Service selects, or undefined when its selector has none. */
-export async function selectedColor(namespace: string, service: string): Promise<string | undefined> {
-  const svc = await kubectlJson(["get", "service", service, "-n", namespace]);
+export async function selectedColor(namespace: string, service: string, timeoutMs?: number): Promise<string | undefined> {
+  const svc = await kubectlJson(["get", "service", service, "-n", namespace], timeoutMs);
   return svc?.spec?.selector?.color;
 }
 

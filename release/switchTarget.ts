@@ -6,7 +6,7 @@
  */
 import { Color, servicesOf, validateStackConfig } from "../config";
 import { smokeJob } from "../components/smokeJob";
-import { liveServiceUrn, objectNames, Traffic } from "../domain/names";
+import { liveServiceUrn, objectNames, switchNoticeUrn, Traffic } from "../domain/names";
 
 /** One service's part of a switch. */
 export interface ServiceTarget {
@@ -30,6 +30,8 @@ export interface SwitchTarget {
   readonly color: Traffic;
   /** Every service of the app, in declaration order: a switch moves them all. */
   readonly services: readonly ServiceTarget[];
+  /** The app's SwitchNotice, with a `notify` section: targeted too, so the switch is announced once. */
+  readonly noticeUrn?: string;
 }
 
 type Parsed = Extract<ReturnType<typeof validateStackConfig>, { ok: true }>["config"];
@@ -65,5 +67,5 @@ export function switchTarget(config: Parsed, stack: string, project: string, col
         : undefined,
     };
   });
-  return { stack, namespace: config.namespace, color, services };
+  return { stack, namespace: config.namespace, color, services, noticeUrn: config.notify ? switchNoticeUrn(stack, project, config.app) : undefined };
 }

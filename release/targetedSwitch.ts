@@ -9,9 +9,10 @@
  * The `pulumi` CLI is run directly, not through the Automation API: loading that module, its stack
  * selection and the reads it makes after every `up` cost ~2.9 s of a rollback measured at 5.5 s.
  */
-import { spawn } from "node:child_process";
 import { ClusterError, deploymentProblem, jobState, readWorkloads, selectedColor, watchSelectedColors, Workloads } from "./cluster";
 import { firstLine } from "./deployedStack";
+import { refreshLiveServices } from "./stateRecovery";
+import { runStackUpdate, StackUpdateError, UpdateContext } from "./stackUpdate";
 import { ServiceTarget, SwitchTarget } from "./switchTarget";
 
 export interface SwitchResult {
@@ -24,6 +25,22 @@ export interface SwitchResult {
 export class SwitchRefused extends Error {}
 
 const UP_TIMEOUT_MS = 120_000;
+/** How long a switch waits for another update of the stack (a `pulumi up` in progress) to end. */
+const LOCK_WAIT_MS = 60_000;
+/** How long the read of where traffic is may take, after a failure. */
+const TRAFFIC_READ_TIMEOUT_MS = 4_000;
+
+export interface SwitchOptions {
+  /**
+   * Why the state may not match the cluster (an earlier switch was interrupted): the live Services
+   * are refreshed from the cluster before the update.
+   */
+  readonly recovering?: string;
+  /** Progress and recovery lines (a lock waited for or removed, a refresh). */
+  readonly say?: (line: string) => void;
+  /** The command that finishes the switch when run again, named in every refusal. */
+  readonly rerun?: string;
+}
 
 const readFailed = (what: string, error: unknown) =>
   `cannot read ${what}: ${error instanceof ClusterError ? error.message : firstLine(error)}; check kubectl's context`;
@@ -31,6 +48,7 @@ const readFailed = (what: string, error: unknown) =>
 /**
  * Problems that forbid switching traffic to the target color; empty when it may go ahead. Every
  * service is checked; for an app of several, each problem starts with the service it is about.
+ * Throws SwitchRefused (one line) when the cluster cannot be read.
  */
 export async function gateProblems(target: SwitchTarget): Promise<string[]> {
   let workloads: Workloads;
@@ -38,7 +56,10 @@ export async function gateProblems(target: SwitchTarget): Promise<string[]> {
     // The Deployments' Pods and the smoke Jobs carry their service's qualified name as `app`.
     workloads = await readWorkloads(target.namespace, target.services.map((service) => service.qualifiedName));
   } catch (error) {
-    return [readFailed(`the Deployments and smoke Jobs of namespace \`${target.namespace}\``, error)];
+    // One line: nothing was changed, and the same command is the next step once the API answers.
+    throw new SwitchRefused(
+      `${readFailed(`the Deployments and smoke Jobs of namespace \`${target.namespace}\``, error)}; nothing was switched: rerun \`npx bluegreen rollback -s ${target.stack} --apply\` once \`kubectl get nodes\` answers`,
+    );
   }
   return gateProblemsIn(target, workloads);
 }
@@ -71,40 +92,104 @@ export function targetedUpArgs(stack: string, urns: readonly string[]): string[]
 
 /** The targeted update as people read it: `pulumi up --target <urn> ...`. */
 export function targetedUpCommand(target: SwitchTarget): string {
-  return `pulumi up ${target.services.map((service) => `--target ${service.liveServiceUrn}`).join(" ")}`;
+  const urns = [...target.services.map((service) => service.liveServiceUrn), ...(target.noticeUrn ? [target.noticeUrn] : [])];
+  return `pulumi up ${urns.map((urn) => `--target ${urn}`).join(" ")}`;
 }
 
 /**
  * Runs the targeted `up` of every live Service and waits until the API shows each selecting the
  * target. Times count from `started` (the command's start).
  */
-export async function switchLiveServices(target: SwitchTarget, workDir: string, started: number): Promise<SwitchResult> {
+export async function switchLiveServices(target: SwitchTarget, workDir: string, started: number, options: SwitchOptions = {}): Promise<SwitchResult> {
   const names = target.services.map((service) => service.liveServiceName);
-  const args = targetedUpArgs(target.stack, target.services.map((service) => service.liveServiceUrn));
+  const ctx: UpdateContext = {
+    stack: target.stack,
+    workDir,
+    rerun: options.rerun ?? targetedUpCommand(target),
+    say: options.say ?? (() => undefined),
+    lockWaitMs: LOCK_WAIT_MS,
+    timeoutMs: UP_TIMEOUT_MS,
+  };
   const flips = watchSelectedColors(target.namespace, names, target.color);
+  let finished: number;
   try {
-    await runPulumi(args, target.stack, workDir);
+    finished = await updateUntilSelected(target, ctx, options.recovering);
   } catch (error) {
     flips.stop();
-    throw new SwitchRefused(`\`${targetedUpCommand(target)}\` failed: ${firstLine(error)}`);
+    if (error instanceof SwitchRefused) throw error;
+    const line = error instanceof StackUpdateError ? error.message : `\`${targetedUpCommand(target)}\` failed: ${firstLine(error)}; rerun \`${ctx.rerun}\``;
+    throw new SwitchRefused(`the switch to ${target.color} did not finish (${await trafficNow(target)}): ${line}`);
   }
-  const finished = Date.now();
-  // `up` returned: the Services are patched; the watch has seen them, or one more read confirms each.
-  let selected: (string | undefined)[];
-  try {
-    selected = await Promise.all(names.map((name) => selectedColor(target.namespace, name)));
-  } finally {
-    flips.stop();
-  }
+  flips.stop();
   const seen = await flips.seen;
   const confirmedAt = Date.now();
   const flippedAfterMs = new Map<string, number>();
-  names.forEach((name, i) => {
-    const flippedAt = seen.get(name) ?? (selected[i] === target.color ? confirmedAt : undefined);
-    if (flippedAt === undefined) throw new SwitchRefused(`\`pulumi up\` finished but Service \`${name}\` does not select \`${target.color}\``);
-    flippedAfterMs.set(name, flippedAt - started);
-  });
+  for (const name of names) flippedAfterMs.set(name, (seen.get(name) ?? confirmedAt) - started);
   return { flippedAfterMs, finishedAfterMs: finished - started };
+}
+
+/**
+ * The targeted update, until the API shows every live Service selecting the target; resolves with
+ * when the last update ended. The live Services are refreshed from the cluster first when the
+ * state may be stale: after an interrupted switch (`recovering`), after removing a killed update's
+ * lock, or when an update succeeded but left a Service on the other color (the engine diffed
+ * against a state that did not match the cluster); the update then runs once more.
+ */
+async function updateUntilSelected(target: SwitchTarget, ctx: UpdateContext, recovering: string | undefined): Promise<number> {
+  const names = target.services.map((service) => service.liveServiceName);
+  const urns = target.services.map((service) => service.liveServiceUrn);
+  let refreshed = false;
+  const refresh = async (why: string) => {
+    await refreshLiveServices(urns, why, ctx);
+    refreshed = true;
+  };
+  if (recovering) {
+    if (await alreadySwitched(target)) ctx.say(`The API already shows traffic on ${target.color} (the earlier run got that far); making the stack's state agree.`);
+    await refresh(recovering);
+  }
+  // An update killed without a switch record (a full `pulumi up`, another machine's switch) shows as its stale lock.
+  const afterStaleLock = async () => (refreshed ? undefined : refresh("The stack's last update was killed (it left its lock behind)"));
+  // The switch notice is targeted with the live Services; a stack that gained its `notify` section
+  // after the last full `pulumi up` has no notice yet, and a target missing from the stack fails the
+  // whole update: switch without it then (the next full `up` creates it, announcing nothing).
+  let notice = target.noticeUrn;
+  for (;;) {
+    try {
+      await runStackUpdate(targetedUpArgs(target.stack, notice ? [...urns, notice] : urns), { ...ctx, afterStaleLock });
+    } catch (error) {
+      if (!(notice && error instanceof StackUpdateError && /could not be found in the stack/.test(error.message))) throw error;
+      ctx.say("The stack has no switch notice yet (`notify` was added after its last full `pulumi up`): switching without announcing it.");
+      notice = undefined;
+      continue;
+    }
+    const finished = Date.now();
+    const selected = await Promise.all(names.map((name) => selectedColor(target.namespace, name)));
+    const stuck = names.findIndex((_, i) => selected[i] !== target.color);
+    if (stuck < 0) return finished;
+    const why = `\`pulumi up\` left Service \`${names[stuck]}\` selecting \`${selected[stuck]}\`, not \`${target.color}\``;
+    if (refreshed) {
+      throw new SwitchRefused(`${why}, even after reading it from the cluster into the state; check it with \`kubectl get service ${names[stuck]} -n ${target.namespace} -o yaml\`, then rerun \`${ctx.rerun}\``);
+    }
+    await refresh(`${why}: the state did not match the cluster`);
+  }
+}
+
+/** Whether every live Service of the app selects the target color now (false when the API cannot tell). */
+export async function alreadySwitched(target: SwitchTarget): Promise<boolean> {
+  const colors = await Promise.all(target.services.map((s) => selectedColor(target.namespace, s.liveServiceName).catch(() => undefined)));
+  return colors.every((color) => color === target.color);
+}
+
+/** Where the live Services send traffic, as the API says now, in words (for a failure line). */
+async function trafficNow(target: SwitchTarget): Promise<string> {
+  try {
+    const colors = await Promise.all(target.services.map((s) => selectedColor(target.namespace, s.liveServiceName, TRAFFIC_READ_TIMEOUT_MS)));
+    const distinct = [...new Set(colors)];
+    if (distinct.length === 1) return `traffic is on ${distinct[0] ?? "no color"}, as the API says`;
+    return `the API says ${target.services.map((s, i) => `${s.liveServiceName} → ${colors[i]}`).join(", ")}`;
+  } catch {
+    return "the API could not be read to tell where traffic is";
+  }
 }
 
 /** `Traffic is on green: shop-bff flipped 2.9 s, shop-web 2.9 s after the start; done after 3.2 s.` */
@@ -114,35 +199,4 @@ export function switchedLine(target: SwitchTarget, result: SwitchResult): string
   const flipped =
     flips.length === 1 ? `the selector flipped ${seconds(flips[0][1])}` : flips.map(([name, ms], i) => `${name}${i === 0 ? " flipped" : ""} ${seconds(ms)}`).join(", ");
   return `Traffic is on ${target.color}: ${flipped} after the start; done after ${seconds(result.finishedAfterMs)}.`;
-}
-
-/** Runs `pulumi <args>` (no prompt); rejects with the CLI's output when it fails or times out. */
-function runPulumi(args: readonly string[], stack: string, workDir: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("pulumi", args, {
-      cwd: workDir,
-      // The program was type-checked when it was built and tested; a rollback need not pay for it again.
-      env: { PULUMI_NODEJS_TRANSPILE_ONLY: "true", PULUMI_SKIP_UPDATE_CHECK: "true", ...process.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    // SIGINT lets the CLI cancel cleanly (no stack left locked); SIGKILL if it does not stop.
-    const timeout = setTimeout(() => {
-      // First, so it is the line reported, not the CLI's own cancellation message.
-      output = `error: no result after ${UP_TIMEOUT_MS / 1000} s; cancelled; run \`pulumi cancel -s ${stack}\` if the stack stays locked\n${output}`;
-      child.kill("SIGINT");
-      setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
-    }, UP_TIMEOUT_MS);
-    child.on("error", (error) => {
-      clearTimeout(timeout);
-      reject((error as NodeJS.ErrnoException).code === "ENOENT" ? new Error("error: the `pulumi` CLI is not on PATH") : error);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timeout);
-      if (code === 0) resolve();
-      else reject(new Error(output || `pulumi exited with ${code}`));
-    });
-  });
 }

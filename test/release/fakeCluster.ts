@@ -2,8 +2,9 @@
  * Stand-ins for `kubectl` and `pulumi` on PATH, for running `rollback --apply` in-process: `kubectl`
  * answers the reads the switch makes from a JSON file (Deployments, Jobs, live Services' selected
  * colors) and streams `<name> <color>` lines for a `--watch` of the live Services; `pulumi` records
- * its arguments and flips the selector of each live Service it is given a `--target` of, as the
- * engine would. Every call of either is logged, so tests assert what was run.
+ * its arguments and, for `up`, flips the selector of each live Service it is given a `--target` of,
+ * as the engine would (`refresh` changes nothing; `stack export` prints a state with no pending
+ * operation). Every call of either is logged, so tests assert what was run.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -29,7 +30,7 @@ export interface FakeCluster {
   /** Every `kubectl` and `pulumi` call: the program, then its arguments. */
   readonly calls: () => string[][];
   /** Puts the fakes first on PATH; returns the function that restores the environment. */
-  readonly install: (options?: { pulumiFails?: string }) => () => void;
+  readonly install: (options?: { pulumiFails?: string; noNotice?: boolean }) => () => void;
 }
 
 const KUBECTL = `
@@ -93,7 +94,10 @@ const PULUMI = `
 const fs = require("fs");
 const args = process.argv.slice(2);
 fs.appendFileSync(process.env.FAKE_CALLS, JSON.stringify(["pulumi", ...args]) + "\\n");
+if (args[0] === "stack" && args[1] === "export") { process.stdout.write(JSON.stringify({ version: 3, deployment: { resources: [] } })); process.exit(0); }
 if (process.env.FAKE_PULUMI_FAILS) { console.log("Updating (stack):"); console.error("error: " + process.env.FAKE_PULUMI_FAILS); process.exit(255); }
+// A refresh reads the cluster into the state: nothing in the cluster changes.
+if (args[0] === "refresh") process.exit(0);
 const state = JSON.parse(fs.readFileSync(process.env.FAKE_CLUSTER, "utf8"));
 if (args[0] === "stack") {
   const printed = args[1] === "output" ? state.outputs : state.history;
@@ -107,10 +111,13 @@ const stackName = args[args.indexOf("--stack") + 1];
 const text = fs.readFileSync(require("path").join(process.cwd(), "Pulumi." + stackName + ".yaml"), "utf8");
 const inMaintenance = /bluegreen:maintenance:\\n(?: {4}.*\\n)*? {4}enabled: true/.test(text);
 const selects = inMaintenance ? "maintenance" : /bluegreen:activeColor: (\\w+)/.exec(text)[1];
+// A stack without its switch notice yet: the engine refuses a target it does not have.
+const missing = args.find((arg, i) => args[i - 1] === "--target" && arg.includes("SwitchNotice") && process.env.FAKE_NO_NOTICE);
+if (missing) { console.error("error: Target '" + missing + "' could not be found in the stack."); process.exit(255); }
 args.forEach((arg, i) => {
   if (arg !== "--target") return;
-  const service = /::([^:]+)-live$/.exec(args[i + 1])[1];
-  state.services[service] = selects;
+  const live = /::([^:]+)-live$/.exec(args[i + 1]);
+  if (live) state.services[live[1]] = selects;
 });
 setTimeout(() => {
   fs.writeFileSync(process.env.FAKE_CLUSTER + ".tmp", JSON.stringify(state));
@@ -151,6 +158,7 @@ export function fakeCluster(initial: ClusterState): FakeCluster {
       process.env.FAKE_CLUSTER = stateFile;
       process.env.FAKE_CALLS = callsFile;
       if (options.pulumiFails) process.env.FAKE_PULUMI_FAILS = options.pulumiFails;
+      if (options.noNotice) process.env.FAKE_NO_NOTICE = "1";
       return () => {
         for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
         Object.assign(process.env, saved);

@@ -338,3 +338,35 @@ describe("maintenance on|off", () => {
     expect(mixed.err.split("\n")[0]).toBe("bluegreen maintenance: refused: nothing was written");
   });
 });
+
+describe("rollback --apply with a notify section", () => {
+  const NOTIFY = `${GREEN_LIVE}  bluegreen:notify:\n    snsTopicArn: arn:aws:sns:eu-west-1:123456789012:releases\n`;
+  const NOTICE_URN = "urn:pulumi:shop::bluegreen::bluegreen:k8s:BlueGreenApp$bluegreen:notify:SwitchNotice$pulumi-nodejs:dynamic/notify:SwitchNotice::shop-switch-notice";
+
+  it("targets the switch notice too, telling the program how and who", async () => {
+    const fake = install(cluster("green"));
+    const copy = repo(NOTIFY);
+    const result = await release(copy.dir, ["rollback", "-s", "shop", "--apply"]);
+    expect(result.code).toBe(0);
+    const [up] = fake.calls().filter((call) => call[0] === "pulumi");
+    expect(up.filter((_, i) => up[i - 1] === "--target")).toEqual([
+      "urn:pulumi:shop::bluegreen::bluegreen:k8s:BlueGreenApp$bluegreen:k8s:LiveService$kubernetes:core/v1:Service::shop-bff-live",
+      "urn:pulumi:shop::bluegreen::bluegreen:k8s:BlueGreenApp$bluegreen:k8s:LiveService$kubernetes:core/v1:Service::shop-web-live",
+      NOTICE_URN,
+    ]);
+    expect(process.env.BLUEGREEN_SWITCH_HOW).toBe("rollback --apply");
+    expect(process.env.BLUEGREEN_SWITCH_WHO).toBe("Alice Oncall");
+    expect(fake.state().services).toEqual({ "shop-bff": "blue", "shop-web": "blue" });
+  });
+
+  it("switches without the notice when the stack does not have it yet, and says so", async () => {
+    const fake = fakeCluster(cluster("green"));
+    restore = fake.install({ noNotice: true });
+    const copy = repo(NOTIFY);
+    const result = await release(copy.dir, ["rollback", "-s", "shop", "--apply"]);
+    expect(result.code).toBe(0);
+    expect(fake.calls().filter((call) => call[0] === "pulumi")).toHaveLength(2);
+    expect(result.out).toContain("The stack has no switch notice yet (`notify` was added after its last full `pulumi up`): switching without announcing it.");
+    expect(fake.state().services).toEqual({ "shop-bff": "blue", "shop-web": "blue" });
+  });
+});

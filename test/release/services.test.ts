@@ -417,14 +417,16 @@ describe("rollback --apply of an app with services (kubectl and pulumi stand-ins
     expect(cluster.calls().some((call) => call[0] === "pulumi")).toBe(false);
   });
 
-  it("reports a failed `pulumi up` with every target and the CLI's error line", async () => {
+  it("reports a failed `pulumi up` in one line: the CLI's error, where traffic is, the command that finishes the switch", async () => {
     const cluster = fakeCluster(ready());
-    restore = cluster.install({ pulumiFails: "the stack is currently locked by 1 lock(s)" });
+    restore = cluster.install({ pulumiFails: "configured Kubernetes cluster is unreachable: dial tcp 127.0.0.1:1: connect: connection refused" });
     const result = await release(shop(PROMOTED).dir, ["rollback", "--apply", "--stack", "shop"]);
     expect(result.code).toBe(1);
     expect(result.err).toBe(
-      `bluegreen: \`pulumi up --target ${blue.services[0].liveServiceUrn} --target ${blue.services[1].liveServiceUrn}\` failed: error: the stack is currently locked by 1 lock(s)`,
+      "bluegreen: the switch to blue did not finish (traffic is on green, as the API says): the Kubernetes API did not answer `pulumi up` of stack `shop` " +
+        "(configured Kubernetes cluster is unreachable: dial tcp 127.0.0.1:1: connect: connection refused); rerun `npx bluegreen rollback -s shop --apply` once `kubectl get nodes` answers",
     );
+    expect(cluster.calls().filter((call) => call[0] === "pulumi")).toEqual([["pulumi", ...targetedUpArgs("shop", blue.services.map((s) => s.liveServiceUrn))]]);
     expect(cluster.state().services).toEqual({ "shop-bff": "green", "shop-web": "green" });
   });
 });
