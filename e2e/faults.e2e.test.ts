@@ -420,7 +420,7 @@ describe("state backend trouble", () => {
       expect(out).toContain(`Removed the stale lock of stack \`${STACK}\` left by \`pulumi\` pid ${full.child.pid} (${owner.username}@${os.hostname()}, since ${since}), which no longer runs: ${lock}`);
       expect(out).toContain("The stack's last update was killed (it left its lock behind): reading the live Services from the cluster into the state first (`pulumi refresh --target`)...");
       const others = out.find((line) => line.startsWith("Note: the state also holds"));
-      expect(others).toMatch(new RegExp(`\\(.*Deployment web-${live}: updating.*\\); the switch does not touch them, but the engine forgets unfinished updates at its next write: after the switch, run \`pulumi refresh -s ${STACK}\``));
+      expect(others).toMatch(new RegExp(`\\(.*Deployment web-${live}: updating.*\\); the switch does not touch them, but the engine forgets unfinished updates at its next write: after the switch, run \`pulumi refresh -s ${STACK} --yes\` so the state matches the cluster\\.$`));
       expect(liveColor()).toBe(to);
       expect(fileColor()).toBe(to);
       // What the note says to do, then the full update the kill interrupted: it completes and changes nothing of the switch.
