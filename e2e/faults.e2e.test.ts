@@ -173,19 +173,30 @@ describe("the state behind the cluster", () => {
 });
 
 describe("two switches at once", () => {
-  it("two rollback --apply of one stack at the same moment: one switches, the other waits and finds it done", async () => {
+  it("two rollback --apply of one stack at the same moment: one switches; the other waits, then finds it done or refuses to undo it", async () => {
     for (let rep = 0; rep < REPEAT; rep++) {
       const to = other(liveColor());
       const [a, b] = await Promise.all([rollback(), rollback()]);
       const runs = [a, b];
-      for (const run of runs) {
-        expect(run.stderr, run.stdout).toBe("");
-        expect(run.code).toBe(0);
+      // Exactly one updated the stack; the other printed that it waited for it.
+      const switched = runs.filter((run) => run.stdout.includes("Switching the live Service"));
+      expect(switched, `${a.stdout}${a.stderr}\n${b.stdout}${b.stderr}`).toHaveLength(1);
+      expect(switched[0].code).toBe(0);
+      expect(switched[0].stdout).toContain(`Traffic is on ${to}:`);
+      const waited = runs.find((run) => run !== switched[0])!;
+      expect(waited.stdout).toMatch(new RegExp(`^Another \`rollback --apply\` of stack \`${STACK}\` \\(pid \\d+, started \\d\\d:\\d\\d:\\d\\d\\) is switching traffic to ${to}; waiting up to 180 s for it\\.\\.\\.\\n`));
+      if (waited.code === 0) {
+        // It started before the other wrote the stack file: same goal, already reached.
+        expect(waited.stderr).toBe("");
+        expect(lines(waited.stdout)).toContain(`Traffic is on ${to}: the other run switched it; nothing left to do.`);
+      } else {
+        // It read the stack file the other had just edited, so it was asked to switch back: it does not undo the other.
+        expect(waited.code).toBe(1);
+        expect(waited.stderr).toMatch(
+          new RegExp(`^release rollback: refused: another \`rollback --apply\` pid \\d+ switched traffic to ${to} while this one waited; it stays there; to switch to ${other(to)}, run \`${RERUN}\` again\\n$`),
+        );
       }
-      const waited = runs.find((run) => run.stdout.includes("is switching traffic to"))!;
-      expect(waited, `${a.stdout}\n${b.stdout}`).toBeDefined();
-      expect(lines(waited.stdout)).toContain(`Traffic is on ${to}: the other run switched it; nothing left to do.`);
-      expect(runs.filter((run) => run.stdout.includes("Switching the live Service"))).toHaveLength(1);
+      note(`two at once, run ${rep + 1}: the one that waited ${waited.code === 0 ? "found it done" : "refused to undo it"} after ${waited.seconds.toFixed(1)} s`);
       expectSettledOn(to);
       recovered("two rollback --apply at once (the one that waited)", RERUN, waited.seconds);
     }
