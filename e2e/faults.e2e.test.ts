@@ -253,6 +253,7 @@ describe("the Kubernetes API away or slow (through a TCP proxy)", () => {
       expect(lines(failed.stderr)).toHaveLength(1);
       expect(failed.stderr).toMatch(/^bluegreen: cannot read the Deployments and smoke Jobs of namespace `.*`: kubectl .*; nothing was switched: rerun `npx bluegreen rollback -s .* --apply` once `kubectl get nodes` answers\n$/);
       expect(failed.seconds).toBeLessThan(15);
+      note(`API away before the switch, run ${rep + 1}: refused after ${failed.seconds.toFixed(1)} s`);
       expectSettledOn(from);
       await proxy.set("pass");
       const rerun = await rollback(viaProxy);
@@ -280,7 +281,7 @@ describe("the Kubernetes API away or slow (through a TCP proxy)", () => {
         new RegExp(`^bluegreen: the switch to ${to} did not finish \\(the API could not be read to tell where traffic is\\): the Kubernetes API did not answer \`pulumi up\` of stack \`${STACK}\` \\(.*\\); rerun \`${RERUN}\` once \`kubectl get nodes\` answers\\n$`),
       );
       expect(failed.seconds).toBeLessThan(60);
-      const left = aftermath(`API away during the switch, run ${rep + 1}`);
+      const left = aftermath(`API away during the switch, run ${rep + 1}: failed after ${failed.seconds.toFixed(1)} s`);
       expect(left.cluster).toBe(from);
       expect(left.file).toBe(to);
       expect(left.record).toBe(true);
@@ -347,6 +348,7 @@ describe("state backend trouble", () => {
       fs.chmodSync(file, 0o000);
       const failed = await rollback({}, asUser);
       fs.chmodSync(file, mode);
+      note(`state file unreadable, run ${rep + 1}: refused after ${failed.seconds.toFixed(1)} s`);
       expect(failed.code).toBe(1);
       expect(lines(failed.stderr)).toHaveLength(1);
       expect(failed.stderr).toBe(
@@ -368,6 +370,7 @@ describe("state backend trouble", () => {
       const text = fs.readFileSync(file, "utf8");
       fs.writeFileSync(file, text.slice(0, Math.floor(text.length / 2)));
       const failed = await rollback();
+      note(`state file corrupt, run ${rep + 1}: refused after ${failed.seconds.toFixed(1)} s`);
       expect(failed.code).toBe(1);
       expect(lines(failed.stderr)).toHaveLength(1);
       const restore = `cp ${file}.bak ${file}`;
