@@ -7,7 +7,7 @@
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT, ROOT } from "./harness";
+import { PROJECT, ROOT, withoutProgress } from "./harness";
 
 /** The file backend folder the harness put the state in. */
 export function backendDir(): string {
@@ -80,10 +80,11 @@ export function startBackground(program: string, args: readonly string[], env: R
   return { child, startedAt, output: () => stdout + stderr, done };
 }
 
-/** The release CLI (built) in the background. */
+/** The release CLI (built) in the background; its stderr without the progress lines of its waits. */
 export function startRelease(args: readonly string[], env: Record<string, string> = {}, prefix: readonly string[] = []): Background {
   const [program, ...rest] = [...prefix, process.execPath, "dist/release/cli.js", ...args];
-  return startBackground(program, rest, env);
+  const background = startBackground(program, rest, env);
+  return { ...background, done: background.done.then((run) => ({ ...run, stderr: withoutProgress(run.stderr) })) };
 }
 
 /** The processes under `pid` (itself included), from /proc. */

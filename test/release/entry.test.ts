@@ -1,4 +1,4 @@
-/** The built entry point `npm run release` runs: exit codes and streams of a real process. */
+/** The built entry point `npx bluegreen` (and `npm run release`) runs: exit codes and streams of a real process. */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
