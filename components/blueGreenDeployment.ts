@@ -4,6 +4,7 @@
  * Which color is live is decided by LiveService, not here.
  */
 import * as k8s from "@pulumi/kubernetes";
+import { ROLLING_UPDATE, spreadOverNodesAndZones } from "./podPlacement";
 import * as pulumi from "@pulumi/pulumi";
 import { Color, ColorConfig, effectiveReplicas } from "../config";
 import { COLORS, objectNames, RETIRED_ANNOTATION } from "../domain/names";
@@ -122,26 +123,13 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
             replicas: effectiveReplicas(color, args.activeColor, spec),
             revisionHistoryLimit: 5,
             selector: { matchLabels: labels },
-            strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+            strategy: ROLLING_UPDATE,
             template: {
               metadata: { labels },
               spec: {
                 automountServiceAccountToken: false,
                 securityContext: restrictedPodSecurityContext,
-                topologySpreadConstraints: [
-                  {
-                    maxSkew: 1,
-                    topologyKey: "kubernetes.io/hostname",
-                    whenUnsatisfiable: "ScheduleAnyway",
-                    labelSelector: { matchLabels: labels },
-                  },
-                  {
-                    maxSkew: 1,
-                    topologyKey: "topology.kubernetes.io/zone",
-                    whenUnsatisfiable: "ScheduleAnyway",
-                    labelSelector: { matchLabels: labels },
-                  },
-                ],
+                topologySpreadConstraints: spreadOverNodesAndZones(labels),
                 containers: [
                   {
                     name: args.app,

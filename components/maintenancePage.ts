@@ -11,6 +11,7 @@
  * the live Services' selectors and nothing else.
  */
 import * as k8s from "@pulumi/kubernetes";
+import { ROLLING_UPDATE, spreadOverNodesAndZones } from "./podPlacement";
 import * as pulumi from "@pulumi/pulumi";
 import { MAINTENANCE_PAGE_TYPE, maintenanceNames, maintenanceSelector } from "../domain/names";
 import { ContainerResources, containerResources } from "./containerResources";
@@ -66,17 +67,14 @@ export class MaintenancePage extends pulumi.ComponentResource {
           replicas: args.replicas ?? 1,
           revisionHistoryLimit: 5,
           selector: { matchLabels: labels },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+          strategy: ROLLING_UPDATE,
           template: {
             metadata: { labels },
             spec: {
               automountServiceAccountToken: false,
               securityContext: restrictedPodSecurityContext,
               terminationGracePeriodSeconds: 30,
-              topologySpreadConstraints: [
-                { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } },
-                { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } },
-              ],
+              topologySpreadConstraints: spreadOverNodesAndZones(labels),
               containers: [
                 {
                   name: "maintenance-page",
