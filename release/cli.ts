@@ -321,6 +321,13 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 }
 
 if (require.main === module) {
+  // `bluegreen history | head`: the reader left; stop quietly instead of a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(0);
+      throw error;
+    });
+  }
   run(process.argv.slice(2), {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
