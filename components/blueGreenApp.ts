@@ -28,7 +28,9 @@ import { BlueGreenDeployment } from "./blueGreenDeployment";
 import { DatabaseSecret } from "./databaseSecret";
 import { LiveService } from "./liveService";
 import { MaintenancePage, MAINTENANCE_PORT } from "./maintenancePage";
+import { StagedNotice } from "./stagedNotice";
 import { SwitchNotice } from "./switchNotice";
+import { notifiedKinds } from "../config/notify";
 import { MigrationFiles, MigrationJob } from "./migrationJob";
 import { NetworkPolicies } from "./networkPolicies";
 import { SmokeGate } from "./smokeGate";
@@ -60,6 +62,8 @@ export class BlueGreenApp extends pulumi.ComponentResource {
   public readonly maintenancePage?: MaintenancePage;
   /** Announces every switch of the app's traffic, when the stack has a `notify` section. */
   public readonly switchNotice?: SwitchNotice;
+  /** Per color, announces a release staged on it, when `notify` sends `staged` notices. */
+  public readonly stagedNotices?: Readonly<Record<Color, StagedNotice>>;
 
   constructor(name: string, args: BlueGreenAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super(APP_TYPE, name, {}, opts);
@@ -103,6 +107,7 @@ export class BlueGreenApp extends pulumi.ComponentResource {
     this.backups = jobs.backups;
     this.alarms = args.alarms ? alarms(args, args.alarms, child) : undefined;
     this.switchNotice = args.notify ? switchNotice(args, args.notify, lives, this.alarms, this) : undefined;
+    this.stagedNotices = args.notify && notifiedKinds(args.notify).includes("staged") ? stagedNotices(args, args.notify, workloads, this.alarms, this) : undefined;
 
     const policies = networkPolicies(args, workloads, { smoke: args.smoke.enabled, migrations: args.migrations !== undefined, backups: jobs.backups !== undefined }, page, child);
     this.appPolicies = policies.app;
@@ -254,7 +259,7 @@ function serviceWorkloads(
  * maintenance page) and the images of that color; it announces a change of it once. A new resource
  * of this component, so no alias. The release CLI's targeted switches target it too.
  */
-function switchNotice(args: BlueGreenAppArgs, notify: NonNullable<BlueGreenAppArgs["notify"]>, lives: readonly LiveService[], alarms: Alarms | undefined, parent: pulumi.Resource): SwitchNotice {
+function switchNotice(args: BlueGreenAppArgs, notify: Notify, lives: readonly LiveService[], alarms: Alarms | undefined, parent: pulumi.Resource): SwitchNotice {
   const inMaintenance = args.maintenance?.enabled === true;
   return new SwitchNotice(
     resourceNames.switchNotice(args.app),
@@ -265,13 +270,48 @@ function switchNotice(args: BlueGreenAppArgs, notify: NonNullable<BlueGreenAppAr
       images: inMaintenance ? {} : releaseImages(args.services, args.activeColor),
       liveServices: lives.map((live) => live.service),
       webhookUrl: notify.webhookUrl,
-      snsTopicArn: notify.snsTopicArn === "alarms" ? alarms?.topic.topic.arn : notify.snsTopicArn,
+      snsTopicArn: topicOf(notify, alarms),
       how: notify.run.how,
       who: notify.run.who,
       commit: notify.run.commit,
+      maintenanceMessage: args.maintenance?.message,
+      events: notify.events,
     },
     { parent },
   );
+}
+
+type Notify = NonNullable<BlueGreenAppArgs["notify"]>;
+
+/** The SNS topic notices go to: the alarm topic for `alarms`. */
+function topicOf(notify: Notify, alarms: Alarms | undefined): pulumi.Input<string> | undefined {
+  return notify.snsTopicArn === "alarms" ? alarms?.topic.topic.arn : notify.snsTopicArn;
+}
+
+/**
+ * Per color, the staged notice: after every service's Deployment and smoke Job of that color, the
+ * images of the color; it announces new ones on the idle color. New resources, so no alias.
+ */
+function stagedNotices(args: BlueGreenAppArgs, notify: Notify, workloads: readonly Workload[], alarms: Alarms | undefined, parent: pulumi.Resource): Record<Color, StagedNotice> {
+  const notice = (color: Color) =>
+    new StagedNotice(
+      resourceNames.stagedNotice(args.app, color),
+      {
+        stack: args.stack,
+        app: args.app,
+        color,
+        activeColor: args.activeColor,
+        images: releaseImages(args.services, color),
+        workloads: workloads.flatMap((w) => [w.colors.deployments[color]!, ...(w.smoke?.jobs[color] ? [w.smoke.jobs[color]!] : [])]),
+        webhookUrl: notify.webhookUrl,
+        snsTopicArn: topicOf(notify, alarms),
+        events: notify.events,
+        who: notify.run.who,
+        commit: notify.run.commit,
+      },
+      { parent },
+    );
+  return { blue: notice("blue"), green: notice("green") };
 }
 
 /** The stack's alarms: one topic, the app's alarms, and each service's with its own target group. */

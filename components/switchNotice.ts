@@ -8,16 +8,15 @@
  * and a targeted `pulumi up` of the live Services must target it too (see `switchNoticeUrn`).
  * Nothing depends on it.
  *
+ * A move between colors is a `switch` notice; to or from the maintenance page a `maintenance` one.
  * A notice that could not be delivered never fails the update: the outputs say what became of each
- * target, and the program warns (`pulumi.log.warn` on this component) in the run that sent it. A
- * dynamic provider runs in its own process, without the engine connection `pulumi.log` needs, so
- * the warning travels back in the outputs. Outputs of an unchanged SwitchNotice are those of an
- * earlier run: a notice made before this program started is not warned about again.
+ * target, and the program warns on this component in the run that sent it (noticeResource.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { COLORS, SWITCH_NOTICE_RESOURCE_TYPE, SWITCH_NOTICE_TYPE } from "../domain/names";
-import { ServiceImages, SWITCH_HOWS, SwitchHow, TrafficTarget } from "../lib/notify/notice";
-import { switchNoticeProvider, SwitchNoticeInputs } from "./switchNoticeProvider";
+import { NoticeKind, ServiceImages, SWITCH_HOWS, SwitchHow, TrafficTarget } from "../lib/notify/notice";
+import { NoticeResource } from "./noticeResource";
+import { SwitchNoticeInputs } from "./switchNoticeProvider";
 
 export interface SwitchNoticeArgs {
   /** The Pulumi stack, as notices name it. */
@@ -42,12 +41,13 @@ export interface SwitchNoticeArgs {
   readonly who?: pulumi.Input<string>;
   /** The commit the stack file is at. @default not told */
   readonly commit?: pulumi.Input<string>;
+  /** What the maintenance page tells users, sent with `maintenance` on. @default none */
+  readonly maintenanceMessage?: pulumi.Input<string>;
+  /** The kinds to send (`switch`, `maintenance`). @default every kind */
+  readonly events?: readonly NoticeKind[];
 }
 
 const TRAFFIC_TARGETS: readonly TrafficTarget[] = [...COLORS, "maintenance"];
-
-/** When this program started: notices made earlier are an earlier run's. */
-const PROGRAM_STARTED_MS = Date.now();
 
 export class SwitchNotice extends pulumi.ComponentResource {
   /** Id of the last switch notice sent; empty before the first switch. */
@@ -67,7 +67,8 @@ export class SwitchNotice extends pulumi.ComponentResource {
     }
     super(SWITCH_NOTICE_TYPE, name, {}, opts);
 
-    const notice = new SwitchNoticeResource(
+    const notice = new NoticeResource<SwitchNoticeInputs>(
+      SWITCH_NOTICE_RESOURCE_TYPE,
       name,
       {
         stack: args.stack,
@@ -77,6 +78,8 @@ export class SwitchNotice extends pulumi.ComponentResource {
         how: args.how ?? "pulumi up",
         who: args.who,
         commit: args.commit,
+        maintenanceMessage: args.maintenanceMessage,
+        events: args.events,
         webhookUrl: args.webhookUrl === undefined ? undefined : pulumi.secret(args.webhookUrl),
         snsTopicArn: args.snsTopicArn,
         region: args.region,
@@ -86,25 +89,7 @@ export class SwitchNotice extends pulumi.ComponentResource {
     this.lastNoticeId = notice.lastNoticeId;
     this.delivered = notice.delivered;
 
-    pulumi.all([notice.warning, notice.noticeAt]).apply(([warning, noticeAt]) => {
-      if (warning && Date.parse(noticeAt) >= PROGRAM_STARTED_MS) void pulumi.log.warn(warning, this);
-    });
+    notice.warnWhenUndelivered(this);
     this.registerOutputs({ lastNoticeId: this.lastNoticeId, delivered: this.delivered });
-  }
-}
-
-type ResourceInputs = { readonly [K in keyof SwitchNoticeInputs]: pulumi.Input<SwitchNoticeInputs[K]> };
-
-/** The dynamic resource; its type is SWITCH_NOTICE_RESOURCE_TYPE. */
-class SwitchNoticeResource extends pulumi.dynamic.Resource {
-  declare public readonly lastNoticeId: pulumi.Output<string>;
-  declare public readonly delivered: pulumi.Output<string>;
-  declare public readonly warning: pulumi.Output<string>;
-  declare public readonly noticeAt: pulumi.Output<string>;
-
-  constructor(name: string, inputs: ResourceInputs, opts: pulumi.CustomResourceOptions) {
-    const [, module, type] = /^pulumi-nodejs:dynamic\/([^:]+):(.+)$/.exec(SWITCH_NOTICE_RESOURCE_TYPE)!;
-    // The outputs are named with undefined values so that the SDK exposes them.
-    super(switchNoticeProvider, name, { ...inputs, lastNoticeId: undefined, delivered: undefined, warning: undefined, noticeAt: undefined }, opts, module, type);
   }
 }

@@ -28,6 +28,10 @@ export const LIVE_SERVICE_TYPE = "bluegreen:k8s:LiveService";
 export const SWITCH_NOTICE_TYPE = "bluegreen:notify:SwitchNotice";
 /** Type token of its dynamic resource: a dynamic provider's types are always `pulumi-nodejs:dynamic/<module>:<type>`. */
 export const SWITCH_NOTICE_RESOURCE_TYPE = "pulumi-nodejs:dynamic/notify:SwitchNotice";
+/** Type token of the component that announces a release staged on one color. */
+export const STAGED_NOTICE_TYPE = "bluegreen:notify:StagedNotice";
+/** Type token of its dynamic resource. */
+export const STAGED_NOTICE_RESOURCE_TYPE = "pulumi-nodejs:dynamic/notify:StagedNotice";
 /** Type token of the app's maintenance page component. */
 export const MAINTENANCE_PAGE_TYPE = "bluegreen:k8s:MaintenancePage";
 
@@ -114,6 +118,8 @@ export const resourceNames = {
   network: (qualified: string) => `${qualified}-network`,
   /** The app's SwitchNotice (one per app, named after the app). */
   switchNotice: (app: string) => `${app}-switch-notice`,
+  /** A color's StagedNotice (one per color, for the whole app). */
+  stagedNotice: (app: string, color: Color) => `${app}-${color}-staged-notice`,
 };
 
 /**

@@ -69,9 +69,11 @@ export function noticeSummary(notice: Notice): string {
           ? `${notice.color} passed its ${notice.minutes}-minute watch${by}`
           : `watch rolled back ${notice.color} → ${notice.to} on alarm ${notice.alarm}${by}`;
       case "releaseFailed":
-        return `release failed: ${notice.workload.kind} ${notice.workload.name}: ${firstLine(notice.reason)}${by}`;
+        return `release failed: ${notice.workload ? `${notice.workload.kind} ${notice.workload.name}: ` : ""}${firstLine(notice.reason)}${by}`;
       case "maintenance":
-        return `maintenance ${notice.on ? "on" : "off"}${notice.on && notice.message ? `: ${firstLine(notice.message)}` : ""}${by}`;
+        return notice.on
+          ? `maintenance on${notice.message ? `: ${firstLine(notice.message)}` : ""}${by}`
+          : `maintenance off: traffic back on ${notice.color}${by}`;
     }
   })();
   return oneLine(`${noticeLabel(notice.app, notice.stack)}: ${line}`);
@@ -161,13 +163,15 @@ function factFields(notice: Notice): [string, string][] {
         ];
       case "releaseFailed":
         return [
-          ["Failed", `${notice.workload.kind} ${notice.workload.name}`],
+          ["Failed", notice.workload ? `${notice.workload.kind} ${notice.workload.name}` : undefined],
           ["Reason", notice.reason],
         ];
       case "maintenance":
         return [
-          ["Maintenance", notice.on ? "on" : "off"],
-          ["Message", notice.message],
+          ["Traffic", notice.on ? `${notice.color} → maintenance` : `maintenance → ${notice.color}`],
+          ["Images", notice.images && Object.keys(notice.images).length > 0 ? imagesField(notice.images) : undefined],
+          ["Message", notice.on ? notice.message : undefined],
+          ["How", notice.how],
         ];
     }
   })();

@@ -13,6 +13,9 @@ import type { Color } from "../../domain/names";
 /** Where traffic goes: a color, or the maintenance page. */
 export type TrafficTarget = Color | "maintenance";
 
+/** Every kind of notice, as `notify.events` names them. */
+export const NOTICE_KINDS = ["staged", "switch", "watchVerdict", "releaseFailed", "maintenance"] as const;
+
 /** What moved traffic. */
 export const SWITCH_HOWS = ["pulumi up", "rollback --apply", "watch", "maintenance"] as const;
 export type SwitchHow = (typeof SWITCH_HOWS)[number];
@@ -43,12 +46,12 @@ export interface StagedNotice extends NoticeBase {
   readonly images: ServiceImages;
 }
 
-/** Traffic moved: a promotion, a rollback, or into or out of maintenance. */
+/** Traffic moved from one color to the other: a promotion or a rollback (maintenance has its own notice). */
 export interface SwitchNotice extends NoticeBase {
   readonly kind: "switch";
-  readonly from: TrafficTarget;
-  readonly to: TrafficTarget;
-  /** Every service's image in `to` (empty when `to` is `maintenance`). */
+  readonly from: Color;
+  readonly to: Color;
+  /** Every service's image in `to`. */
   readonly images: ServiceImages;
   readonly how: SwitchHow;
 }
@@ -59,20 +62,27 @@ export type WatchVerdictNotice = NoticeBase & { readonly kind: "watchVerdict"; r
     | { readonly verdict: "rolledBack"; /** The alarm that fired. */ readonly alarm: string; /** Where traffic went back to. */ readonly to: Color }
   );
 
-/** A release Job or Deployment failed. */
+/** A release failed: a Job or Deployment of it, or (when the cluster shows none) the update itself. */
 export interface ReleaseFailedNotice extends NoticeBase {
   readonly kind: "releaseFailed";
-  readonly workload: { readonly kind: "Job" | "Deployment"; readonly name: string };
+  /** The workload that failed; absent when the update failed before or beside any (a refused config, a policy). */
+  readonly workload?: { readonly kind: "Job" | "Deployment"; readonly name: string };
   /** The failure as the cluster tells it, e.g. `BackoffLimitExceeded: Job has reached the specified backoff limit`. */
   readonly reason: string;
 }
 
-/** The maintenance page was turned on or off. */
+/** The maintenance page took the traffic (on), or gave it back to a color (off). */
 export interface MaintenanceNotice extends NoticeBase {
   readonly kind: "maintenance";
   readonly on: boolean;
+  /** The color traffic left (on) or went back to (off). */
+  readonly color: Color;
+  /** Off: every service's image in `color`. */
+  readonly images?: ServiceImages;
   /** What users are told, when set. */
   readonly message?: string;
+  /** What moved traffic. */
+  readonly how?: SwitchHow;
 }
 
 export type Notice = StagedNotice | SwitchNotice | WatchVerdictNotice | ReleaseFailedNotice | MaintenanceNotice;

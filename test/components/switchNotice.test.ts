@@ -12,7 +12,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { switchNoticeUrn } from "../../domain/names";
 import { SwitchNotice } from "../../components/switchNotice";
-import { SwitchNoticeInputs, SwitchNoticeOutputs, switchNoticeProvider as provider } from "../../components/switchNoticeProvider";
+import { noticeProvider as provider } from "../../components/noticeProvider";
+import { SwitchNoticeInputs, SwitchNoticeState } from "../../components/switchNoticeProvider";
 import { ROOT } from "../helpers/program";
 import { Answer, Receiver, startReceiver } from "../lib/notify/receiver";
 import { startSnsServer, useLocalAwsCredentials } from "../lib/notify/snsServer";
@@ -44,15 +45,15 @@ const inputs = (r: Receiver | undefined, more: Partial<SwitchNoticeInputs>): Swi
 });
 
 /** What the engine does with one `pulumi up`: diff against the state, update when it says so. */
-async function up(olds: SwitchNoticeOutputs, news: SwitchNoticeInputs): Promise<{ changes: boolean; outs: SwitchNoticeOutputs }> {
+async function up(olds: SwitchNoticeState, news: SwitchNoticeInputs): Promise<{ changes: boolean; outs: SwitchNoticeState }> {
   const { changes } = await provider.diff!("switch-notice", olds, news);
   if (!changes) return { changes: false, outs: olds };
   const { outs } = await provider.update!("switch-notice", olds, news);
-  return { changes: true, outs: outs as SwitchNoticeOutputs };
+  return { changes: true, outs: outs as SwitchNoticeState };
 }
 
-async function created(news: SwitchNoticeInputs): Promise<SwitchNoticeOutputs> {
-  return (await provider.create(news)).outs as SwitchNoticeOutputs;
+async function created(news: SwitchNoticeInputs): Promise<SwitchNoticeState> {
+  return (await provider.create(news)).outs as SwitchNoticeState;
 }
 
 const postedTexts = (r: Receiver) => r.requests.map((q) => JSON.parse(q.body).text as string);
@@ -88,9 +89,10 @@ describe("the switch notice provider", () => {
       [{ live: "green", images: GREEN, who: "bob", how: "watch" }, false],
       // rollback --apply
       [{ live: "blue", images: BLUE, how: "rollback --apply", who: "carol" }, true],
-      // maintenance on, then back to blue
-      [{ live: "maintenance", images: {}, how: "maintenance", who: "carol" }, true],
-      [{ live: "blue", images: BLUE, how: "maintenance", who: "carol" }, true],
+      // maintenance on, a promotion while on (traffic stays on the page), then off onto green
+      [{ live: "maintenance", images: {}, how: "maintenance", who: "carol", maintenanceMessage: "Back at 14:00 UTC" }, true],
+      [{ live: "maintenance", images: {}, how: "pulumi up", who: "carol", maintenanceMessage: "Back at 14:00 UTC" }, false],
+      [{ live: "green", images: GREEN, how: "maintenance", who: "carol", maintenanceMessage: "Back at 14:00 UTC" }, true],
     ];
     for (const [news, expected] of steps) {
       const before = r.requests.length;
@@ -102,8 +104,16 @@ describe("the switch notice provider", () => {
     expect(postedTexts(r)).toEqual([
       "shop-staging: traffic switched blue → green (pulumi up by alice)",
       "shop-staging: traffic switched green → blue (rollback --apply by carol)",
-      "shop-staging: traffic switched blue → maintenance (maintenance by carol)",
-      "shop-staging: traffic switched maintenance → blue (maintenance by carol)",
+      "shop-staging: maintenance on: Back at 14:00 UTC (by carol)",
+      "shop-staging: maintenance off: traffic back on green (by carol)",
+    ]);
+    const [on, off] = [JSON.parse(r.requests[2].body), JSON.parse(r.requests[3].body)];
+    expect(on.blocks[1].fields.map((f: { text: string }) => f.text)).toEqual(["*Traffic*\n`blue → maintenance`", "*Message*\n`Back at 14:00 UTC`", "*How*\n`maintenance`", "*Who*\n`carol`"]);
+    expect(off.blocks[1].fields.map((f: { text: string }) => f.text)).toEqual([
+      "*Traffic*\n`maintenance → green`",
+      "*Images*\n```shop-web: ghcr.io/acme/web:1.5.0\nshop-bff: ghcr.io/acme/bff:1.5.0```",
+      "*How*\n`maintenance`",
+      "*Who*\n`carol`",
     ]);
     const rollback = JSON.parse(r.requests[1].body);
     expect(rollback.blocks[1].fields.map((f: { text: string }) => f.text)).toEqual([
@@ -112,7 +122,7 @@ describe("the switch notice provider", () => {
       "*How*\n`rollback --apply`",
       "*Who*\n`carol`",
     ]);
-    expect(state).toMatchObject({ live: "blue", delivered: "webhook: delivered (1 attempt)", warning: "" });
+    expect(state).toMatchObject({ live: "green", delivered: "webhook: delivered (1 attempt)", warning: "" });
     expect(state.lastNoticeId).toMatch(/^[0-9a-f]{16}$/);
     expect(Date.parse(state.noticeAt)).toBeGreaterThan(Date.now() - 60_000);
   });
@@ -156,6 +166,20 @@ describe("the switch notice provider", () => {
     }
   });
 
+  it("sends only the kinds in `events`, and still follows where traffic goes", async () => {
+    const r = await receiver();
+    const events = ["maintenance"] as const;
+    let state = await created(inputs(r, { events: [...events] }));
+    const promoted = await up(state, inputs(r, { live: "green", images: GREEN, events: [...events] }));
+    expect(promoted.changes).toBe(true);
+    expect(promoted.outs).toMatchObject({ live: "green", lastNoticeId: "", delivered: "none (`switch` is not in notify.events)", warning: "" });
+    state = promoted.outs;
+    const on = await up(state, inputs(r, { live: "maintenance", images: {}, events: [...events] }));
+    expect(on.outs).toMatchObject({ live: "maintenance", delivered: "webhook: delivered (1 attempt)" });
+    expect(postedTexts(r)).toEqual(["shop-staging: maintenance on"]);
+    expect(JSON.parse(r.requests[0].body).blocks[1].fields[0].text).toBe("*Traffic*\n`green → maintenance`");
+  });
+
   it("with no target, records the switch and says nothing was sent", async () => {
     const blue = await created(inputs(undefined, {}));
     const { outs } = await up(blue, inputs(undefined, { live: "green", images: GREEN }));
@@ -178,7 +202,7 @@ describe("the switch notice provider, serialized and run in another process as t
         error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
       ),
     );
-    const results = lines.trim().split("\n").map((line) => JSON.parse(line) as { changes: boolean; outs: SwitchNoticeOutputs });
+    const results = lines.trim().split("\n").map((line) => JSON.parse(line) as { changes: boolean; outs: SwitchNoticeState });
     expect(results.map((s) => [s.changes, s.outs.live, s.outs.delivered])).toEqual([
       [true, "blue", "none (first deploy: no switch to announce)"],
       [true, "green", "webhook: delivered (1 attempt)"],
@@ -202,7 +226,7 @@ describe("SwitchNotice (the component, under mocks)", () => {
   }
 
   /** Runs `program` under mocks whose dynamic resource answers `state`; returns what was registered and what was warned. */
-  async function underMocks(state: Partial<SwitchNoticeOutputs>, program: () => void) {
+  async function underMocks(state: Partial<SwitchNoticeState>, program: () => void) {
     const registered: Registered[] = [];
     const warned: string[] = [];
     const warn = vi.spyOn(console, "warn").mockImplementation((line: string) => void warned.push(line));

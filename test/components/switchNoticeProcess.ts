@@ -16,10 +16,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 async function serialize(): Promise<void> {
-  const { switchNoticeProvider } = require("../../components/switchNoticeProvider") as typeof import("../../components/switchNoticeProvider");
+  const { noticeProvider } = require("../../components/noticeProvider") as typeof import("../../components/noticeProvider");
   const { runtime } = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
   // What pulumi.dynamic.Resource does with its provider.
-  const serialized = await runtime.serializeFunction(() => switchNoticeProvider, { allowSecrets: true });
+  const serialized = await runtime.serializeFunction(() => noticeProvider, { allowSecrets: true });
   process.stdout.write(serialized.text);
 }
 

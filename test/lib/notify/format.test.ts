@@ -12,7 +12,6 @@ describe("noticeSummary", () => {
   const cases: [string, Notice][] = [
     ["shop-staging: traffic switched blue → green (pulumi up by alice)", promotion],
     ["shop-staging: traffic switched green → blue (rollback --apply)", notice({ ...base, kind: "switch", from: "green", to: "blue", images, how: "rollback --apply" }, AT)],
-    ["shop-staging: traffic switched green → maintenance (maintenance by bob)", notice({ ...base, kind: "switch", from: "green", to: "maintenance", images: {}, how: "maintenance", who: "bob" }, AT)],
     ["shop-staging: staged web:1.5.0, bff:1.5.0 on green (by alice)", notice({ ...base, kind: "staged", color: "green", images, who: "alice" }, AT)],
     [
       "shop-staging: staged web@sha256:0123456789ab on blue",
@@ -27,8 +26,10 @@ describe("noticeSummary", () => {
       "shop-staging: release failed: Job shop-migrate-1a2b3c: BackoffLimitExceeded: Job has reached the specified backoff limit",
       notice({ ...base, kind: "releaseFailed", workload: { kind: "Job", name: "shop-migrate-1a2b3c" }, reason: "BackoffLimitExceeded: Job has reached the specified backoff limit\nsecond line" }, AT),
     ],
-    ["shop-staging: maintenance on: Back at 14:00 UTC", notice({ ...base, kind: "maintenance", on: true, message: "Back at 14:00 UTC" }, AT)],
-    ["shop-staging: maintenance off (by carol)", notice({ ...base, kind: "maintenance", on: false, who: "carol" }, AT)],
+    ["shop-staging: maintenance on: Back at 14:00 UTC", notice({ ...base, kind: "maintenance", on: true, color: "green", message: "Back at 14:00 UTC" }, AT)],
+    ["shop-staging: maintenance on (by bob)", notice({ ...base, kind: "maintenance", on: true, color: "green", how: "maintenance", who: "bob" }, AT)],
+    ["shop-staging: maintenance off: traffic back on blue (by carol)", notice({ ...base, kind: "maintenance", on: false, color: "blue", images, who: "carol" }, AT)],
+    ["shop-staging: release failed: pulumi up failed: policy violation", notice({ ...base, kind: "releaseFailed", reason: "pulumi up failed: policy violation" }, AT)],
   ];
   it.each(cases)("%s", (summary, n) => {
     expect(noticeSummary(n)).toBe(summary);
@@ -57,7 +58,8 @@ describe("notice ids", () => {
     const ids = [
       noticeId(facts),
       noticeId({ ...facts, stack: "production" }),
-      noticeId({ ...facts, from: "maintenance" }),
+      noticeId({ ...base, kind: "maintenance", on: true, color: "blue" }),
+      noticeId({ ...base, kind: "maintenance", on: false, color: "blue" }),
       noticeId({ ...facts, to: "blue", from: "green" }),
       noticeId({ ...facts, images: { ...images, "shop-web": "ghcr.io/acme/web:1.5.1" } }),
       noticeId({ ...base, kind: "staged", color: "green", images }),
@@ -88,7 +90,7 @@ describe("noticeJson", () => {
   });
 
   it("keeps hostile text as it is: JSON receivers escape for themselves", () => {
-    const n = notice({ ...base, kind: "maintenance", on: true, message: "<!channel> `rm -rf` & co" }, AT);
+    const n = notice({ ...base, kind: "maintenance", on: true, color: "blue", message: "<!channel> `rm -rf` & co" }, AT);
     expect(noticeJson(n)).toMatchObject({ kind: "maintenance", on: true, message: "<!channel> `rm -rf` & co" });
   });
 });
@@ -115,9 +117,12 @@ describe("slackMessage", () => {
   });
 
   it("leaves out the facts a notice does not have", () => {
-    const n = notice({ ...base, kind: "switch", from: "green", to: "maintenance", images: {}, how: "maintenance" }, AT);
-    const fields = (slackMessage(n).blocks[1] as unknown as { fields: { text: string }[] }).fields.map((f) => f.text.split("\n")[0]);
-    expect(fields).toEqual(["*Traffic*", "*How*"]);
+    const fieldNames = (n: Notice) => (slackMessage(n).blocks[1] as unknown as { fields: { text: string }[] }).fields.map((f) => f.text.split("\n")[0]);
+    expect(fieldNames(notice({ ...base, kind: "maintenance", on: true, color: "green", how: "maintenance" }, AT))).toEqual(["*Traffic*", "*How*"]);
+    expect(fieldNames(notice({ ...base, kind: "maintenance", on: true, color: "green", message: "Back soon", images }, AT))).toEqual(["*Traffic*", "*Images*", "*Message*"]);
+    // Off: the images traffic went back to; the page's message is no longer news.
+    expect(fieldNames(notice({ ...base, kind: "maintenance", on: false, color: "blue", message: "Back soon", images }, AT))).toEqual(["*Traffic*", "*Images*"]);
+    expect(fieldNames(notice({ ...base, kind: "releaseFailed", reason: "refused by policy" }, AT))).toEqual(["*Reason*"]);
   });
 
   describe("hostile text", () => {
@@ -182,7 +187,7 @@ describe("slackMessage", () => {
 describe("snsSubject", () => {
   it("is the summary in printable ASCII", () => {
     expect(snsSubject(promotion)).toBe("shop-staging: traffic switched blue -> green (pulumi up by alice)");
-    const n = notice({ ...base, kind: "maintenance", on: true, message: "Wartung – zurück um 14 Uhr ✓" }, AT);
+    const n = notice({ ...base, kind: "maintenance", on: true, color: "blue", message: "Wartung – zurück um 14 Uhr ✓" }, AT);
     expect(snsSubject(n)).toBe("shop-staging: maintenance on: Wartung ? zur?ck um 14 Uhr ?");
   });
 
