@@ -29,6 +29,9 @@ const OPTIONS = {
   "no-rollback": { type: "boolean" },
   commit: { type: "boolean" },
   "ignore-poll-failures": { type: "boolean" },
+  // report-failure
+  reason: { type: "string" },
+  within: { type: "string" },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -130,6 +133,21 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     options: WATCH_OPTIONS,
     help: WATCH_HELP,
   },
+  "report-failure": {
+    arity: 0,
+    synopsis: "report-failure -s <stack> [--reason <text>] [--within <minutes>]",
+    summary: "after a failed `pulumi up`: send a releaseFailed notice naming what failed in the cluster",
+    options: ["reason", "within"],
+    help: [
+      "Reads the app's Jobs and Deployments: every Job that failed in the last `--within` minutes (default 60)",
+      "and every Deployment whose rollout is not complete, with the cluster's reason, and sends one",
+      "`releaseFailed` notice per failure to the stack's `notify` targets (none when nothing in the cluster",
+      "failed: one notice with `--reason`, or a pointer to the update's log). Prints what it found either way.",
+      "The deploy workflow runs it when `pulumi up` fails. Reads the webhook URL with `pulumi config --show-secrets`.",
+      "  --reason <text>     what failed, when the cluster shows nothing (e.g. the CI run's URL)",
+      "  --within <minutes>  how recent a Job's failure must be to count (default 60)",
+    ],
+  },
   retire: {
     arity: 1,
     synopsis: "retire <color> -s <stack>",
@@ -177,6 +195,10 @@ export interface Args {
   readonly output: "text" | "json";
   readonly limit: number;
   readonly since?: string;
+  /** `report-failure`: what failed, when the cluster shows nothing. */
+  readonly reason?: string;
+  /** `report-failure`: how recent a Job's failure must be, in minutes. */
+  readonly withinMinutes: number;
   /** `watch` options, as given (names without the dashes). */
   readonly watch: Readonly<Record<string, string | boolean>>;
 }
@@ -236,6 +258,8 @@ export function parseCommandLine(argv: readonly string[]): Request {
   if (output !== "text" && output !== "json") throw new UsageError(`\`-o/--output\` is \`${output}\`: use \`json\` (or leave it out for text)`);
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`\`--limit\` is \`${values.limit}\`: use a whole number of switches, such as \`--limit 10\``);
+  const withinMinutes = values.within === undefined ? 60 : Number(values.within);
+  if (!(withinMinutes > 0) || !Number.isFinite(withinMinutes)) throw new UsageError(`\`--within\` is \`${values.within}\`: use a number of minutes, such as \`--within 30\``);
   const watch: Record<string, string | boolean> = {};
   for (const name of WATCH_OPTIONS) {
     const value = values[name];
@@ -252,6 +276,8 @@ export function parseCommandLine(argv: readonly string[]): Request {
       output,
       limit,
       since: values.since,
+      reason: values.reason,
+      withinMinutes,
       watch,
     },
   };

@@ -20,6 +20,9 @@ import { checkDriftCommand, historyCommand, promoteDrift, statusCommand } from "
 import { check, kubeContextOf, load, Loaded, releaseState, stateAt } from "./loadedStack";
 import { Paint, paintFor } from "./paint";
 import { withProgress } from "./progress";
+import { announce } from "./announce";
+import { readNoticeRoute } from "./noticeRoute";
+import { reportFailure } from "./reportFailure";
 import { retireProblems, switchProblems } from "./sameCommit";
 import { StackDocumentError } from "./stackDocument";
 import { headCommit, SwitchHow, whoAmI, writeRecord } from "./switchRecords";
@@ -287,7 +290,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         return args.apply ? await rollbackNow(args, loaded, state, io, paint, io.startedAt ?? Date.now()) : apply(args, loaded, flip(state, "rollback"), io, paint);
       case "watch":
         // Loaded only here: the watch's AWS SDK would slow every other command's start.
-        return await (await import("./watch")).runWatch(args.stack, args.watch, loaded.file, io, paint, {
+        return await (await import("./watch")).runWatch(args.stack, state.app, args.watch, loaded.file, io, paint, {
           rollback: async () => {
             const reloaded = load(args.stack, args.file, io.cwd);
             const now = releaseState(reloaded, args.stack);
@@ -295,7 +298,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
             return rollbackNow({ ...args, command: "rollback", apply: true }, reloaded, now, io, paint, Date.now(), "watch rollback");
           },
           record: (record) => writeRecord(namespaceOf(loaded), state.app, record),
+          announce: async (facts) => announce(facts, await readNoticeRoute(args.stack, loaded.doc.project, path.dirname(loaded.file)), io, paint),
         });
+      case "report-failure":
+        return await reportFailure(args, loaded, state, io, paint, io.env);
       case "stage": {
         const color = parseColor(args.positional[0]);
         const given = stageImages(state, color, args.positional.slice(1));

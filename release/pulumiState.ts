@@ -42,6 +42,23 @@ function pulumiJson(args: readonly string[], workDir: string): Promise<any> {
   });
 }
 
+/** One config value as `pulumi config --json` prints it (`objectValue` for structured values). */
+export interface ConfigEntry {
+  readonly value?: string;
+  readonly objectValue?: unknown;
+  readonly secret?: boolean;
+}
+
+/**
+ * The stack's config, secrets decrypted with the stack's secrets provider (as `pulumi up` does:
+ * the passphrase or the cloud key must be at hand). For the few callers that need a secret's value
+ * to use it (a webhook URL to post to); never printed.
+ */
+export async function readStackConfigWithSecrets(stack: string, workDir: string): Promise<Record<string, ConfigEntry>> {
+  const config = await pulumiJson(["config", "--show-secrets", "--stack", stack], workDir);
+  return config !== null && typeof config === "object" ? config : {};
+}
+
 /** The stack's outputs (plain values; secrets stay masked). */
 export async function readStackOutputs(stack: string, workDir: string): Promise<Record<string, unknown>> {
   const outputs = await pulumiJson(["stack", "output", "--stack", stack], workDir);

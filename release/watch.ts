@@ -15,7 +15,8 @@ import { watchAlarms } from "../jobs/watch/watcher";
 import { selectedColor } from "./cluster";
 import { readDeployedStack } from "./deployedStack";
 import { Paint } from "./paint";
-import { whoAmI, WatchRecord } from "./switchRecords";
+import { headCommit, whoAmI, WatchRecord } from "./switchRecords";
+import type { NoticeFacts, WatchVerdictNotice } from "../lib/notify/notice";
 
 
 export interface WatchIo {
@@ -28,6 +29,8 @@ export interface WatchActions {
   readonly rollback: () => Promise<number>;
   /** Records the watch in the cluster (`status` and `history` show it); resolves with why it could not. */
   readonly record: (record: WatchRecord) => Promise<string | undefined>;
+  /** Sends the verdict's notice to the stack's notify targets (never throws). */
+  readonly announce: (facts: NoticeFacts<WatchVerdictNotice>) => Promise<unknown>;
 }
 
 class TrafficMoved extends Error {}
@@ -36,6 +39,7 @@ const number = (value: string | boolean | undefined, fallback: number) => (typeo
 
 export async function runWatch(
   stackName: string,
+  app: string,
   options: Readonly<Record<string, string | boolean>>,
   stackFile: string,
   io: WatchIo,
@@ -117,9 +121,11 @@ export async function runWatch(
   }
 
   const report = describeVerdict(verdict, { stack: stackName, previousColor: previous });
+  const told = { stack: stackName, app, who, commit: headCommit(path.dirname(stackFile)) };
   if (verdict.status === "pass") {
     io.out(paint.green(`Watch passed: ${watched} stayed healthy for ${minutes} min.`));
     await record("passed", `healthy for ${minutes} min`);
+    await actions.announce({ kind: "watchVerdict", ...told, color: watched, verdict: "passed", minutes });
     return 0;
   }
   io.err(report);
@@ -133,6 +139,9 @@ export async function runWatch(
   io.err(paint.red(`A release alarm fired: rolling back to ${previous}.`));
   const code = await actions.rollback();
   if (code !== 0) return code;
+  // After the rollback: its switch notice (sent by the program) comes first, then why.
+  const alarm = verdict.firing.map((f) => f.name).join(", ");
+  await actions.announce({ kind: "watchVerdict", ...told, color: watched, verdict: "rolledBack", alarm, to: previous });
   if (options.commit === true) {
     const git = (...args: string[]) => execFileSync("git", args, { cwd: path.dirname(stackFile), stdio: ["ignore", "inherit", "inherit"], timeout: 60_000 });
     git("commit", "-m", `${stackName}: roll back to ${previous} (release alarm fired during the watch)`, "--", path.basename(stackFile));

@@ -430,7 +430,7 @@ describe("output and usage", () => {
 
   it.each([
     [["status"], "bluegreen: `-s/--stack` is required: name the stack, such as `-s staging`"],
-    [["deploy", "--stack", "staging"], "bluegreen: `deploy` is not a command; use one of status, history, check-drift, stage, promote, rollback, maintenance, watch, retire"],
+    [["deploy", "--stack", "staging"], "bluegreen: `deploy` is not a command; use one of status, history, check-drift, stage, promote, rollback, maintenance, watch, report-failure, retire"],
     [["stage", "green", "--stack", "staging"], "bluegreen: `stage` takes at least 2 argument(s): stage <color> <image> -s <stack>, or stage <color> <service>=<image> ... for an app with `services`"],
     [["retire", "purple", "--stack", "staging"], "bluegreen: `purple` is not a color; use `blue` or `green`"],
     [["promote", "--stack"], "bluegreen: `-s/--stack` needs a value"],
@@ -442,6 +442,8 @@ describe("output and usage", () => {
     [["history", "-s", "staging", "--limit", "0"], "bluegreen: `--limit` is `0`: use a whole number of switches, such as `--limit 10`"],
     [["rollback", "-s", "staging", "--apply", "--dry-run"], "bluegreen: `--apply` and `--dry-run` exclude each other"],
     [["promote", "-s", "staging", "--dry-run=yes"], "bluegreen: `--dry-run` takes no value"],
+    [["report-failure", "-s", "staging", "--within", "soon"], "bluegreen: `--within` is `soon`: use a number of minutes, such as `--within 30`"],
+    [["promote", "-s", "staging", "--reason", "x"], "bluegreen: `--reason` goes with `report-failure` only"],
   ])("%j is a usage error", async (argv, message) => {
     const copy = copyStacks();
     const result = await release(copy.dir, argv);
