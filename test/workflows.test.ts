@@ -164,6 +164,20 @@ describe("deploy.yml", () => {
     }
   });
 
+  it("reports a failed pulumi up (a releaseFailed notice per failed Job or Deployment) right after it, only when it failed", () => {
+    const workflow = load("deploy.yml");
+    for (const stack of ["staging", "production"]) {
+      const steps: any[] = workflow.jobs[stack].steps;
+      const up = steps.findIndex((s: any) => s.id === "up");
+      expect(steps[up].with.command).toBe("up");
+      const report = steps[up + 1];
+      expect(report.name).toBe("Report the failed release");
+      expect(report.if).toBe("failure() && steps.up.outcome == 'failure'");
+      expect(report.run).toBe(`npx bluegreen report-failure -s ${stack} --reason "pulumi up failed, see $RUN_URL"`);
+      expect(report.env.RUN_URL).toBe("${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}");
+    }
+  });
+
   it("refuses drift before pulumi up: the cluster's live color against the previous deploy's commit", () => {
     for (const stack of ["staging", "production"]) {
       const steps: any[] = workflow.jobs[stack].steps;
