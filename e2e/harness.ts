@@ -243,6 +243,35 @@ function spawnCli(args: readonly string[]): Promise<{ code: number; stdout: stri
   });
 }
 
+/**
+ * Starts `bluegreen watch` of `stack` in the background: one alarm, polled every second against a
+ * loopback CloudWatch (`endpoint`), no settle time. Resolves `done` with its exit code and output.
+ */
+export function startWatch(stack: string, alarm: string, minutes: number, endpoint: string) {
+  const started = Date.now();
+  const child = spawn(
+    process.execPath,
+    ["dist/release/cli.js", "watch", "--stack", stack, "--alarms", alarm, "--minutes", String(minutes), "--poll-seconds", "1", "--settle-minutes", "0", "--endpoint", endpoint],
+    { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", AWS_ACCESS_KEY_ID: "AKIDE2E", AWS_SECRET_ACCESS_KEY: "e2e", AWS_REGION: "eu-west-1" } },
+  );
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const done = new Promise<{ code: number; output: string; seconds: number }>((resolve) =>
+    child.on("close", (code) => resolve({ code: code ?? 1, output, seconds: (Date.now() - started) / 1000 })),
+  );
+  return { done, output: () => output };
+}
+
+/** Resolves once `condition` holds; fails after `ms` with what the process printed. */
+export async function waitFor(what: string, condition: () => boolean, output: () => string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; the watch printed: ${output()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** stderr without the progress lines a waiting command prints (`  … waiting for X (N s)`). */
 export function withoutProgress(stderr: string): string {
   return stderr

@@ -1,13 +1,16 @@
 /**
- * Switch notices under the real engine: a local webhook receiver (a real HTTP server on loopback)
- * gets exactly one notice per switch, from a promotion by plain `pulumi up` and from
- * `rollback --apply`, none from an update that switches nothing; a receiver that hangs delays no
- * flip (the notice goes out after the selectors moved) and fails no update.
+ * Notices under the real engine: a local webhook receiver (a real HTTP server on loopback) gets
+ * exactly one switch notice per switch, whichever path applied it (a promotion by plain `pulumi up`,
+ * `rollback --apply`, the watch's rollback), none from an update that switches nothing; a receiver
+ * that hangs delays no flip (the notice goes out after the selectors moved) and fails no update.
+ * Then the other kinds: a release staged on the idle color (after its rollout), the watch's verdict,
+ * maintenance on and off by `maintenance --apply`, and a failed release by `report-failure`.
  */
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { E2eStack, kubectlJson, releaseCli, timeFlip, timing, withoutProgress } from "./harness";
+import { FakeCloudWatch } from "./fakeCloudWatch";
+import { E2eStack, kubectlJson, releaseCli, startWatch, timeFlip, timing, waitFor, withoutProgress } from "./harness";
 
 const NS = `e2e-notices-${process.pid}`;
 const STACK = `e2e-notices-${process.pid}`;
@@ -23,6 +26,12 @@ const received: Received[] = [];
 let hang = false;
 
 const selector = () => kubectlJson("get", "service", "web", "-n", NS).spec.selector;
+const ALARM = "web-e2e-notices-health";
+const now = () => Math.floor(Date.now() / 1000);
+let cloudWatch: FakeCloudWatch;
+
+/** What the receiver got since `from`: each notice's summary line. */
+const textsSince = (from: number) => received.slice(from).map((r) => r.text);
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -36,6 +45,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cloudWatch = await FakeCloudWatch.start();
   const { port } = server.address() as AddressInfo;
   stack = await E2eStack.create(STACK, {
     namespace: NS,
@@ -51,6 +61,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await cloudWatch?.stop();
   server?.closeAllConnections();
   server?.close();
   await stack?.destroy();
@@ -100,5 +111,89 @@ describe("every switch is announced exactly once", () => {
     // The flip came before the notice's attempts: at least their 5 s timeout before the end.
     expect(flipped!).toBeLessThan(up.seconds - 5);
     hang = false;
+  });
+});
+
+describe("the other kinds of notice", () => {
+  // Traffic is on green here (the hanging receiver's promotion); blue is idle.
+  it("a release staged on the idle color: one `staged` notice, after its rollout", async () => {
+    const from = received.length;
+    stack.editConfig((c) => (c.colors.blue.image = "ghcr.io/acme/web:1.2.0"));
+    const up = await stack.up();
+    expect(up.error).toBe("");
+    expect(textsSince(from)).toEqual([expect.stringMatching(new RegExp(`^(web-)?${STACK}: staged web:1.2.0 on blue \\(by .+\\)$`))]);
+    expect(JSON.stringify(received[from].body.blocks)).toContain("web: ghcr.io/acme/web:1.2.0");
+    // The same config again: nothing.
+    expect((await stack.up()).changes).toEqual([]);
+    expect(received.length).toBe(from + 1);
+  });
+
+  it("the watch's rollback: exactly one switch notice (how: watch), then the verdict", async () => {
+    // Promote blue (1 notice), then let the watch roll back on ALARM.
+    stack.editConfig((c) => (c.activeColor = "blue"));
+    expect((await stack.up()).error).toBe("");
+    const from = received.length;
+    cloudWatch.alarms = [{ AlarmName: ALARM, StateValue: "OK", StateUpdatedTimestamp: now(), StateTransitionedTimestamp: now() - 3600, composite: true }];
+    cloudWatch.requests = 0;
+    const watch = startWatch(STACK, ALARM, 5, cloudWatch.endpoint);
+    await waitFor("the watch's first poll", () => cloudWatch.requests > 0, watch.output);
+    cloudWatch.alarms = [{ AlarmName: ALARM, StateValue: "ALARM", StateReason: "5xx rate above 1%", StateUpdatedTimestamp: now() + 1, StateTransitionedTimestamp: now() + 1, composite: true }];
+    const result = await watch.done;
+    expect(result.code, result.output).toBe(1);
+    expect(selector().color).toBe("green");
+    expect(textsSince(from)).toEqual([
+      expect.stringMatching(/traffic switched blue → green \(watch by .+\)$/),
+      expect.stringMatching(new RegExp(`watch rolled back blue → green on alarm ${ALARM} \\(by .+\\)$`)),
+    ]);
+    expect(result.output).toMatch(/Notice sent: .*watch rolled back blue → green .*\(webhook: delivered \(1 attempt\)\)/);
+    // The watch left the stack file on green: the next full up switches nothing and says nothing.
+    const up = await stack.up();
+    expect(up.error).toBe("");
+    expect(received.length).toBe(from + 2);
+  });
+
+  it("the watch passing: one verdict notice, no switch", async () => {
+    const from = received.length;
+    cloudWatch.alarms = [{ AlarmName: ALARM, StateValue: "OK", StateUpdatedTimestamp: now(), StateTransitionedTimestamp: now() - 3600, composite: true }];
+    const watch = startWatch(STACK, ALARM, 0.05, cloudWatch.endpoint);
+    const result = await watch.done;
+    expect(result.code, result.output).toBe(0);
+    expect(textsSince(from)).toEqual([expect.stringMatching(/: green passed its 0.05-minute watch \(by .+\)$/)]);
+  });
+
+  it("maintenance on and off by `maintenance --apply`: one `maintenance` notice each, none from adding the page", async () => {
+    const from = received.length;
+    stack.editConfig((c) => (c.maintenance = { enabled: false, message: "Upgrading the database; back at 14:00 UTC." }));
+    expect((await stack.up()).error).toBe("");
+    expect(received.length).toBe(from);
+    const on = await releaseCli(["maintenance", "on", "-s", STACK, "--apply"], { namespace: NS, color: "maintenance" });
+    expect(withoutProgress(on.stderr)).toBe("");
+    expect(on.code).toBe(0);
+    timing("maintenance on --apply with notify: Enter -> flip", on.conditionAfter);
+    const off = await releaseCli(["maintenance", "off", "-s", STACK, "--apply"], { namespace: NS, color: "green" });
+    expect(withoutProgress(off.stderr)).toBe("");
+    expect(off.code).toBe(0);
+    timing("maintenance off --apply with notify: Enter -> flip", off.conditionAfter);
+    expect(textsSince(from)).toEqual([
+      expect.stringMatching(/: maintenance on: Upgrading the database; back at 14:00 UTC\. \(by .+\)$/),
+      expect.stringMatching(/: maintenance off: traffic back on green \(by .+\)$/),
+    ]);
+    expect(received[from].body.blocks[1].fields[0].text).toBe("*Traffic*\n`green → maintenance`");
+    expect(JSON.stringify(received[from + 1].body.blocks)).toContain("ghcr.io/acme/web:1.1.0");
+  });
+
+  it("a failed release: no `staged` notice; `report-failure` sends one `releaseFailed` naming the Deployment", async () => {
+    const from = received.length;
+    // A release on idle blue whose image never gets ready: `pulumi up` fails, traffic stays on green.
+    stack.editConfig((c) => (c.colors.blue.image = "ghcr.io/acme/web:1.3.0-fail"));
+    const up = await stack.up();
+    expect(up.ok).toBe(false);
+    expect(received.length).toBe(from);
+    const report = await releaseCli(["report-failure", "-s", STACK, "--reason", "pulumi up failed, see the log"]);
+    expect(withoutProgress(report.stderr)).toBe("");
+    expect(report.code).toBe(0);
+    expect(report.stdout).toContain("Failed: Deployment web-blue: rollout not complete");
+    expect(textsSince(from)).toEqual([expect.stringMatching(/: release failed: Deployment web-blue: rollout not complete \(.*\)/)]);
+    expect(selector().color).toBe("green");
   });
 });

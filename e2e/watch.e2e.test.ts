@@ -3,11 +3,10 @@
  * run while it watches; and when a release alarm fires it rolls back with the targeted update.
  * CloudWatch is a loopback stand-in (no AWS here); the engine and the cluster are real.
  */
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { FakeCloudWatch } from "./fakeCloudWatch";
-import { E2eStack, kubectlJson, releaseCli, ROOT, timing, withoutProgress } from "./harness";
+import { E2eStack, kubectlJson, releaseCli, startWatch as startWatchOf, timing, waitFor, withoutProgress } from "./harness";
 
 const NS = `e2e-watch-${process.pid}`;
 const STACK = `e2e-watch-${process.pid}`;
@@ -18,31 +17,7 @@ let cloudWatch: FakeCloudWatch;
 const liveColor = () => kubectlJson("get", "service", "web", "-n", NS).spec.selector.color as string;
 const fileColor = () => parse(stack.read()).config["bluegreen:activeColor"] as string;
 const now = () => Math.floor(Date.now() / 1000);
-
-/** Starts `release watch` in the background; resolves with its exit code and output. */
-function startWatch(minutes: number) {
-  const started = Date.now();
-  const child = spawn(
-    process.execPath,
-    ["dist/release/cli.js", "watch", "--stack", STACK, "--alarms", ALARM, "--minutes", String(minutes), "--poll-seconds", "1", "--settle-minutes", "0", "--endpoint", cloudWatch.endpoint],
-    { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", AWS_ACCESS_KEY_ID: "AKIDE2E", AWS_SECRET_ACCESS_KEY: "e2e", AWS_REGION: "eu-west-1" } },
-  );
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  const done = new Promise<{ code: number; output: string; seconds: number }>((resolve) =>
-    child.on("close", (code) => resolve({ code: code ?? 1, output, seconds: (Date.now() - started) / 1000 })),
-  );
-  return { done, output: () => output };
-}
-
-async function waitFor(what: string, condition: () => boolean, output: () => string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; the watch printed: ${output()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const startWatch = (minutes: number) => startWatchOf(STACK, ALARM, minutes, cloudWatch.endpoint);
 
 beforeAll(async () => {
   cloudWatch = await FakeCloudWatch.start();

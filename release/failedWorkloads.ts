@@ -38,10 +38,13 @@ export function failedWorkloads(items: readonly any[], since: Date): FailedWorkl
 function rolloutProblem(d: any, pods: readonly any[]): string | undefined {
   const status = d.status ?? {};
   const replicas: number = d.spec?.replicas ?? 1;
-  const current = (status.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && (status.updatedReplicas ?? 0) >= replicas && (status.availableReplicas ?? 0) >= replicas;
+  const updated: number = status.updatedReplicas ?? 0;
+  // `kubectl rollout status`'s rule: every replica updated, no old one left, every updated one
+  // available. Counting available replicas alone would pass a rollout whose old Pod still serves.
+  const current = (status.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && updated >= replicas && (status.replicas ?? 0) <= updated && (status.availableReplicas ?? 0) >= updated;
   if (current) return undefined;
   const progressing = (status.conditions ?? []).find((c: any) => c.type === "Progressing");
-  const counts = `${status.availableReplicas ?? 0}/${replicas} available, ${status.updatedReplicas ?? 0} updated`;
+  const counts = `${updated}/${replicas} updated, ${status.availableReplicas ?? 0} available${(status.replicas ?? 0) > updated ? `, ${status.replicas - updated} old` : ""}`;
   const stuck = progressing?.reason === "ProgressDeadlineExceeded" ? `${joined(progressing.reason, progressing.message)}; ` : "";
   const pod = podProblem(d, pods);
   return `${stuck}rollout not complete (${counts})${pod ? `: ${pod}` : ""}`;

@@ -73,6 +73,8 @@ describe("failedWorkloads", () => {
   it("names the Jobs that failed since the update began and the Deployments not rolled out, with the cluster's reasons", () => {
     const items = [
       deployment("shop-web-green", "green", "ghcr.io/acme/web:1.6.0", { replicas: 3, updatedReplicas: 1, availableReplicas: 2, readyReplicas: 2 }),
+      // Its old Pod still serves: available, but the rollout is not done.
+      deployment("shop-bff-green", "green", "ghcr.io/acme/bff:1.6.0", { replicas: 3, updatedReplicas: 2, availableReplicas: 2, readyReplicas: 2 }),
       pod("shop-web-green-new", "green", "ghcr.io/acme/web:1.6.0", { waiting: { reason: "ImagePullBackOff", message: 'Back-off pulling image "ghcr.io/acme/web:1.6.0"' } }),
       pod("shop-web-green-old", "green", "ghcr.io/acme/web:1.5.0", {}, true),
       deployment("shop-web-blue", "blue", "ghcr.io/acme/web:1.5.0", { replicas: 2, updatedReplicas: 2, availableReplicas: 2, readyReplicas: 2 }),
@@ -82,10 +84,11 @@ describe("failedWorkloads", () => {
     ];
     expect(failedWorkloads(items, since)).toEqual([
       { kind: "Job", name: "shop-migrate-9f8e7d", reason: "BackoffLimitExceeded: Job has reached the specified backoff limit" },
+      { kind: "Deployment", name: "shop-bff-green", reason: "rollout not complete (2/2 updated, 2 available, 1 old)" },
       {
         kind: "Deployment",
         name: "shop-web-green",
-        reason: 'rollout not complete (2/2 available, 1 updated): Pod shop-web-green-new: ImagePullBackOff: Back-off pulling image "ghcr.io/acme/web:1.6.0"',
+        reason: 'rollout not complete (1/2 updated, 2 available, 2 old): Pod shop-web-green-new: ImagePullBackOff: Back-off pulling image "ghcr.io/acme/web:1.6.0"',
       },
     ]);
   });
@@ -103,17 +106,17 @@ describe("failedWorkloads", () => {
       {
         kind: "Deployment",
         name: "shop-web-green",
-        reason: 'ProgressDeadlineExceeded: ReplicaSet "shop-web-green-7d" has timed out progressing.; rollout not complete (0/2 available, 2 updated): Pod p1: CrashLoopBackOff',
+        reason: 'ProgressDeadlineExceeded: ReplicaSet "shop-web-green-7d" has timed out progressing.; rollout not complete (2/2 updated, 0 available): Pod p1: CrashLoopBackOff',
       },
     ]);
     const restarted = pod("p2", "green", "web:2", { running: {} });
     restarted.status.containerStatuses[0] = { ready: false, state: { running: {} }, lastState: { terminated: { reason: "Error", exitCode: 1 } } } as never;
     const crashed = [deployment("d", "green", "web:2", { updatedReplicas: 2, availableReplicas: 0 }), restarted];
-    expect(failedWorkloads(crashed, since)[0].reason).toBe("rollout not complete (0/2 available, 2 updated): Pod p2: Error: exit code 1");
+    expect(failedWorkloads(crashed, since)[0].reason).toBe("rollout not complete (2/2 updated, 0 available): Pod p2: Error: exit code 1");
   });
 
   it("finds nothing when everything rolled out and no Job failed lately", () => {
-    expect(failedWorkloads([deployment("d", "blue", "web:1", { updatedReplicas: 2, availableReplicas: 2 }), job("j", "2026-12-03T11:00:00Z")], since)).toEqual([]);
+    expect(failedWorkloads([deployment("d", "blue", "web:1", { replicas: 2, updatedReplicas: 2, availableReplicas: 2 }), job("j", "2026-12-03T11:00:00Z")], since)).toEqual([]);
   });
 });
 
