@@ -5,17 +5,19 @@
  * (their endpoints), and off returns them to `activeColor`; a targeted `pulumi up --target <each live
  * Service URN>` does the same and leaves a state the next preview finds nothing to change in. A
  * release that cannot be made backward compatible goes: on, promote while on, off. Finally the
- * policy's read of the deployed live Services, against this cluster. Every assertion reads the
- * cluster; the flips are timed with a watch on each live Service.
+ * policy's read of the deployed live Services, against this cluster. Last, the release CLI as
+ * on-call runs it, `npx bluegreen maintenance on|off -s <stack> --apply`, timed from Enter. Every
+ * assertion reads the cluster; the flips are timed with a watch on each live Service.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { kubectlReader } from "../policy/deployedLiveServices";
 import { maintenanceToggleNotWithPromotionPolicy } from "../policy/maintenanceToggleNotWithPromotion";
 import { targetedUpArgs } from "../release/targetedSwitch";
 import { check } from "../test/policy/harness";
-import { changedObjects, E2eStack, kubectl, kubectlJson, median, objectVersions, ROOT, timeFlips, timing } from "./harness";
+import { changedObjects, E2eStack, kubectl, kubectlJson, median, objectVersions, releaseCli, ROOT, timeFlips, timing, withoutProgress, withoutRecords } from "./harness";
 
 const NS = `e2e-maintenance-${process.pid}`;
 const STACK = `e2e-maintenance-${process.pid}`;
@@ -78,6 +80,8 @@ function targetedUp(urns: readonly string[]): Promise<{ code: number; output: st
 
 const setMaintenance = (enabled: boolean) => stack.editConfig((c) => (c.maintenance = { ...c.maintenance, enabled }));
 const lastFlip = (after: Record<string, number | undefined>) => Math.max(...LIVE.map((s) => after[s] ?? NaN));
+/** The stack file's bluegreen config, as the release CLI left it on disk. */
+const fileConfig = (key: string) => parse(stack.read()).config[`bluegreen:${key}`];
 
 beforeAll(async () => {
   stack = await E2eStack.create(STACK, {
@@ -254,5 +258,51 @@ describe("maintenance mode of an app of two services under the real engine", () 
     const unreadable = await check([planned("shop-web", PAGE, "green")], { policies: policy(), provider: provider({ context: "no-such-context" }) });
     expect(unreadable.map((v) => v.message)).toEqual([expect.stringMatching(/^live Service `shop-web`: cannot read the deployed one to compare with \(kubectl get services -n e2e-maintenance-\d+ -l role=live: .*no-such-context/)]);
     expect(kubectl("get", "service", "shop-web", "-n", NS, "-o", "jsonpath={.spec.selector.color}")).toBe("green");
+  });
+
+  it("on and off by the release CLI from Enter (npx bluegreen maintenance on|off --apply): only the live Services' selectors change, the stack file follows, and the next preview finds nothing to change", async () => {
+    // Where the earlier tests left the stack: the section there, maintenance off, traffic on activeColor.
+    const activeColor: string = fileConfig("activeColor");
+    expect(fileConfig("maintenance").enabled).toBe(false);
+    expect(selectors()).toEqual(colorSelectors(activeColor));
+    const flips: Record<string, number[]> = { on: [], off: [] };
+    const ends: Record<string, number[]> = { on: [], off: [] };
+    for (let round = 0; round < 5; round++) {
+      for (const word of ["on", "off"] as const) {
+        const on = word === "on";
+        const label = `${word}, round ${round + 1}`;
+        const color = on ? "maintenance" : activeColor;
+        const before = objects();
+        const servicesBefore = LIVE.map((name) => comparable(service(name)));
+        const run = await releaseCli(["maintenance", word, "-s", STACK, "--apply"], { namespace: NS, color, services: LIVE });
+        expect(withoutProgress(run.stderr), label).toBe("");
+        expect(run.code, label).toBe(0);
+        expect(run.stdout, label).toContain(`Traffic is on ${color}`);
+        expect(selectors(), label).toEqual(on ? [PAGE, PAGE] : colorSelectors(activeColor));
+        // The live Services, and the switch's record in the cluster; on each Service, only its selector.
+        expect(withoutRecords(changedObjects(before, objects())), label).toEqual({ objects: LIVE_OBJECTS, records: 1 });
+        LIVE.forEach((name, i) => {
+          const expected = structuredClone(servicesBefore[i]);
+          expected.spec.selector = on ? PAGE : { app: name, color: activeColor };
+          expect(comparable(service(name)), `${label}: ${name}`).toEqual(expected);
+        });
+        // The stack file says what the cluster does; activeColor stays.
+        expect(fileConfig("maintenance").enabled, label).toBe(on);
+        expect(fileConfig("activeColor"), label).toBe(activeColor);
+        expect(run.conditionAfter, label).toBeDefined();
+        flips[word].push(run.conditionAfter!);
+        ends[word].push(run.seconds);
+      }
+    }
+    for (const word of ["on", "off"] as const) {
+      timing(`npx bluegreen maintenance ${word} --apply: Enter -> last live Service flipped (median of 5)`, median(flips[word]));
+      timing(`npx bluegreen maintenance ${word} --apply: Enter -> end (median of 5)`, median(ends[word]));
+      process.stdout.write(`[e2e timing] npx bluegreen maintenance ${word} --apply runs: flip ${flips[word].map((f) => f.toFixed(2)).join(", ")}; end ${ends[word].map((e) => e.toFixed(2)).join(", ")}\n`);
+    }
+    // The state the CLI's targeted updates left is the one the stack file describes.
+    await stack.stack.preview({ expectNoChanges: true });
+    // The issue's goal: traffic on the page (and back) within 4 s of Enter, median of 5.
+    expect(median(flips.on)).toBeLessThanOrEqual(4);
+    expect(median(flips.off)).toBeLessThanOrEqual(4);
   });
 });
