@@ -7,11 +7,10 @@
  * each BENCH_RUNS times (3), medians printed as a table, with the ratio to the 1-service app
  * measured in the same run. Needs `pulumi` and `kubectl` on PATH and a cluster (see README, End-to-end tests).
  */
-import { execFileSync, spawn } from "node:child_process";
-import * as path from "node:path";
+import { execFileSync } from "node:child_process";
 import { E2eStack, median, releaseCli } from "../e2e/harness";
+import { pulumi } from "./pulumiRun";
 
-const ROOT = path.resolve(__dirname, "../..");
 const SIZES = (process.env.BENCH_SERVICES ?? "1,2,5,10").split(",").map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -21,23 +20,6 @@ interface Row {
   readonly release: number;
   readonly flip: number;
   readonly rollback: number;
-}
-
-/** Runs the pulumi CLI as a user would; rejects with its output when it fails. Seconds taken. */
-function pulumi(args: readonly string[]): Promise<number> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    const timer = setTimeout(() => child.kill("SIGINT"), 900_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve((Date.now() - started) / 1000);
-      else reject(new Error(`pulumi ${args.join(" ")} failed:\n${output}`));
-    });
-  });
 }
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `s${i + 1}`);
