@@ -11,7 +11,7 @@ import { SECRET_CONFIG_KEYS, validateStackConfig } from "../../config";
 import { mergeStackConfig, withoutSecrets } from "../../lib/stackFile";
 import { switchTarget } from "../../release/switchTarget";
 import { ROOT } from "../helpers/program";
-import { ClusterState, COMPLETE_JOB, fakeCluster, readyDeployment } from "./fakeCluster";
+import { ClusterState, COMPLETE_JOB, fakeCluster, readyDeployment, recordConfigMap } from "./fakeCluster";
 import { copyStacks, release, replaceOnce } from "./harness";
 
 const SHOP = `config:
@@ -284,6 +284,54 @@ describe("rollback --apply records the switch in the cluster", () => {
     expect(status.code).toBe(3);
     expect(status.out).toContain(`by Alice Oncall (rollback --apply) from ${git(copy.dir, "rev-parse", "--short=7", "HEAD")}`);
     expect(status.out).toContain("  uncommitted: the cluster and Pulumi.shop.yaml serve `blue`");
+  });
+});
+
+describe("rollback --apply keeps the newest 50 switch records", () => {
+  const FORBIDDEN = 'Error from server (Forbidden): configmaps "shop-record-20200101t000000000z-00aa" is forbidden: User "alice" cannot delete resource "configmaps"';
+  /** 52 switch records an hour apart, and 4 watch records. */
+  const older = () => [...Array.from({ length: 52 }, (_, hours) => recordConfigMap("shop", "switch", hours)), ...[0, 1, 2, 3].map((hours) => recordConfigMap("shop", "watch", hours))];
+  // A loaded machine may print a progress line while `pulumi up` runs: not what is asserted here.
+  const withoutProgress = (err: string) => err.split("\n").filter((line) => !line.startsWith("  … waiting for ")).join("\n");
+  const switchNames = (records: any[]) => records.filter((r) => r.metadata.labels["bluegreen.dev/record"] === "switch").map((r) => r.metadata.name);
+
+  it("52 records and the rollback's: the 3 oldest switch records are deleted; status and history show the rollback first", async () => {
+    const fake = install(cluster("green", { records: older() }));
+    const copy = repo(GREEN_LIVE);
+    const result = await release(copy.dir, ["rollback", "--apply", "-s", "shop"]);
+    expect(result.code).toBe(0);
+    expect(withoutProgress(result.err)).toBe("");
+    const records = fake.state().records as any[];
+    const kept = switchNames(records);
+    expect(kept).toHaveLength(50);
+    expect(kept.slice(0, 49)).toEqual(Array.from({ length: 49 }, (_, i) => recordConfigMap("shop", "switch", i + 3).metadata.name));
+    expect(JSON.parse(records.at(-1).data["record.json"])).toMatchObject({ kind: "switch", from: "green", to: "blue", how: "rollback --apply", who: "Alice Oncall" });
+    expect(records.filter((r) => r.metadata.labels["bluegreen.dev/record"] === "watch")).toHaveLength(4);
+    expect(fake.calls().filter((call) => call[1] === "delete")).toEqual([
+      ["kubectl", "delete", "configmap", "-n", "shop-staging", "--ignore-not-found", "--wait=false", ...[0, 1, 2].map((hours) => recordConfigMap("shop", "switch", hours).metadata.name), "--request-timeout=5s"],
+    ]);
+
+    const status = (await release(copy.dir, ["status", "-s", "shop"])).out.split("\n");
+    expect(status.filter((line) => line.startsWith("Last switch: "))).toEqual([expect.stringMatching(/^Last switch: \S+ green → blue by Alice Oncall \(rollback --apply\) from [0-9a-f]{7}$/)]);
+    const history = JSON.parse((await release(copy.dir, ["history", "-s", "shop", "--limit", "60", "-o", "json"])).out);
+    expect(history.switches).toHaveLength(50);
+    expect(history.switches[0]).toMatchObject({ from: "green", to: "blue", how: "rollback --apply", who: "Alice Oncall" });
+    expect(history.switches.at(-1).at).toBe("2020-01-01T03:00:00.000Z");
+  });
+
+  it("a refused delete: the switch is done and the record written, the failure printed on stderr", async () => {
+    const fake = fakeCluster(cluster("green", { records: older() }));
+    restore = fake.install({ deleteFails: FORBIDDEN });
+    const copy = repo(GREEN_LIVE);
+    const result = await release(copy.dir, ["rollback", "--apply", "-s", "shop"]);
+    expect(result.code).toBe(0);
+    expect(fake.state().services).toEqual({ "shop-bff": "blue", "shop-web": "blue" });
+    expect(switchNames(fake.state().records as any[])).toHaveLength(53);
+    const oldest = [0, 1, 2].map((hours) => recordConfigMap("shop", "switch", hours).metadata.name).join(" ");
+    expect(withoutProgress(result.err)).toBe(
+      `The switch is done, but its record was not written in the cluster (older switch records of shop were not deleted (kubectl delete configmap -n shop-staging --ignore-not-found --wait=false ${oldest}: ${FORBIDDEN}); the next write retries (it needs \`delete\` on ConfigMaps in shop-staging)); \`npx bluegreen history\` will show it from Pulumi's history only.`,
+    );
+    expect(result.out).toContain("Next: commit the stack file, so git and the cluster agree:");
   });
 });
 
