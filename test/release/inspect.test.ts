@@ -387,6 +387,83 @@ describe("maintenance on|off", () => {
   });
 });
 
+describe("status shows the maintenance page", () => {
+  const WITH_PAGE = `${SHOP}  bluegreen:maintenance:\n    enabled: false\n`;
+  const IN_MAINTENANCE = WITH_PAGE.replace("enabled: false", "enabled: true");
+  const withPage = (live: string, page: unknown) => cluster(live, { deployments: { ...cluster(live).deployments, "shop-maintenance": page }, outputs: { activeColor: "blue" } });
+
+  it("a row for the page, idle while traffic is on a color", async () => {
+    install(withPage("blue", readyDeployment("ghcr.io/acme/shop-jobs:1.5.0", 1)));
+    const copy = repo(WITH_PAGE);
+    const result = await release(copy.dir, ["status", "-s", "shop"]);
+    expect(result.code).toBe(0);
+    expect(result.out.split("\n").slice(3, 11)).toEqual([
+      "",
+      "  service  color        role  image                         Pods ready/wanted  rollout   smoke",
+      "  bff      blue         live  ghcr.io/acme/bff:1.4.0        2/2                complete  complete",
+      "  bff      green        idle  ghcr.io/acme/bff:1.5.0        2/2                complete  complete",
+      "  web      blue         live  ghcr.io/acme/web:1.4.0        2/2                complete  complete",
+      "  web      green        idle  ghcr.io/acme/web:1.5.0        2/2                complete  complete",
+      "  all      maintenance  idle  ghcr.io/acme/shop-jobs:1.5.0  1/1                complete  -",
+      "",
+    ]);
+    const report = JSON.parse((await release(copy.dir, ["status", "-s", "shop", "-o", "json"])).out);
+    expect(Object.keys(report)).toEqual(["schema", "stack", "app", "namespace", "stackFile", "live", "head", "services", "maintenancePage", "releaseJobs", "rollback", "lastSwitch", "watch", "problems", "unread"]);
+    expect(report.maintenancePage).toEqual({
+      image: "ghcr.io/acme/shop-jobs:1.5.0",
+      deployment: { name: "shop-maintenance", image: "ghcr.io/acme/shop-jobs:1.5.0", replicas: 1, ready: 1, available: 1, updated: 1, rollout: "complete" },
+    });
+    expect(report.problems).toEqual([]);
+  });
+
+  it("traffic on the page and its Pods not ready: the row is live, and a problem names the fix", async () => {
+    const notReady = { ...(readyDeployment("ghcr.io/acme/shop-jobs:1.5.0", 1) as object), status: { observedGeneration: 3, updatedReplicas: 1, availableReplicas: 0, readyReplicas: 0 } };
+    install(withPage("maintenance", notReady));
+    const copy = repo(IN_MAINTENANCE);
+    const result = await release(copy.dir, ["status", "-s", "shop"]);
+    expect(result.code).toBe(0);
+    const lines = result.out.split("\n");
+    expect(lines).toContain("  all      maintenance  live  ghcr.io/acme/shop-jobs:1.5.0  0/1                progressing  -");
+    expect(lines.slice(lines.indexOf("Disagreements and problems:"))).toEqual([
+      "Disagreements and problems:",
+      "  maintenance: traffic is on the maintenance page, but its Deployment `shop-maintenance` has 0 of 1 Pods ready: users get errors, not the page",
+      "    fix: kubectl describe deployment shop-maintenance -n shop-staging   (why its Pods are not ready)",
+    ]);
+    const report = JSON.parse((await release(copy.dir, ["status", "-s", "shop", "-o", "json"])).out);
+    expect(report.maintenancePage).toEqual({
+      image: "ghcr.io/acme/shop-jobs:1.5.0",
+      deployment: { name: "shop-maintenance", image: "ghcr.io/acme/shop-jobs:1.5.0", replicas: 1, ready: 0, available: 0, updated: 1, rollout: "progressing" },
+    });
+    expect(report.problems).toEqual([
+      {
+        kind: "maintenance",
+        message: "traffic is on the maintenance page, but its Deployment `shop-maintenance` has 0 of 1 Pods ready: users get errors, not the page",
+        fix: "kubectl describe deployment shop-maintenance -n shop-staging   (why its Pods are not ready)",
+      },
+    ]);
+  });
+
+  it("traffic on the page and no page in the cluster: `pulumi up` starts it", async () => {
+    const fake = install(cluster("maintenance", { outputs: { activeColor: "blue" } }));
+    const copy = repo(IN_MAINTENANCE);
+    const report = JSON.parse((await release(copy.dir, ["status", "-s", "shop", "-o", "json"])).out);
+    expect(report.maintenancePage).toEqual({
+      image: "ghcr.io/acme/shop-jobs:1.5.0",
+      deployment: { name: "shop-maintenance", replicas: 0, ready: 0, available: 0, updated: 0, rollout: "missing" },
+    });
+    expect(report.problems).toEqual([
+      {
+        kind: "maintenance",
+        message: "traffic is on the maintenance page, but its Deployment `shop-maintenance` is not in the cluster: users get errors, not the page",
+        fix: "pulumi up -s shop   (starts the page)",
+      },
+    ]);
+    // One read, whose selector takes the page's Deployment (labelled `app: shop`) with the services'.
+    const reads = fake.calls().filter((call) => call[0] === "kubectl");
+    expect(reads).toEqual([["kubectl", "get", "services,deployments,jobs,configmaps", "-n", "shop-staging", "-l", "app in (shop,shop-bff,shop-web)", "-o", "json", "--request-timeout=10s"]]);
+  });
+});
+
 describe("rollback --apply with a notify section", () => {
   const NOTIFY = `${GREEN_LIVE}  bluegreen:notify:\n    snsTopicArn: arn:aws:sns:eu-west-1:123456789012:releases\n`;
   const NOTICE_URN = "urn:pulumi:shop::bluegreen::bluegreen:k8s:BlueGreenApp$bluegreen:notify:SwitchNotice$pulumi-nodejs:dynamic/notify:SwitchNotice::shop-switch-notice";
