@@ -1,8 +1,9 @@
 /**
  * `status` as text. With the cluster read: the live color per source, each color's Deployment and
- * smoke Job as they run, and the maintenance page's Deployment of a stack with one. Without it (statusLines): both colors as the stack file declares them,
- * each service's image and replicas, and how warm the idle one is meant to be. The one-service
- * shorthand shows one row per color, without a service column.
+ * smoke Job as they run, and the maintenance page's Deployment of a stack with one. Without it
+ * (statusLines): both colors as the stack file declares them, each service's image and replicas,
+ * and how warm the idle one is meant to be. The one-service shorthand shows one row per color,
+ * without a service column.
  */
 import { COLORS, effectiveReplicas } from "../config";
 import { MAINTENANCE } from "../domain/names";
@@ -106,7 +107,8 @@ function problemLines(report: StatusReport, paint: Paint): string[] {
 
 /**
  * `status` as text: the live color per source, a row per service and color as the cluster runs it
- * (and one for the maintenance page), then what to do. Without the cluster, the stack file's view (statusLines) and what was not read.
+ * (and one for the maintenance page), then what to do. Without the cluster, the stack file's view
+ * (statusLines) and what was not read.
  */
 export function statusReportLines(report: StatusReport, state: ReleaseState, paint: Paint): string[] {
   if (report.rollback === null) return [...statusLines(state, report.stackFile, paint), "", sourcesLine(report), ...problemLines(report, paint)];

@@ -1,8 +1,8 @@
 /**
  * `status`: what is live, read from where it is true. Four sources, read at once and each bounded:
- * the cluster (live Services' selectors, each color's Deployment, the smoke and release Jobs, the
- * switch records), the stack file as it is on disk, the stack file at HEAD, and the stack's Pulumi
- * state (its last update's outputs). Every disagreement between them becomes one problem with the
+ * the cluster (live Services' selectors, each color's Deployment, the maintenance page's, the smoke
+ * and release Jobs, the switch records), the stack file as it is on disk, the stack file at HEAD,
+ * and the stack's Pulumi state (its last update's outputs). Every disagreement between them becomes one problem with the
  * command that resolves it; a source that cannot be read is named, and the rest is still shown.
  *
  * The JSON form (`status -o json`) is this report as it is: `schema` names its version.
