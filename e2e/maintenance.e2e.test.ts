@@ -132,6 +132,12 @@ describe("maintenance mode of an app of two services under the real engine", () 
       { name: "MAINTENANCE_RETRY_AFTER_SECONDS", value: "600" },
       { name: "MAINTENANCE_SHUTDOWN_DELAY_SECONDS", value: "5" },
     ]);
+    // status finds the page in its one read of the app's objects (the page is labelled `app: shop`).
+    const status = await releaseCli(["status", "-s", STACK, "--file", stack.file, "-o", "json"]);
+    expect(JSON.parse(status.stdout).maintenancePage).toEqual({
+      image: "ghcr.io/acme/shop-jobs:1.0.0",
+      deployment: { name: "shop-maintenance", image: "ghcr.io/acme/shop-jobs:1.0.0", replicas: 1, ready: 1, available: 1, updated: 1, rollout: "complete" },
+    });
   });
 
   it("on and off by a plain pulumi up: only the live Services' selectors change, and their endpoints follow", async () => {

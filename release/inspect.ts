@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import { Color, COLORS, servicesOf } from "../config";
-import { liveServiceUrn, objectNames, qualifiedName } from "../domain/names";
+import { liveServiceUrn, maintenanceNames, objectNames, qualifiedName } from "../domain/names";
 import { Args, EXIT } from "./args";
 import { AppObjects, readApp } from "./cluster";
 import { driftRefusal } from "./drift";
@@ -51,8 +51,19 @@ export function statusInput(loaded: Loaded, state: ReleaseState): StatusInput {
       deployments: { blue: objectNames.deployment(qualified, "blue"), green: objectNames.deployment(qualified, "green") },
     };
   });
+  const maintenancePage = state.maintenance ? { deployment: maintenanceNames.deployment(state.app), image: validated.ok ? validated.config.jobsImage : undefined } : undefined;
   const committed = stateAt(loaded, state.stack);
-  return { state, namespace, stackFile: loaded.fileName, committed, head: committed ? headCommit(path.dirname(loaded.file)) : undefined, targets, names, workDir: path.dirname(loaded.file) };
+  return {
+    state,
+    namespace,
+    stackFile: loaded.fileName,
+    committed,
+    head: committed ? headCommit(path.dirname(loaded.file)) : undefined,
+    targets,
+    names,
+    maintenancePage,
+    workDir: path.dirname(loaded.file),
+  };
 }
 
 export async function statusCommand(args: Args, loaded: Loaded, state: ReleaseState, io: Out, paint: Paint): Promise<number> {

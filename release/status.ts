@@ -1,10 +1,12 @@
 /**
- * `status` as text. With the cluster read: the live color per source and each color's Deployment
- * and smoke Job as they run. Without it (statusLines): both colors as the stack file declares them,
- * each service's image and replicas, and how warm the idle one is meant to be. The one-service
- * shorthand shows one row per color, without a service column.
+ * `status` as text. With the cluster read: the live color per source, each color's Deployment and
+ * smoke Job as they run, and the maintenance page's Deployment of a stack with one. Without it
+ * (statusLines): both colors as the stack file declares them, each service's image and replicas,
+ * and how warm the idle one is meant to be. The one-service shorthand shows one row per color,
+ * without a service column.
  */
 import { COLORS, effectiveReplicas } from "../config";
+import { MAINTENANCE } from "../domain/names";
 import { Paint } from "./paint";
 import { StatusReport } from "./statusReport";
 import { describeRelease, idleWarmth, isShorthand, ReleaseState, stageSynopsis } from "./transitions";
@@ -104,8 +106,9 @@ function problemLines(report: StatusReport, paint: Paint): string[] {
 }
 
 /**
- * `status` as text: the live color per source, a row per service and color as the cluster runs it,
- * then what to do. Without the cluster, the stack file's view (statusLines) and what was not read.
+ * `status` as text: the live color per source, a row per service and color as the cluster runs it
+ * (and one for the maintenance page), then what to do. Without the cluster, the stack file's view
+ * (statusLines) and what was not read.
  */
 export function statusReportLines(report: StatusReport, state: ReleaseState, paint: Paint): string[] {
   if (report.rollback === null) return [...statusLines(state, report.stackFile, paint), "", sourcesLine(report), ...problemLines(report, paint)];
@@ -122,6 +125,13 @@ export function statusReportLines(report: StatusReport, state: ReleaseState, pai
       return [service.name, color, role, c.image ?? "(none)", d.rollout === "missing" ? "-" : `${d.ready}/${d.replicas}`, d.rollout, c.smokeJob?.state ?? "off"];
     }),
   );
+  const page = report.maintenancePage;
+  if (page) {
+    // One page for every service of the app: live while the live Services select it.
+    const role = report.services.some((s) => (s.selects ?? report.live.stackFile) === MAINTENANCE) ? "live" : "idle";
+    const d = page.deployment;
+    rows.push(["all", MAINTENANCE, role, page.image ?? "(none)", d.rollout === "missing" ? "-" : `${d.ready}/${d.replicas}`, d.rollout, "-"]);
+  }
   const columns = header.map((_, i) => i).filter((i) => !(shorthand && i === 0));
   const width = (i: number) => Math.max(...[header, ...rows].map((r) => r[i].length));
   const format = (row: string[]) => `  ${columns.map((i) => row[i].padEnd(width(i))).join("  ")}`.trimEnd();

@@ -1,8 +1,8 @@
 /**
  * `status`: what is live, read from where it is true. Four sources, read at once and each bounded:
- * the cluster (live Services' selectors, each color's Deployment, the smoke and release Jobs, the
- * switch records), the stack file as it is on disk, the stack file at HEAD, and the stack's Pulumi
- * state (its last update's outputs). Every disagreement between them becomes one problem with the
+ * the cluster (live Services' selectors, each color's Deployment, the maintenance page's, the smoke
+ * and release Jobs, the switch records), the stack file as it is on disk, the stack file at HEAD,
+ * and the stack's Pulumi state (its last update's outputs). Every disagreement between them becomes one problem with the
  * command that resolves it; a source that cannot be read is named, and the rest is still shown.
  *
  * The JSON form (`status -o json`) is this report as it is: `schema` names its version.
@@ -44,6 +44,13 @@ export interface ColorStatus {
   readonly smokeJob?: { readonly name: string; readonly state: JobStateName };
 }
 
+/** The app's maintenance page (components/maintenancePage.ts), of a stack with a `maintenance` section. */
+export interface MaintenancePageStatus {
+  /** The image the stack file gives the page (its `jobsImage`). */
+  readonly image?: string;
+  readonly deployment: DeploymentStatus;
+}
+
 export interface ServiceStatus {
   readonly name: string;
   readonly liveService: string;
@@ -53,7 +60,7 @@ export interface ServiceStatus {
 }
 
 export interface Problem {
-  readonly kind: "drift" | "uncommitted" | "state" | "split" | "release" | "image";
+  readonly kind: "drift" | "uncommitted" | "state" | "split" | "release" | "image" | "maintenance";
   readonly message: string;
   /** The command that resolves it. */
   readonly fix: string;
@@ -69,6 +76,8 @@ export interface StatusReport {
   readonly live: { readonly stackFile: Traffic; readonly head: Traffic | null; readonly state: string | null; readonly cluster: string | null };
   readonly head: string | null;
   readonly services: readonly ServiceStatus[];
+  /** Only for a stack with a `maintenance` section. */
+  readonly maintenancePage?: MaintenancePageStatus;
   readonly releaseJobs: readonly { readonly name: string; readonly role: string; readonly state: JobStateName }[];
   /** Whether traffic can go back to the other color now, by `rollback --apply`, and why not. */
   readonly rollback: { readonly to: Color; readonly instant: boolean; readonly problems: readonly string[] } | null;
@@ -91,6 +100,8 @@ export interface StatusInput {
   readonly targets: Readonly<Partial<Record<Color, SwitchTarget>>>;
   /** Every service's Deployment name per color and live Service name, in the app's order. */
   readonly names: readonly { readonly service: string; readonly qualified: string; readonly liveService: string; readonly urn: string; readonly deployments: Readonly<Record<Color, string>> }[];
+  /** The maintenance page's Deployment and the image it should run, when the stack has a `maintenance` section. */
+  readonly maintenancePage?: { readonly deployment: string; readonly image?: string };
   readonly workDir: string;
 }
 
@@ -155,6 +166,9 @@ export function statusReport(input: StatusInput, reads: StatusReads): StatusRepo
     return { name: n.service, liveService: n.liveService, selects, colors };
   });
 
+  // The page's Deployment is labelled `app: <app>`, which readApp's selector includes.
+  const maintenancePage = input.maintenancePage && { image: input.maintenancePage.image, deployment: deploymentStatus(objects, input.maintenancePage.deployment) };
+
   const records = objects ? recordsOf(objects.records) : [];
   const lastSwitch = [...records].reverse().find((r): r is SwitchRecord => r.kind === "switch") ?? null;
   const watch = [...records].reverse().find((r): r is WatchRecord => r.kind === "watch") ?? null;
@@ -186,6 +200,9 @@ export function statusReport(input: StatusInput, reads: StatusReads): StatusRepo
       : { to: idle, instant: false, problems: [`\`${idle}\` has no release of every service in ${input.stackFile}`] };
 
   const problems = driftProblems({ input, services, clusterLive, stateLive, headLive, lastSwitch });
+  const onPage = services.some((s) => s.selects === MAINTENANCE);
+  const pageProblem = onPage && maintenancePage ? maintenancePageProblem(maintenancePage.deployment, stack, input.namespace) : undefined;
+  if (pageProblem) problems.push(pageProblem);
   for (const job of releaseJobs.filter((j) => j.state === "failed")) {
     problems.push({ kind: "release", message: `release Job \`${job.name}\` (${job.role}) failed`, fix: `kubectl logs -n ${input.namespace} job/${job.name}` });
   }
@@ -211,6 +228,7 @@ export function statusReport(input: StatusInput, reads: StatusReads): StatusRepo
     live: { stackFile: trafficOfState(state), head: headLive, state: stateLive, cluster: clusterLive },
     head: input.head ?? null,
     services,
+    maintenancePage,
     releaseJobs,
     rollback,
     lastSwitch,
@@ -271,6 +289,21 @@ function driftProblems({ input, services, clusterLive, stateLive, headLive, last
     });
   }
   return problems;
+}
+
+/**
+ * Why the maintenance page cannot serve the traffic the live Services send it: its Deployment is
+ * missing, scaled to 0, or has Pods not ready (users then get connection errors, not the page).
+ */
+function maintenancePageProblem(page: DeploymentStatus, stack: string, namespace: string): Problem | undefined {
+  const absent = page.rollout === "missing" ? "is not in the cluster" : page.replicas === 0 ? "runs 0 replicas" : undefined;
+  const why = absent ?? (page.ready < page.replicas ? `has ${page.ready} of ${page.replicas} Pods ready` : undefined);
+  if (why === undefined) return undefined;
+  return {
+    kind: "maintenance",
+    message: `traffic is on the maintenance page, but its Deployment \`${page.name}\` ${why}: users get errors, not the page`,
+    fix: absent ? `pulumi up -s ${stack}   (starts the page)` : `kubectl describe deployment ${page.name} -n ${namespace}   (why its Pods are not ready)`,
+  };
 }
 
 /** Whether the report shows the cluster and git disagreeing: the drift exit code. */

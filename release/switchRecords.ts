@@ -5,12 +5,14 @@
  * `history` and the deploy's drift check see a rollback made anywhere, even before it is pushed.
  * Pulumi does not manage these ConfigMaps (they are not in any stack), so they never show as a diff.
  * Writing one is best effort and bounded: a switch never fails because its record could not be kept.
+ * Each write then deletes the app's records beyond the newest few (recordRetention.ts).
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as os from "node:os";
 import { RECORD_LABEL, switchRecordName } from "../domain/names";
 import { kubectl } from "./cluster";
+import { pruneRecords } from "./recordRetention";
 
 /** How a switch was applied. */
 export type SwitchHow = "rollback --apply" | "watch rollback" | "pulumi up" | "maintenance";
@@ -66,7 +68,10 @@ export function headCommit(cwd: string): string | undefined {
   }
 }
 
-/** Writes one record; resolves with undefined, or with why it could not be written. */
+/**
+ * Writes one record, then prunes the older ones of its kind; resolves with undefined, or with why the
+ * record could not be written or the older ones deleted.
+ */
 export async function writeRecord(namespace: string, app: string, record: ReleaseRecord): Promise<string | undefined> {
   const at = new Date(record.at);
   const configMap = {
@@ -81,10 +86,10 @@ export async function writeRecord(namespace: string, app: string, record: Releas
   };
   try {
     await kubectl(["create", "-f", "-", "-o", "name"], JSON.stringify(configMap));
-    return undefined;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
+  return pruneRecords(namespace, app, record.kind);
 }
 
 /** The records in these ConfigMaps (as `kubectl get` prints them), oldest first; unreadable ones skipped. */

@@ -1,7 +1,8 @@
 /**
  * Stand-ins for `kubectl` and `pulumi` on PATH, for running `rollback --apply` in-process: `kubectl`
  * answers the reads the switch makes from a JSON file (Deployments, Jobs, live Services' selected
- * colors) and streams `<name> <color>` lines for a `--watch` of the live Services; `pulumi` records
+ * colors), creates, lists and deletes the switch records there, and streams `<name> <color>` lines
+ * for a `--watch` of the live Services; `pulumi` records
  * its arguments and, for `up`, flips the selector of each live Service it is given a `--target` of,
  * as the engine would (`refresh` changes nothing; `stack export` prints a state with no pending
  * operation). Every call of either is logged, so tests assert what was run.
@@ -9,6 +10,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { switchRecordName } from "../../domain/names";
 
 export interface ClusterState {
   /** Deployment name -> the object `kubectl get deployment -o json` prints. */
@@ -30,7 +32,7 @@ export interface FakeCluster {
   /** Every `kubectl` and `pulumi` call: the program, then its arguments. */
   readonly calls: () => string[][];
   /** Puts the fakes first on PATH; returns the function that restores the environment. */
-  readonly install: (options?: { pulumiFails?: string; noNotice?: boolean }) => () => void;
+  readonly install: (options?: { pulumiFails?: string; noNotice?: boolean; deleteFails?: string }) => () => void;
 }
 
 const KUBECTL = `
@@ -50,7 +52,17 @@ if (verb === "create") {
   process.stdout.write("configmap/" + object.metadata.name + "\\n");
   process.exit(0);
 }
-if (verb !== "get") { console.error("fake kubectl: only get and create"); process.exit(1); }
+if (verb === "delete") {
+  // The records' pruning: kubectl delete configmap -n <ns> [flags] <name>...
+  if (process.env.FAKE_DELETE_FAILS) { console.error(process.env.FAKE_DELETE_FAILS); process.exit(1); }
+  const names = args.slice(2).filter((arg, i, rest) => !arg.startsWith("-") && rest[i - 1] !== "-n");
+  const state = read();
+  state.records = (state.records || []).filter((o) => !names.includes(o.metadata.name));
+  write(state);
+  for (const n of names) process.stdout.write('configmap "' + n + '" deleted\\n');
+  process.exit(0);
+}
+if (verb !== "get") { console.error("fake kubectl: only get, create and delete"); process.exit(1); }
 if (args.includes("--watch")) {
   const names = /app in \\(([^)]*)\\)/.exec(args[args.indexOf("-l") + 1])[1].split(",");
   const printed = {};
@@ -72,6 +84,11 @@ if (args.includes("--watch")) {
     ...(state.records || []).map((o) => ({ kind: "ConfigMap", ...o })),
   ];
   process.stdout.write(JSON.stringify({ kind: "List", items }));
+} else if (kind === "configmaps") {
+  // The records of one app and kind, by name: get configmaps -l app=<app>,bluegreen.dev/record=<kind> -o name.
+  const wanted = args[args.indexOf("-l") + 1].split(",").map((pair) => pair.split("="));
+  const labelled = (o) => wanted.every(([key, value]) => (o.metadata.labels || {})[key] === value);
+  for (const o of (read().records || []).filter(labelled)) process.stdout.write("configmap/" + o.metadata.name + "\\n");
 } else if (kind === "deployments,jobs") {
   // One read of every Deployment and Job of the services named in the selector (by their name prefix here).
   const apps = /app in \\(([^)]*)\\)/.exec(args[args.indexOf("-l") + 1])[1].split(",");
@@ -135,6 +152,22 @@ export function readyDeployment(image: string, replicas = 2): unknown {
   };
 }
 
+/** The time of the first record recordConfigMap makes (before any test's real switch). */
+export const RECORDS_START = Date.UTC(2020, 0, 1);
+
+/** A switch or watch record's ConfigMap as writeRecord writes it, `hours` after RECORDS_START. */
+export function recordConfigMap(app: string, kind: "switch" | "watch", hours: number): { metadata: { name: string; labels: Record<string, string> }; data: Record<string, string> } {
+  const at = new Date(RECORDS_START + hours * 3_600_000);
+  const record =
+    kind === "switch"
+      ? { kind, at: at.toISOString(), stack: "shop", from: hours % 2 ? "green" : "blue", to: hours % 2 ? "blue" : "green", images: {}, how: "rollback --apply", who: "bob" }
+      : { kind, at: at.toISOString(), stack: "shop", color: "green", state: "passed", who: "ci" };
+  return {
+    metadata: { name: switchRecordName(app, at, kind === "switch" ? "00aa" : "00bb"), labels: { app, "bluegreen.dev/record": kind } },
+    data: { "record.json": JSON.stringify(record) },
+  };
+}
+
 /** A Job that completed. */
 export const COMPLETE_JOB = { status: { conditions: [{ type: "Complete", status: "True" }] } };
 
@@ -159,6 +192,7 @@ export function fakeCluster(initial: ClusterState): FakeCluster {
       process.env.FAKE_CALLS = callsFile;
       if (options.pulumiFails) process.env.FAKE_PULUMI_FAILS = options.pulumiFails;
       if (options.noNotice) process.env.FAKE_NO_NOTICE = "1";
+      if (options.deleteFails) process.env.FAKE_DELETE_FAILS = options.deleteFails;
       return () => {
         for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
         Object.assign(process.env, saved);
