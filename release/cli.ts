@@ -25,7 +25,7 @@ import { readNoticeRoute } from "./noticeRoute";
 import { reportFailure } from "./reportFailure";
 import { retireProblems, switchProblems } from "./sameCommit";
 import { StackDocumentError } from "./stackDocument";
-import { headCommit, SwitchHow, whoAmI, writeRecord } from "./switchRecords";
+import { headCommit, recordWarning, SwitchHow, whoAmI, writeRecord } from "./switchRecords";
 import { switchTarget, SwitchTarget } from "./switchTarget";
 import { alreadySwitched, gateProblems, switchedLine, switchLiveServices, SwitchRefused, targetedUpCommand } from "./targetedSwitch";
 import { flip, Plan, ReleaseState, retire, stage, stageImages } from "./transitions";
@@ -164,7 +164,7 @@ async function switchNow(args: Args, loaded: Loaded, io: Io, paint: Paint, start
     who: whoAmI(workDir),
     commit: headCommit(workDir),
   });
-  if (recorded) io.err(paint.yellow(`The switch is done, but its record was not written in the cluster (${recorded}); \`npx bluegreen history\` will show it from Pulumi's history only.`));
+  if (recorded) io.err(paint.yellow(recordWarning("The switch is done", recorded) + (recorded.written ? "" : "; `npx bluegreen history` will show it from Pulumi's history only.")));
   io.out(paint.bold("Next: commit the stack file, so git and the cluster agree:"));
   io.out(`  git commit -am ${JSON.stringify(plan.commitMessage)} && git push`);
   return DONE;
@@ -229,7 +229,7 @@ async function maintenanceNow(args: Args, loaded: Loaded, state: ReleaseState, i
     who: whoAmI(workDir),
     commit: headCommit(workDir),
   });
-  if (recorded) io.err(paint.yellow(`The switch is done, but its record was not written in the cluster (${recorded}).`));
+  if (recorded) io.err(paint.yellow(recordWarning("The switch is done", recorded) + (recorded.written ? "" : ".")));
   io.out(paint.bold("Next: commit the stack file, so git and the cluster agree:"));
   io.out(`  git commit -am ${JSON.stringify(plan.commitMessage)} && git push`);
   return DONE;
@@ -297,7 +297,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
             if (Array.isArray(now)) return refuse(io, paint, "rollback", `${reloaded.fileName} has config problems; fix them first`, now);
             return rollbackNow({ ...args, command: "rollback", apply: true }, reloaded, now, io, paint, Date.now(), "watch rollback");
           },
-          record: (record) => writeRecord(namespaceOf(loaded), state.app, record),
+          record: async (record) => {
+            const problem = await writeRecord(namespaceOf(loaded), state.app, record);
+            return problem && recordWarning(`Watch ${record.state}`, problem);
+          },
           announce: async (facts) => announce(facts, await readNoticeRoute(args.stack, loaded.doc.project, path.dirname(loaded.file)), io, paint),
         });
       case "report-failure":

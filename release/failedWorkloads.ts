@@ -5,6 +5,7 @@
  * `ImagePullBackOff`, `CrashLoopBackOff`, a failing readiness probe). One bounded kubectl read.
  */
 import { kubectl } from "./cluster";
+import { rolloutDone } from "./rollout";
 
 export interface FailedWorkload {
   readonly kind: "Job" | "Deployment";
@@ -39,10 +40,7 @@ function rolloutProblem(d: any, pods: readonly any[]): string | undefined {
   const status = d.status ?? {};
   const replicas: number = d.spec?.replicas ?? 1;
   const updated: number = status.updatedReplicas ?? 0;
-  // `kubectl rollout status`'s rule: every replica updated, no old one left, every updated one
-  // available. Counting available replicas alone would pass a rollout whose old Pod still serves.
-  const current = (status.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && updated >= replicas && (status.replicas ?? 0) <= updated && (status.availableReplicas ?? 0) >= updated;
-  if (current) return undefined;
+  if (rolloutDone(d)) return undefined;
   const progressing = (status.conditions ?? []).find((c: any) => c.type === "Progressing");
   const counts = `${updated}/${replicas} updated, ${status.availableReplicas ?? 0} available${(status.replicas ?? 0) > updated ? `, ${status.replicas - updated} old` : ""}`;
   const stuck = progressing?.reason === "ProgressDeadlineExceeded" ? `${joined(progressing.reason, progressing.message)}; ` : "";

@@ -10,6 +10,7 @@
 import { Color, COLORS } from "../config";
 import { AppObjects, ClusterError, jobState, readApp } from "./cluster";
 import { StateReadError, readStackOutputs } from "./pulumiState";
+import { rolloutDone } from "./rollout";
 import { ReleaseRecord, recordsOf, SwitchRecord, WatchRecord } from "./switchRecords";
 import { gateProblemsIn } from "./targetedSwitch";
 import { SwitchTarget } from "./switchTarget";
@@ -126,8 +127,7 @@ function deploymentStatus(objects: AppObjects | undefined, name: string): Deploy
   const status = d.status ?? {};
   const replicas: number = d.spec?.replicas ?? 1;
   const progressing = (status.conditions ?? []).find((c: any) => c.type === "Progressing");
-  const current = (status.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && (status.updatedReplicas ?? 0) >= replicas && (status.availableReplicas ?? 0) >= replicas;
-  const rollout = progressing?.reason === "ProgressDeadlineExceeded" ? "stuck" : current ? "complete" : "progressing";
+  const rollout = progressing?.reason === "ProgressDeadlineExceeded" ? "stuck" : rolloutDone(d) ? "complete" : "progressing";
   return {
     name,
     image: d.spec?.template?.spec?.containers?.[0]?.image,

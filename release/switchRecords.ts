@@ -68,11 +68,19 @@ export function headCommit(cwd: string): string | undefined {
   }
 }
 
-/**
- * Writes one record, then prunes the older ones of its kind; resolves with undefined, or with why the
- * record could not be written or the older ones deleted.
- */
-export async function writeRecord(namespace: string, app: string, record: ReleaseRecord): Promise<string | undefined> {
+/** What went wrong with a record: it was not written, or it was and the older ones were not deleted. */
+export interface RecordProblem {
+  readonly written: boolean;
+  readonly reason: string;
+}
+
+/** The warning for a record problem: `The switch is done, but …` / `… and recorded, but …`. */
+export function recordWarning(done: string, problem: RecordProblem): string {
+  return problem.written ? `${done} and recorded, but ${problem.reason}.` : `${done}, but its record was not written in the cluster (${problem.reason})`;
+}
+
+/** Writes one record, then prunes the older ones of its kind; resolves with undefined, or with what went wrong. */
+export async function writeRecord(namespace: string, app: string, record: ReleaseRecord): Promise<RecordProblem | undefined> {
   const at = new Date(record.at);
   const configMap = {
     apiVersion: "v1",
@@ -87,9 +95,10 @@ export async function writeRecord(namespace: string, app: string, record: Releas
   try {
     await kubectl(["create", "-f", "-", "-o", "name"], JSON.stringify(configMap));
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return { written: false, reason: error instanceof Error ? error.message : String(error) };
   }
-  return pruneRecords(namespace, app, record.kind);
+  const pruned = await pruneRecords(namespace, app, record.kind);
+  return pruned === undefined ? undefined : { written: true, reason: pruned };
 }
 
 /** The records in these ConfigMaps (as `kubectl get` prints them), oldest first; unreadable ones skipped. */

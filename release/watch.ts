@@ -27,7 +27,7 @@ export interface WatchIo {
 export interface WatchActions {
   /** Rolls back with the targeted switch; its exit code. */
   readonly rollback: () => Promise<number>;
-  /** Records the watch in the cluster (`status` and `history` show it); resolves with why it could not. */
+  /** Records the watch in the cluster (`status` and `history` show it); resolves with the warning to print, if any. */
   readonly record: (record: WatchRecord) => Promise<string | undefined>;
   /** Sends the verdict's notice to the stack's notify targets (never throws). */
   readonly announce: (facts: NoticeFacts<WatchVerdictNotice>) => Promise<unknown>;
@@ -76,7 +76,7 @@ export async function runWatch(
       verdict,
       who,
     });
-    if (why) io.err(paint.yellow(`The watch's record was not written in the cluster: ${why}`));
+    if (why) io.err(paint.yellow(why));
   };
   await record("running");
 

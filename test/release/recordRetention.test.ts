@@ -89,7 +89,7 @@ describe("writeRecord prunes after the write", () => {
     restore = fake.install();
     process.env.PATH = `/nonexistent`;
     const why = await writeRecord("shop-staging", "shop", { kind: "watch", at: new Date(START).toISOString(), stack: "shop", color: "green", state: "running", who: "ci" });
-    expect(why).toBe("kubectl create -f - -o name: kubectl is not on PATH");
+    expect(why).toEqual({ written: false, reason: "kubectl create -f - -o name: kubectl is not on PATH" });
     expect(fake.calls()).toEqual([]);
   });
 });
