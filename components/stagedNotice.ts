@@ -22,6 +22,8 @@ export interface StagedNoticeArgs {
   readonly images: pulumi.Input<ServiceImages>;
   /** Every Deployment and smoke Job of `color`: the notice is sent after all of them are done. */
   readonly workloads: readonly pulumi.Resource[];
+  /** More to wait for, such as the live Services (see blueGreenApp.ts). @default nothing */
+  readonly after?: readonly pulumi.Resource[];
   /** A Slack-compatible incoming webhook URL; always held as a secret. @default no webhook */
   readonly webhookUrl?: pulumi.Input<string>;
   /** An SNS topic to publish the JSON form to. @default no topic */
@@ -58,7 +60,7 @@ export class StagedNotice extends pulumi.ComponentResource {
         webhookUrl: args.webhookUrl === undefined ? undefined : pulumi.secret(args.webhookUrl),
         snsTopicArn: args.snsTopicArn,
       },
-      { parent: this, dependsOn: [...args.workloads] },
+      { parent: this, dependsOn: [...args.workloads, ...(args.after ?? [])] },
     );
     this.lastNoticeId = notice.lastNoticeId;
     this.delivered = notice.delivered;

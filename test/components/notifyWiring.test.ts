@@ -69,6 +69,8 @@ describe("notify", () => {
       expect(staged.dependencies).toContain(deployment);
       const smoke = run.resources.filter((r) => r.type === "kubernetes:batch/v1:Job" && r.name.includes("smoke") && r.name.includes(color));
       for (const job of smoke) expect(staged.dependencies).toContain(job.urn);
+      // And after the live Service: its provider's plugin never starts while a selector is patched.
+      expect(staged.dependencies).toContain(run.get("kubernetes:core/v1:Service", "web-live").urn);
       // Nothing waits on it: a rollback never does.
       expect(run.resources.filter((r) => r.dependencies?.includes(staged.urn))).toEqual([]);
     }
