@@ -146,6 +146,8 @@ describe("the other kinds of notice", () => {
       expect.stringMatching(new RegExp(`watch rolled back blue → green on alarm ${ALARM} \\(by .+\\)$`)),
     ]);
     expect(result.output).toMatch(/Notice sent: .*watch rolled back blue → green .*\(webhook: delivered \(1 attempt\)\)/);
+    // The switch notice names the images of the color traffic went back to.
+    expect(JSON.stringify(received[from].body.blocks)).toContain("web: ghcr.io/acme/web:1.1.0");
     // The watch left the stack file on green: the next full up switches nothing and says nothing.
     const up = await stack.up();
     expect(up.error).toBe("");
