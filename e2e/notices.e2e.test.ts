@@ -163,6 +163,16 @@ describe("the other kinds of notice", () => {
     expect(textsSince(from)).toEqual([expect.stringMatching(/: green passed its 0.05-minute watch \(by .+\)$/)]);
   });
 
+  it("the watch failing without a rollback (its alarm cannot be read): one verdict notice saying so, no switch", async () => {
+    const from = received.length;
+    cloudWatch.alarms = [];
+    const watch = startWatch(STACK, ALARM, 5, cloudWatch.endpoint);
+    const result = await watch.done;
+    expect(result.code, result.output).toBe(1);
+    expect(selector().color).toBe("green");
+    expect(textsSince(from)).toEqual([expect.stringMatching(new RegExp(`: watch of green failed, green stays live: the release alarms could not be read: alarm ${ALARM} not found in CloudWatch`))]);
+  });
+
   it("maintenance on and off by `maintenance --apply`: one `maintenance` notice each, none from adding the page", async () => {
     const from = received.length;
     stack.editConfig((c) => (c.maintenance = { enabled: false, message: "Upgrading the database; back at 14:00 UTC." }));

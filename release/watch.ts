@@ -132,6 +132,13 @@ export async function runWatch(
   const summary = report.split("\n")[0];
   if (verdict.status !== "fail" || verdict.cause !== "alarm" || options["no-rollback"] === true) {
     await record("failed", summary);
+    const reason =
+      verdict.status === "fail" && verdict.cause === "alarm"
+        ? `${verdict.firing.map((f) => f.name).join(", ")} in ALARM, and the rollback is off (--no-rollback)`
+        : verdict.status === "fail"
+          ? `the release alarms could not be read: ${verdict.problem}`
+          : summary;
+    await actions.announce({ kind: "watchVerdict", ...told, color: watched, verdict: "failed", reason });
     return 1;
   }
   await record("rolled back", summary);

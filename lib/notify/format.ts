@@ -65,9 +65,9 @@ export function noticeSummary(notice: Notice): string {
       case "staged":
         return `staged ${imageList(notice.images)} on ${notice.color}${by}`;
       case "watchVerdict":
-        return notice.verdict === "passed"
-          ? `${notice.color} passed its ${notice.minutes}-minute watch${by}`
-          : `watch rolled back ${notice.color} → ${notice.to} on alarm ${notice.alarm}${by}`;
+        if (notice.verdict === "passed") return `${notice.color} passed its ${notice.minutes}-minute watch${by}`;
+        if (notice.verdict === "rolledBack") return `watch rolled back ${notice.color} → ${notice.to} on alarm ${notice.alarm}${by}`;
+        return `watch of ${notice.color} failed, ${notice.color} stays live: ${firstLine(notice.reason)}${by}`;
       case "releaseFailed":
         return `release failed: ${notice.workload ? `${notice.workload.kind} ${notice.workload.name}: ` : ""}${firstLine(notice.reason)}${by}`;
       case "maintenance":
@@ -159,7 +159,14 @@ function factFields(notice: Notice): [string, string][] {
       case "watchVerdict":
         return [
           ["Color", notice.color],
-          ["Verdict", notice.verdict === "passed" ? `passed after ${notice.minutes} minutes` : `rolled back to ${notice.to} on alarm ${notice.alarm}`],
+          [
+            "Verdict",
+            notice.verdict === "passed"
+              ? `passed after ${notice.minutes} minutes`
+              : notice.verdict === "rolledBack"
+                ? `rolled back to ${notice.to} on alarm ${notice.alarm}`
+                : `failed: ${notice.reason}`,
+          ],
         ];
       case "releaseFailed":
         return [

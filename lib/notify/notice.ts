@@ -56,10 +56,15 @@ export interface SwitchNotice extends NoticeBase {
   readonly how: SwitchHow;
 }
 
-/** The post-promotion watch's end: the color held, or an alarm rolled it back. */
+/** The post-promotion watch's end: the color held, an alarm rolled it back, or the watch failed without a rollback. */
 export type WatchVerdictNotice = NoticeBase & { readonly kind: "watchVerdict"; readonly color: Color } & (
     | { readonly verdict: "passed"; /** How long the watch lasted. */ readonly minutes: number }
     | { readonly verdict: "rolledBack"; /** The alarm that fired. */ readonly alarm: string; /** Where traffic went back to. */ readonly to: Color }
+    | {
+        readonly verdict: "failed";
+        /** Why, e.g. the alarms could not be read, or an alarm fired with the rollback turned off; `color` stays live. */
+        readonly reason: string;
+      }
   );
 
 /** A release failed: a Job or Deployment of it, or (when the cluster shows none) the update itself. */

@@ -19,6 +19,10 @@ describe("noticeSummary", () => {
     ],
     ["shop-staging: green passed its 15-minute watch", notice({ ...base, kind: "watchVerdict", color: "green", verdict: "passed", minutes: 15 }, AT)],
     [
+      "shop-staging: watch of green failed, green stays live: the release alarms could not be read: AccessDenied (by ci)",
+      notice({ ...base, kind: "watchVerdict", color: "green", verdict: "failed", reason: "the release alarms could not be read: AccessDenied\nmore", who: "ci" }, AT),
+    ],
+    [
       "shop-staging: watch rolled back green → blue on alarm shop-staging-5xx-rate",
       notice({ ...base, kind: "watchVerdict", color: "green", verdict: "rolledBack", alarm: "shop-staging-5xx-rate", to: "blue" }, AT),
     ],
