@@ -2,7 +2,8 @@
  * Announces a release staged on one color: new images of the app's services rolled out on the idle
  * color (and smoke-tested, when the stack has smoke tests), ready to promote. One per color; its
  * dynamic resource (stagedNoticeProvider.ts) runs after every service's Deployment and smoke Job
- * of that color, so a release that fails to roll out is never announced as staged. Nothing depends
+ * of that color, so a release that fails to roll out is never announced as staged, and after
+ * whatever `after` names (the app passes its live Services: see blueGreenApp.ts). Nothing depends
  * on it: a rollback never waits for it.
  */
 import * as pulumi from "@pulumi/pulumi";
